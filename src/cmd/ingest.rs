@@ -1,0 +1,96 @@
+//! `mailidx ingest PATH...`
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use mailidx::db::DbPaths;
+use mailidx::pipeline::{self, IngestConfig, Label, Progress};
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Maildir folders, mbox files (.gz and .zst too), .eml files, or trees of them
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Label every message of this ingest as spam or ham
+    #[arg(long, value_enum)]
+    pub label: Option<LabelArg>,
+    /// No progress bar (it is also off when stderr is not a terminal)
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum LabelArg {
+    Spam,
+    Ham,
+}
+
+/// The progress bar: bytes read, rate and ETA, with the message count.
+struct Bar {
+    bar: ProgressBar,
+    messages: AtomicU64,
+}
+
+impl Progress for Bar {
+    fn start(&self, total_bytes: u64, _files: usize) {
+        self.bar.set_length(total_bytes);
+    }
+    fn advance(&self, messages: u64, disk_bytes: u64) {
+        let n = self.messages.fetch_add(messages, Ordering::Relaxed) + messages;
+        self.bar.inc(disk_bytes);
+        self.bar.set_message(format!("{n} messages"));
+    }
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
+    let mut cfg = IngestConfig::new(a.paths, db);
+    cfg.label = a.label.map(|l| match l {
+        LabelArg::Spam => Label::Spam,
+        LabelArg::Ham => Label::Ham,
+    });
+    let show_bar = !a.quiet && std::io::stdout().is_terminal() && std::io::stderr().is_terminal();
+    let summary = if show_bar {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        pipeline::ingest(&cfg, &Bar { bar, messages: AtomicU64::new(0) })?
+    } else {
+        pipeline::ingest(&cfg, &pipeline::NoProgress)?
+    };
+    let s = &summary;
+    let rate = if s.seconds > 0.0 { s.messages as f64 / s.seconds } else { 0.0 };
+    println!(
+        "{} messages ({:.1} MB) in {:.1} s ({:.0} messages/s); {} malformed, {} skipped, {} duplicates, {} non-mail files ignored",
+        s.messages,
+        s.bytes as f64 / 1e6,
+        s.seconds,
+        rate,
+        s.malformed,
+        s.skipped,
+        s.duplicates,
+        s.ignored
+    );
+    println!("database: {}", s.db.display());
+    if s.had_problems() {
+        eprintln!(
+            "mailidx: {} messages malformed and {} files skipped, see {}",
+            s.malformed,
+            s.skipped,
+            cfg.db.tables_dir().join("errors").display()
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}

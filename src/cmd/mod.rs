@@ -1,0 +1,45 @@
+//! Subcommands: one file each, one enum variant, one match arm.
+
+mod ingest;
+mod search;
+mod show;
+mod status;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Offline mail-archive indexer: full-text search plus Parquet tables of
+/// header forensics.
+#[derive(Parser, Debug)]
+#[command(name = "mailidx", version, about)]
+pub struct Cli {
+    /// Database directory [default: $MAILIDX_DB, else ~/.local/share/mailidx]
+    #[arg(long, global = true, env = "MAILIDX_DB")]
+    pub db: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Read Maildir folders, mbox files (also .gz/.zst) or .eml files into the database
+    Ingest(ingest::IngestArgs),
+    /// Search the index
+    Search(search::SearchArgs),
+    /// Print one message, decoded, read back from the archive
+    Show(show::ShowArgs),
+    /// What the database holds: messages, folders, labels, tables, problems
+    Status(status::StatusArgs),
+}
+
+/// Runs a command and returns the exit status.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    let db = mailidx::db::DbPaths::resolve(cli.db.as_deref());
+    match cli.command {
+        Command::Ingest(a) => ingest::run(a, db),
+        Command::Search(a) => search::run(a, db),
+        Command::Show(a) => show::run(a, db),
+        Command::Status(a) => status::run(a, db),
+    }
+}

@@ -1,0 +1,74 @@
+//! `mailidx search QUERY`
+
+use clap::{Args, ValueEnum};
+use mailidx::db::DbPaths;
+use mailidx::search::{Searchable, SortOrder};
+
+#[derive(Args, Debug)]
+pub struct SearchArgs {
+    /// Query: words, field:value (from to cc subject body attachment mimetype folder label id thread date),
+    /// AND/OR/NOT, "phrases", date:2024-01..2024-06
+    #[arg(required = true, num_args = 1..)]
+    pub query: Vec<String>,
+    /// Most results to print
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+    #[arg(long, value_enum, default_value_t = SortArg::Date)]
+    pub sort: SortArg,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum SortArg {
+    /// Newest first
+    Date,
+    /// Best match first
+    Relevance,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
+pub enum Format {
+    Table,
+    /// JSON Lines, one object per hit
+    Json,
+}
+
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub fn run(a: SearchArgs, db: DbPaths) -> anyhow::Result<i32> {
+    let sort = match a.sort {
+        SortArg::Date => SortOrder::Date,
+        SortArg::Relevance => SortOrder::Relevance,
+    };
+    let result = Searchable::open(&db)?.search(&a.query.join(" "), a.limit, sort)?;
+    match a.format {
+        Format::Json => {
+            for h in &result.hits {
+                println!("{}", serde_json::to_string(h)?);
+            }
+        }
+        Format::Table => {
+            for h in &result.hits {
+                let date: String = h.date.as_deref().map(|d| d.replace('T', " ").chars().take(16).collect()).unwrap_or_default();
+                println!(
+                    "{:<16}  {:<28}  {:<56}  {}",
+                    date,
+                    cut(h.from.as_deref().unwrap_or(""), 28),
+                    cut(h.subject.as_deref().unwrap_or(""), 56),
+                    h.msg_key
+                );
+            }
+            eprintln!("{} of {} matching messages", result.hits.len(), result.total);
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,31 @@
+//! `mailidx show KEY`
+
+use std::io::Write;
+
+use clap::Args;
+use mailidx::db::DbPaths;
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// A msg_key from search results, or a Message-ID
+    pub key: String,
+    /// Print the message exactly as stored (mbox quoting undone)
+    #[arg(long, conflicts_with = "parts")]
+    pub raw: bool,
+    /// Print the MIME tree
+    #[arg(long)]
+    pub parts: bool,
+}
+
+pub fn run(a: ShowArgs, db: DbPaths) -> anyhow::Result<i32> {
+    let (hit, raw) = mailidx::show::load(&db, &a.key)?;
+    let mut out = std::io::stdout().lock();
+    if a.raw {
+        out.write_all(&raw)?;
+    } else if a.parts {
+        out.write_all(mailidx::show::render_parts(&raw).as_bytes())?;
+    } else {
+        out.write_all(mailidx::show::render(&hit, &raw).as_bytes())?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,44 @@
+//! The library's error type. Only failures that stop a run live here (I/O on
+//! the database, a sink that cannot write, a path that holds no mail); a
+//! malformed message is data, recorded on its record and in the `errors` table.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}: no such file or directory")]
+    NotFound(PathBuf),
+    #[error("{0}: holds no mail (no Maildir, mbox or message file found)")]
+    NoMail(PathBuf),
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
+    #[error("bad query: {0}")]
+    Query(String),
+    #[error("parquet table {table}: {source}")]
+    Table {
+        table: String,
+        #[source]
+        source: polars::prelude::PolarsError,
+    },
+    #[error("no database at {0} (run `mailidx ingest PATH` first)")]
+    NoDatabase(PathBuf),
+    #[error("no message with key {0}")]
+    UnknownKey(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Attach a path to an I/O error.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io { path: path.into(), source }
+    }
+}

@@ -1,0 +1,323 @@
+//! Parse: raw bytes → [`MessageRecord`], with mail-parser 0.11 doing the
+//! decoding (MIME, Base64, quoted-printable, RFC 2047 words, RFC 2231
+//! parameters, legacy charsets through encoding_rs). This module only picks
+//! the fields out and normalises them; header forensics live in
+//! [`crate::analyze`]-style modules added by later stages.
+//!
+//! A message mail-parser cannot make sense of still becomes a record, with
+//! `parse_ok = false` and a warning saying why: malformed mail is data.
+
+use std::panic::AssertUnwindSafe;
+
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+
+use crate::model::{MessageRecord, RawMessage};
+
+/// Longest body text (in bytes) kept for the index; the rest of a huge text
+/// part is still in the archive and shown by `mailidx show`.
+pub const MAX_BODY_TEXT: usize = 1 << 20;
+
+/// The stable key of a message: the first 64 bits of the BLAKE3 hash of its
+/// bytes (after mbox unquoting), as 16 hex digits. The same message stored in
+/// a Maildir and in an mbox gets the same key.
+pub fn msg_key(bytes: &[u8]) -> String {
+    let hash = blake3::hash(bytes);
+    hex(&hash.as_bytes()[..8])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses one message into a record. Never fails and never panics: a parser
+/// panic on hostile input is caught and recorded as a warning.
+pub fn parse_message(raw: &RawMessage<'_>, key: String) -> MessageRecord {
+    let loc = &raw.location;
+    let mut rec = MessageRecord {
+        msg_key: key,
+        source_path: loc.path.clone(),
+        source_offset: loc.offset,
+        source_length: loc.length,
+        source_kind: loc.kind.as_str().to_string(),
+        folder: loc.folder.clone(),
+        maildir_flags: loc.flags.clone(),
+        size: raw.bytes.len() as u64,
+        label: "unknown".into(),
+        label_source: "none".into(),
+        ..Default::default()
+    };
+    let bytes: &[u8] = &raw.bytes;
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let parser = MessageParser::default();
+        parser.parse(bytes).map(|m| {
+            let mut r = rec.clone();
+            fill_record(&m, &mut r);
+            r
+        })
+    }));
+    match outcome {
+        Ok(Some(filled)) if !filled.warnings.iter().any(|w| w == NO_HEADERS) => rec = filled,
+        Ok(Some(filled)) => {
+            rec = filled;
+            rec.parse_ok = false;
+        }
+        Ok(None) => rec.warnings.push(if bytes.is_empty() { "empty message".into() } else { NO_HEADERS.into() }),
+        Err(_) => rec.warnings.push("mail-parser panicked on this message".into()),
+    }
+    if rec.thread_id.is_empty() {
+        rec.thread_id = thread_id(&rec);
+    }
+    rec
+}
+
+const NO_HEADERS: &str = "no header fields found";
+
+fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
+    rec.parse_ok = true;
+    let root = m.root_part();
+    if root.headers.is_empty() {
+        rec.warnings.push(NO_HEADERS.into());
+    }
+    rec.header_size = root.offset_body as u64;
+    rec.message_id = m.message_id().map(clean_id).filter(|s| !s.is_empty());
+
+    match m.date() {
+        Some(d) if d.is_valid() => rec.date = Some(d.to_timestamp() * 1000),
+        Some(_) => rec.warnings.push("Date header out of range".into()),
+        None if m.header_raw("Date").is_some() => rec.warnings.push("Date header unparseable".into()),
+        None => {}
+    }
+
+    if let Some(addr) = m.from().and_then(|a| a.first()) {
+        rec.from_addr = addr.address().map(normalise_addr).filter(|a| !a.is_empty());
+        rec.from_name = addr.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        rec.from_domain = rec.from_addr.as_deref().and_then(domain_of);
+    }
+    rec.sender_addr = m.sender().and_then(|a| a.first()).and_then(|a| a.address()).map(normalise_addr);
+    rec.reply_to = addresses(m.reply_to());
+    rec.return_path = return_path(m.return_path());
+    let mut names = Vec::new();
+    rec.to_addrs = collect_all(m.all_to(), &mut names);
+    rec.cc_addrs = collect_all(m.all_cc(), &mut names);
+    rec.bcc_addrs = collect_all(m.all_bcc(), &mut Vec::new());
+    rec.recipient_names = names;
+    rec.subject = m.subject().map(|s| s.trim().to_string());
+    rec.in_reply_to = id_list(m.in_reply_to());
+    rec.references = id_list(m.references());
+
+    rec.body_text = body_text(m);
+    rec.body_chars = rec.body_text.chars().count() as u64;
+
+    let mut mime_types: Vec<String> = Vec::new();
+    for (i, part) in m.parts.iter().enumerate() {
+        if matches!(part.body, PartType::Multipart(_)) {
+            continue;
+        }
+        if part.is_encoding_problem {
+            rec.warnings.push(format!("part {i}: transfer-encoding could not be decoded"));
+        }
+        let ct = part
+            .content_type()
+            .map(|ct| match ct.subtype() {
+                Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                None => ct.ctype().to_string(),
+            })
+            .unwrap_or_else(|| "text/plain".into())
+            .to_ascii_lowercase();
+        if !mime_types.contains(&ct) {
+            mime_types.push(ct);
+        }
+    }
+    rec.mime_types = mime_types;
+    for part in m.attachments() {
+        rec.attachment_count += 1;
+        if let Some(name) = part.attachment_name() {
+            let name = name.trim();
+            if !name.is_empty() {
+                rec.attachment_names.push(name.to_string());
+            }
+        } else if let PartType::Message(inner) = &part.body {
+            if let Some(s) = inner.subject() {
+                rec.attachment_names.push(format!("{}.eml", s.trim()));
+            }
+        }
+    }
+}
+
+/// The text a user reads: every text body part in order (mail-parser turns
+/// an HTML part into text when it has no plain alternative), capped at
+/// [`MAX_BODY_TEXT`] bytes on a character boundary.
+fn body_text(m: &Message<'_>) -> String {
+    let mut out = String::new();
+    for i in 0..m.text_body_count() {
+        if let Some(t) = m.body_text(i) {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            out.push_str(&t);
+            if out.len() >= MAX_BODY_TEXT {
+                let mut cut = MAX_BODY_TEXT;
+                while !out.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                out.truncate(cut);
+                break;
+            }
+        }
+    }
+    out
+}
+
+fn clean_id(id: &str) -> String {
+    id.trim().trim_start_matches('<').trim_end_matches('>').trim().to_string()
+}
+
+/// Addresses keep their local part as written; the domain is lowercased
+/// (domains are case-insensitive, RFC 5321 §2.4).
+fn normalise_addr(addr: &str) -> String {
+    let addr = addr.trim().trim_start_matches('<').trim_end_matches('>');
+    match addr.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
+        None => addr.to_string(),
+    }
+}
+
+/// The domain of an address, lowercased, without a trailing dot.
+pub fn domain_of(addr: &str) -> Option<String> {
+    let (_, d) = addr.rsplit_once('@')?;
+    let d = d.trim().trim_end_matches('.').trim_end_matches('>').to_ascii_lowercase();
+    (!d.is_empty()).then_some(d)
+}
+
+fn addresses(a: Option<&Address<'_>>) -> Vec<String> {
+    a.map(|a| a.iter().filter_map(|x| x.address()).map(normalise_addr).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default()
+}
+
+fn collect_all<'a>(all: impl Iterator<Item = &'a Address<'a>>, names: &mut Vec<String>) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in all {
+        for addr in a.iter() {
+            if let Some(x) = addr.address().map(normalise_addr).filter(|s| !s.is_empty()) {
+                out.push(x);
+            }
+            if let Some(n) = addr.name().map(str::trim).filter(|n| !n.is_empty()) {
+                names.push(n.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn return_path(v: &HeaderValue<'_>) -> Option<String> {
+    let text = match v {
+        HeaderValue::Text(t) => t.as_ref(),
+        HeaderValue::TextList(l) => l.first()?.as_ref(),
+        HeaderValue::Address(a) => a.first()?.address()?,
+        _ => return None,
+    };
+    let t = normalise_addr(text);
+    (!t.is_empty()).then_some(t)
+}
+
+fn id_list(v: &HeaderValue<'_>) -> Vec<String> {
+    match v {
+        HeaderValue::Text(t) => vec![clean_id(t)],
+        HeaderValue::TextList(l) => l.iter().map(|t| clean_id(t)).collect(),
+        _ => Vec::new(),
+    }
+    .into_iter()
+    .filter(|s| !s.is_empty())
+    .collect()
+}
+
+/// A thread is named after its root message: the first References entry
+/// (RFC 5322 §3.6.4 lists the thread's ancestors oldest first), else
+/// In-Reply-To, else the message's own Message-ID, else its key. Replies that
+/// drop References fall into their parent's thread only when they keep
+/// In-Reply-To to the root; this is the cheap, stateless rule.
+fn thread_id(rec: &MessageRecord) -> String {
+    let root = rec
+        .references
+        .first()
+        .or(rec.in_reply_to.first())
+        .or(rec.message_id.as_ref())
+        .unwrap_or(&rec.msg_key);
+    hex(&blake3::hash(root.as_bytes()).as_bytes()[..8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Location, SourceKind};
+    use std::borrow::Cow;
+
+    fn raw(bytes: &[u8]) -> RawMessage<'_> {
+        RawMessage {
+            bytes: Cow::Borrowed(bytes),
+            location: Location {
+                path: "/x".into(),
+                offset: 0,
+                length: bytes.len() as u64,
+                folder: "inbox".into(),
+                kind: SourceKind::Eml,
+                flags: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn fields_are_decoded() {
+        let msg = b"From: =?UTF-8?B?w4lsaXNl?= <Elise@Example.COM>\r\n\
+To: Bob <bob@b.org>, carol@c.org\r\nCc: undisclosed:;\r\n\
+Subject: =?ISO-8859-1?Q?caf=E9?= invoice\r\n\
+Date: Tue, 1 Jul 2003 10:52:37 +0200\r\nMessage-ID: <abc@x>\r\n\
+References: <root@x> <mid@x>\r\nIn-Reply-To: <mid@x>\r\n\
+Return-Path: <bounce@Lists.Example.com>\r\n\r\nHello there\r\n";
+        let r = parse_message(&raw(msg), msg_key(msg));
+        assert!(r.parse_ok);
+        assert_eq!(r.from_addr.as_deref(), Some("Elise@example.com"));
+        assert_eq!(r.from_name.as_deref(), Some("Élise"));
+        assert_eq!(r.from_domain.as_deref(), Some("example.com"));
+        assert_eq!(r.to_addrs, vec!["bob@b.org", "carol@c.org"]);
+        assert_eq!(r.subject.as_deref(), Some("café invoice"));
+        assert_eq!(r.date, Some(1057049557000));
+        assert_eq!(r.message_id.as_deref(), Some("abc@x"));
+        assert_eq!(r.references, vec!["root@x", "mid@x"]);
+        assert_eq!(r.in_reply_to, vec!["mid@x"]);
+        assert_eq!(r.return_path.as_deref(), Some("bounce@lists.example.com"));
+        assert_eq!(r.body_text.trim(), "Hello there");
+        assert_eq!(r.thread_id, hex(&blake3::hash(b"root@x").as_bytes()[..8]));
+        assert_eq!(r.msg_key.len(), 16);
+    }
+
+    #[test]
+    fn html_only_becomes_text_and_attachments_are_listed() {
+        let msg = b"From: a@b.c\nSubject: s\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=XX\n\n\
+--XX\nContent-Type: text/html\n\n<p>Hello <b>world</b></p>\n\
+--XX\nContent-Type: application/pdf; name=\"inv.pdf\"\nContent-Disposition: attachment; filename=\"inv.pdf\"\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n--XX--\n";
+        let r = parse_message(&raw(msg), msg_key(msg));
+        assert!(r.body_text.contains("Hello world"), "{:?}", r.body_text);
+        assert!(!r.body_text.contains("<b>"));
+        assert_eq!(r.attachment_names, vec!["inv.pdf"]);
+        assert_eq!(r.attachment_count, 1);
+        assert!(r.mime_types.contains(&"application/pdf".to_string()));
+        assert!(r.mime_types.contains(&"text/html".to_string()));
+    }
+
+    #[test]
+    fn garbage_is_a_record_with_a_warning() {
+        let r = parse_message(&raw(b""), msg_key(b""));
+        assert!(!r.parse_ok);
+        assert_eq!(r.warnings, vec!["empty message"]);
+        let r = parse_message(&raw(b"Date: yesterday\n\nx"), msg_key(b"x"));
+        assert_eq!(r.date, None);
+        assert!(r.warnings.iter().any(|w| w.contains("Date")), "{:?}", r.warnings);
+    }
+
+    #[test]
+    fn keys_are_stable() {
+        assert_eq!(msg_key(b"abc"), msg_key(b"abc"));
+        assert_ne!(msg_key(b"abc"), msg_key(b"abd"));
+    }
+}

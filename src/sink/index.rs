@@ -1,0 +1,226 @@
+//! The tantivy index: its schema (built once, in [`IndexFields::schema`]), the
+//! tokenizers it needs, and [`IndexSink`], which adds message records and
+//! commits. Reading the index back is [`crate::search`]'s job.
+//!
+//! The index stores what a search result shows (dates, addresses, subject,
+//! folder) and where the message lives (path, offset, length, kind); the body
+//! is indexed but not stored: `mailidx show` reads it from the archive.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
+    STORED, STRING,
+};
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
+
+use crate::error::{Error, Result};
+use crate::model::MessageRecord;
+
+/// Tokenizer for free text (subject, body, names, addresses): words split on
+/// non-alphanumerics, lowercased and folded to ASCII so `cafe` finds `café`.
+pub const TEXT_TOKENIZER: &str = "mail_text";
+/// Tokenizer for whole-value keyword fields matched case-insensitively
+/// (folder, label, MIME type).
+pub const KEYWORD_TOKENIZER: &str = "keyword_lc";
+
+/// Handles to every index field. Field names match the Parquet columns where
+/// they carry the same value (schemas/index.json lists them).
+#[derive(Clone, Copy, Debug)]
+pub struct IndexFields {
+    pub msg_key: Field,
+    pub message_id: Field,
+    pub thread_id: Field,
+    pub from: Field,
+    pub to: Field,
+    pub cc: Field,
+    pub subject: Field,
+    pub body: Field,
+    pub attachment_names: Field,
+    pub mime_types: Field,
+    pub date: Field,
+    pub folder: Field,
+    pub label: Field,
+    pub source_path: Field,
+    pub source_offset: Field,
+    pub source_length: Field,
+    pub source_kind: Field,
+}
+
+impl IndexFields {
+    /// The index schema, built in one place.
+    pub fn schema() -> (Schema, IndexFields) {
+        let mut b = Schema::builder();
+        let text = |stored: bool| {
+            let o = TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(TEXT_TOKENIZER)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            );
+            if stored { o.set_stored() } else { o }
+        };
+        let keyword = TextOptions::default()
+            .set_indexing_options(
+                TextFieldIndexing::default().set_tokenizer(KEYWORD_TOKENIZER).set_index_option(IndexRecordOption::Basic),
+            )
+            .set_stored();
+        let fields = IndexFields {
+            msg_key: b.add_text_field("msg_key", STRING | STORED),
+            message_id: b.add_text_field("message_id", STRING | STORED),
+            thread_id: b.add_text_field("thread_id", STRING | STORED),
+            from: b.add_text_field("from", text(true)),
+            to: b.add_text_field("to", text(true)),
+            cc: b.add_text_field("cc", text(true)),
+            subject: b.add_text_field("subject", text(true)),
+            body: b.add_text_field("body", text(false)),
+            attachment_names: b.add_text_field("attachment_names", text(true)),
+            mime_types: b.add_text_field("mime_types", keyword.clone()),
+            date: b.add_date_field(
+                "date",
+                DateOptions::default().set_indexed().set_stored().set_fast().set_precision(DateTimePrecision::Seconds),
+            ),
+            folder: b.add_text_field("folder", keyword.clone()),
+            label: b.add_text_field("label", keyword),
+            source_path: b.add_text_field("source_path", STORED),
+            source_offset: b.add_u64_field("source_offset", NumericOptions::default().set_stored()),
+            source_length: b.add_u64_field("source_length", NumericOptions::default().set_stored()),
+            source_kind: b.add_text_field("source_kind", STORED),
+        };
+        (b.build(), fields)
+    }
+}
+
+/// Registers mailidx's tokenizers on an index (needed to write and to query).
+pub fn register_tokenizers(index: &Index) {
+    let text = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(64))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
+    index.tokenizers().register(TEXT_TOKENIZER, text);
+    let keyword = TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build();
+    index.tokenizers().register(KEYWORD_TOKENIZER, keyword);
+}
+
+/// Opens the index in `dir`, creating it when absent.
+pub fn open_or_create(dir: &Path) -> Result<(Index, IndexFields)> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let (schema, fields) = IndexFields::schema();
+    let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| Error::Other(format!("{}: {e}", dir.display())))?;
+    let index = Index::open_or_create(mmap, schema)?;
+    register_tokenizers(&index);
+    Ok((index, fields))
+}
+
+/// Opens an existing index for reading.
+pub fn open_existing(dir: &Path) -> Result<(Index, IndexFields)> {
+    if !dir.join("meta.json").exists() {
+        return Err(Error::NoDatabase(dir.parent().unwrap_or(dir).to_path_buf()));
+    }
+    let index = Index::open_in_dir(dir)?;
+    register_tokenizers(&index);
+    let (_, fields) = IndexFields::schema();
+    Ok((index, fields))
+}
+
+/// The message keys already in the index, as 64-bit numbers.
+pub fn existing_keys(index: &Index, fields: &IndexFields) -> Result<HashSet<u64>> {
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let mut keys = HashSet::new();
+    for seg in searcher.segment_readers() {
+        let inverted = seg.inverted_index(fields.msg_key)?;
+        let mut stream = inverted.terms().stream().map_err(|e| Error::Other(format!("reading index keys: {e}")))?;
+        while stream.advance() {
+            if let Some(k) = std::str::from_utf8(stream.key()).ok().and_then(key_number) {
+                keys.insert(k);
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// A 16-hex-digit message key as a number.
+pub fn key_number(key: &str) -> Option<u64> {
+    u64::from_str_radix(key, 16).ok()
+}
+
+/// Adds records to the index; commits when told.
+pub struct IndexSink {
+    writer: IndexWriter,
+    fields: IndexFields,
+}
+
+impl IndexSink {
+    /// `heap_bytes` is tantivy's indexing memory budget, shared by its threads.
+    pub fn new(index: &Index, fields: IndexFields, heap_bytes: usize) -> Result<Self> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 4);
+        let writer = index.writer_with_num_threads(threads, heap_bytes.max(threads * 20_000_000))?;
+        Ok(IndexSink { writer, fields })
+    }
+
+    pub fn add(&mut self, r: &MessageRecord) -> Result<()> {
+        let f = &self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.msg_key, &r.msg_key);
+        if let Some(id) = &r.message_id {
+            doc.add_text(f.message_id, id);
+        }
+        doc.add_text(f.thread_id, &r.thread_id);
+        let from = match (&r.from_name, &r.from_addr) {
+            (Some(n), Some(a)) => format!("{n} <{a}>"),
+            (None, Some(a)) => a.clone(),
+            (Some(n), None) => n.clone(),
+            (None, None) => String::new(),
+        };
+        if !from.is_empty() {
+            doc.add_text(f.from, &from);
+        }
+        for a in &r.to_addrs {
+            doc.add_text(f.to, a);
+        }
+        for a in &r.cc_addrs {
+            doc.add_text(f.cc, a);
+        }
+        // Display names are searchable with to: (notmuch does the same).
+        for n in &r.recipient_names {
+            doc.add_text(f.to, n);
+        }
+        if let Some(s) = &r.subject {
+            doc.add_text(f.subject, s);
+        }
+        doc.add_text(f.body, &r.body_text);
+        for n in &r.attachment_names {
+            doc.add_text(f.attachment_names, n);
+        }
+        for m in &r.mime_types {
+            doc.add_text(f.mime_types, m);
+        }
+        if let Some(ms) = r.date {
+            doc.add_date(f.date, DateTime::from_timestamp_millis(ms));
+        }
+        doc.add_text(f.folder, &r.folder);
+        doc.add_text(f.label, &r.label);
+        doc.add_text(f.source_path, &r.source_path);
+        doc.add_u64(f.source_offset, r.source_offset);
+        doc.add_u64(f.source_length, r.source_length);
+        doc.add_text(f.source_kind, &r.source_kind);
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Makes everything added so far durable and visible to searches.
+    pub fn commit(&mut self) -> Result<()> {
+        self.writer.commit()?;
+        Ok(())
+    }
+
+    /// Commits and waits for background merges to finish.
+    pub fn finish(mut self) -> Result<()> {
+        self.writer.commit()?;
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,276 @@
+//! Sources: bytes in. Finds the mail under the paths a user names (Maildir
+//! folders, mbox files, compressed mbox, single message files, or any tree
+//! mixing them; the kind is sniffed, never configured) and reads a message
+//! back from its [`Location`]. Parsing is left to [`crate::parse`].
+//!
+//! Nothing here writes to the archive.
+
+pub mod compressed;
+pub mod maildir;
+pub mod mbox;
+pub mod mmap;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::model::{Location, SourceKind};
+
+/// One file that holds mail: a Maildir message, an mbox, or a message file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub kind: SourceKind,
+    /// Mail folder relative to the root the user named.
+    pub folder: String,
+    /// Size on disk (compressed size for compressed mbox).
+    pub size: u64,
+}
+
+/// What a walk of the user's paths found.
+#[derive(Debug, Default)]
+pub struct Discovery {
+    pub files: Vec<SourceFile>,
+    /// Files in the tree that are not mail (licences, JSON, …), with why.
+    pub ignored: Vec<(PathBuf, String)>,
+    /// Files or folders that could not be read, with the error.
+    pub unreadable: Vec<(PathBuf, String)>,
+}
+
+impl Discovery {
+    pub fn total_bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+/// Walks every root and classifies what it finds. A root that does not exist,
+/// or holds no mail at all, is an error: the user named the wrong path.
+pub fn discover(roots: &[PathBuf]) -> Result<Discovery> {
+    let mut found = Discovery::default();
+    for root in roots {
+        let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::NotFound(root.clone()),
+            _ => Error::io(root, e),
+        })?;
+        let root = std::path::absolute(root).map_err(|e| Error::io(root, e))?;
+        let before = found.files.len();
+        if meta.is_dir() {
+            std::fs::read_dir(&root).map_err(|e| Error::io(&root, e))?;
+            walk_dir(&root, &root, &mut found);
+        } else {
+            classify_file(&root, &root, meta.len(), &mut found);
+        }
+        if found.files.len() == before {
+            return Err(Error::NoMail(root));
+        }
+    }
+    Ok(found)
+}
+
+/// The folder name of `dir` relative to `root`; the root's own name when they
+/// are the same.
+fn folder_name(root: &Path, dir: &Path) -> String {
+    match dir.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_string_lossy().into_owned(),
+        _ => dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+    }
+}
+
+fn is_hidden(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
+}
+
+fn sorted_entries(dir: &Path, found: &mut Discovery) -> Vec<PathBuf> {
+    match std::fs::read_dir(dir) {
+        Ok(rd) => {
+            let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            v.sort();
+            v
+        }
+        Err(e) => {
+            found.unreadable.push((dir.to_path_buf(), e.to_string()));
+            Vec::new()
+        }
+    }
+}
+
+fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
+    let mail_folder = maildir::is_mail_folder(dir);
+    if mail_folder {
+        let folder = folder_name(root, dir);
+        for sub in ["cur", "new"].map(|s| dir.join(s)).into_iter().filter(|d| d.is_dir()) {
+            for path in sorted_entries(&sub, found) {
+                if is_hidden(&path) {
+                    continue;
+                }
+                match std::fs::metadata(&path) {
+                    Ok(m) if m.is_file() => found.files.push(SourceFile {
+                        path,
+                        kind: SourceKind::Maildir,
+                        folder: folder.clone(),
+                        size: m.len(),
+                    }),
+                    Ok(_) => {}
+                    Err(e) => found.unreadable.push((path, e.to_string())),
+                }
+            }
+        }
+    }
+    for path in sorted_entries(dir, found) {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        if mail_folder && matches!(name.as_str(), "cur" | "new" | "tmp") {
+            continue;
+        }
+        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+        if meta.is_dir() {
+            // Maildir++ sub-folders are dot-named (`.Sent`); other dot
+            // folders (`.git`, `.notmuch`) are skipped.
+            if !name.starts_with('.') || maildir::is_mail_folder(&path) {
+                walk_dir(root, &path, found);
+            }
+        } else if !name.starts_with('.') {
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_file() => classify_file(root, &path, m.len(), found),
+                Ok(_) => {}
+                Err(e) => found.unreadable.push((path, e.to_string())),
+            }
+        }
+    }
+}
+
+/// Sniffs a file outside a Maildir: an mbox starts with `From `, a message
+/// file with a header line (a field name, then a colon: RFC 5322 §2.2 allows
+/// any printable ASCII in the name, real ones are letters, digits and dashes,
+/// which keeps JSON and prose out); `.gz` and `.zst` files are decompressed to look.
+fn classify_file(root: &Path, path: &Path, size: u64, found: &mut Discovery) {
+    let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let compressed = if name.ends_with(".gz") {
+        Some(SourceKind::MboxGz)
+    } else if name.ends_with(".zst") {
+        Some(SourceKind::MboxZst)
+    } else {
+        None
+    };
+    let head = match read_head(path, compressed) {
+        Ok(h) => h,
+        Err(e) => {
+            found.unreadable.push((path.to_path_buf(), e.to_string()));
+            return;
+        }
+    };
+    let kind = match compressed {
+        Some(k) if head.starts_with(b"From ") => k,
+        Some(_) => {
+            found.ignored.push((path.to_path_buf(), "compressed file that is not an mbox".into()));
+            return;
+        }
+        None if head.starts_with(b"From ") => SourceKind::Mbox,
+        None if name.ends_with(".eml") || looks_like_header(&head) => SourceKind::Eml,
+        None => {
+            found.ignored.push((path.to_path_buf(), "not a mail file (no header or From_ line)".into()));
+            return;
+        }
+    };
+    let folder = if path == root {
+        stem(path)
+    } else if kind == SourceKind::Eml {
+        folder_name(root, path.parent().unwrap_or(root))
+    } else {
+        let rel = path.strip_prefix(root).unwrap_or(path);
+        strip_mbox_ext(&rel.to_string_lossy())
+    };
+    found.files.push(SourceFile { path: path.to_path_buf(), kind, folder, size });
+}
+
+fn read_head(path: &Path, compressed: Option<SourceKind>) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(512);
+    match compressed {
+        Some(kind) => compressed::open_decoder(path, kind)?.take(512).read_to_end(&mut head)?,
+        None => std::fs::File::open(path)?.take(512).read_to_end(&mut head)?,
+    };
+    Ok(head)
+}
+
+fn looks_like_header(head: &[u8]) -> bool {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    match line.iter().position(|&b| b == b':') {
+        Some(colon) if colon > 0 => {
+            line[0].is_ascii_alphabetic()
+                && line[..colon].iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }
+        _ => false,
+    }
+}
+
+fn stem(path: &Path) -> String {
+    strip_mbox_ext(&path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default())
+}
+
+fn strip_mbox_ext(name: &str) -> String {
+    let mut s = name;
+    for ext in [".gz", ".zst", ".mbox", ".mbx"] {
+        if s.len() > ext.len() && s.to_lowercase().ends_with(ext) {
+            s = &s[..s.len() - ext.len()];
+        }
+    }
+    s.to_string()
+}
+
+/// For a file holding one message (Maildir or `.eml`): where the message
+/// starts. Some stores (the SpamAssassin corpus, mutt's "save") keep the mbox
+/// `From_` envelope line at the top of each file; it is not part of the
+/// message.
+pub fn single_message_start(data: &[u8]) -> usize {
+    if data.starts_with(b"From ") {
+        memchr::memchr(b'\n', data).map_or(data.len(), |i| i + 1)
+    } else {
+        0
+    }
+}
+
+/// Reads a message back from the archive, unquoted, as parse saw it.
+pub fn read_message(loc: &Location) -> Result<Vec<u8>> {
+    let path = Path::new(&loc.path);
+    let (start, len) = (loc.offset as usize, loc.length as usize);
+    let raw = match loc.kind {
+        SourceKind::MboxGz | SourceKind::MboxZst => {
+            let mut r = compressed::open_decoder(path, loc.kind).map_err(|e| Error::io(path, e))?;
+            std::io::copy(&mut (&mut r).take(loc.offset), &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
+            let mut buf = Vec::with_capacity(len);
+            r.take(loc.length).read_to_end(&mut buf).map_err(|e| Error::io(path, e))?;
+            buf
+        }
+        _ => {
+            let map = mmap::MappedFile::open(path).map_err(|e| Error::io(path, e))?;
+            let end = start.saturating_add(len).min(map.len());
+            map.get(start..end).unwrap_or(&[]).to_vec()
+        }
+    };
+    Ok(if loc.kind.is_mbox() { mbox::unescape_from(&raw).into_owned() } else { raw })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_sniffing() {
+        assert!(looks_like_header(b"Return-Path: <a@b>\n"));
+        assert!(looks_like_header(b"X-Foo:bar"));
+        assert!(!looks_like_header(b"{\"json\": 1}"));
+        assert!(!looks_like_header(b"Copyright (c) 2020: me"));
+        assert!(!looks_like_header(b": nothing"));
+    }
+
+    #[test]
+    fn mbox_names() {
+        assert_eq!(strip_mbox_ext("lists/freedreno.mbox.zst"), "lists/freedreno");
+        assert_eq!(strip_mbox_ext("inbox"), "inbox");
+    }
+
+    #[test]
+    fn envelope_line_is_skipped() {
+        assert_eq!(single_message_start(b"From x Mon\nSubject: a\n"), 11);
+        assert_eq!(single_message_start(b"Subject: a\n"), 0);
+    }
+}

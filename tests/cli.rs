@@ -1,0 +1,181 @@
+//! The command line as a user meets it, on the sample archive the repository
+//! ships (samples/mail: a Maildir with a Maildir++ sub-folder, an mbox with
+//! `>From` quoting, a gzip'd mbox, a loose .eml and a non-mail README).
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/mail")
+}
+
+fn mailidx(db: &Path) -> Command {
+    let mut c = Command::cargo_bin("mailidx").unwrap();
+    c.arg("--db").arg(db).env_remove("MAILIDX_DB");
+    c
+}
+
+fn ingest_samples(db: &Path) -> String {
+    let out = mailidx(db).arg("ingest").arg(samples()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn search(db: &Path, q: &str) -> Vec<Value> {
+    let out = mailidx(db).args(["search", "--format", "json", "--limit", "100", q]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{q}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn subjects(hits: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = hits.iter().map(|h| h["subject"].as_str().unwrap_or("").to_string()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn ingest_then_search_and_show() {
+    let db = tempfile::tempdir().unwrap();
+    let out = ingest_samples(db.path());
+    assert!(out.starts_with("10 messages"), "{out}");
+    assert!(out.contains("0 malformed, 0 skipped, 0 duplicates, 1 non-mail files ignored"), "{out}");
+    assert!(out.contains(&db.path().display().to_string()), "prints where it wrote: {out}");
+
+    // field prefixes
+    assert_eq!(subjects(&search(db.path(), "from:alice")), ["Invoice 2023-117 for the garden shed"]);
+    assert_eq!(search(db.path(), "subject:invoice").len(), 2);
+    assert_eq!(search(db.path(), "from:alice subject:invoice").len(), 1);
+    assert_eq!(search(db.path(), "to:dev-list").len(), 3);
+    assert_eq!(search(db.path(), "body:shed").len(), 2);
+    assert_eq!(search(db.path(), "cafe").len(), 1, "accents fold: café");
+    // boolean operators and phrases
+    assert_eq!(search(db.path(), "subject:invoice AND NOT from:alice").len(), 1);
+    assert_eq!(search(db.path(), "from:carol OR from:dave").len(), 2);
+    assert_eq!(search(db.path(), "\"feature flag was missing\"").len(), 1);
+    assert_eq!(search(db.path(), "\"flag feature was missing\"").len(), 0);
+    // attachments, types, folders, ids
+    assert_eq!(subjects(&search(db.path(), "attachment:invoice")), ["Invoice 2023-117 for the garden shed"]);
+    assert_eq!(search(db.path(), "mimetype:application/pdf").len(), 1);
+    assert_eq!(search(db.path(), "mimetype:text/html").len(), 1);
+    assert_eq!(subjects(&search(db.path(), "folder:Inbox/.Spam")), ["Your account has been limited"]);
+    assert_eq!(search(db.path(), "folder:lists/dev").len(), 3);
+    assert_eq!(search(db.path(), "folder:archive/2019").len(), 2);
+    assert_eq!(search(db.path(), "id:<reply-1@example.com>").len(), 1);
+    // HTML-only mail is searchable as text
+    assert_eq!(search(db.path(), "\"unusual activity\"").len(), 1);
+    // mboxrd quoting is undone before indexing
+    assert_eq!(search(db.path(), "body:log").len(), 1);
+    // RFC 2047 + ISO-2022-JP headers decode
+    let jp = search(db.path(), "from:taro");
+    assert_eq!(subjects(&jp), ["会議資料の件"]);
+    // date ranges, newest first
+    let y2019 = search(db.path(), "date:2019");
+    assert_eq!(subjects(&y2019), ["Compiler notes", "Old photos from the 2019 trip"]);
+    assert_eq!(search(db.path(), "date:2023-11-13..2023-11-14").len(), 2);
+    assert_eq!(search(db.path(), "date:2024..").len(), 2);
+    let all = search(db.path(), "date:..2030");
+    assert_eq!(all.len(), 10);
+    let dates: Vec<&str> = all.iter().map(|h| h["date"].as_str().unwrap()).collect();
+    let mut sorted = dates.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, sorted, "--sort date is newest first");
+
+    // JSON Lines fields are stable
+    let hit = &search(db.path(), "from:alice")[0];
+    for field in ["msg_key", "message_id", "date", "from", "to", "subject", "folder", "label", "thread_id", "source_path", "source_offset", "source_length", "source_kind", "score"] {
+        assert!(hit.get(field).is_some(), "missing {field} in {hit}");
+    }
+    assert_eq!(hit["date"], "2023-11-13T09:14:55Z");
+    assert_eq!(hit["message_id"], "invoice-117@example.org");
+
+    // threads: the reply shares the invoice's thread
+    let thread = hit["thread_id"].as_str().unwrap();
+    assert_eq!(search(db.path(), &format!("thread:{thread}")).len(), 2);
+
+    // show reads the message back from the archive
+    let key = hit["msg_key"].as_str().unwrap();
+    let out = mailidx(db.path()).args(["show", key]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Subject:    Invoice 2023-117 for the garden shed"), "{text}");
+    assert!(text.contains("Café au lait"), "QP decoded: {text}");
+    assert!(text.contains("invoice-2023-117.pdf"), "{text}");
+    let raw = mailidx(db.path()).args(["show", "--raw", key]).output().unwrap().stdout;
+    let file = std::fs::read(samples().join("Inbox/cur/1700000001.M1P1.sample:2,S")).unwrap();
+    assert_eq!(raw, file);
+    let parts = String::from_utf8(mailidx(db.path()).args(["show", "--parts", key]).output().unwrap().stdout).unwrap();
+    assert!(parts.starts_with("multipart/mixed"), "{parts}");
+    assert!(parts.contains("  application/pdf \"invoice-2023-117.pdf\""), "{parts}");
+
+    // messages from an mbox and a gzip'd mbox come back too, unquoted
+    let carol = &search(db.path(), "from:carol")[0];
+    let text = String::from_utf8(mailidx(db.path()).args(["show", carol["msg_key"].as_str().unwrap()]).output().unwrap().stdout).unwrap();
+    assert!(text.contains("\nFrom the log"), "{text}");
+    let grace = &search(db.path(), "from:grace")[0];
+    assert_eq!(grace["source_kind"], "mbox.gz");
+    let raw = mailidx(db.path()).args(["show", "--raw", "<compiler-notes@example.org>"]).output().unwrap().stdout;
+    assert!(String::from_utf8(raw).unwrap().starts_with("From: Grace Hopper"));
+}
+
+#[test]
+fn reingest_adds_no_duplicates() {
+    let db = tempfile::tempdir().unwrap();
+    ingest_samples(db.path());
+    let again = ingest_samples(db.path());
+    assert!(again.starts_with("0 messages"), "{again}");
+    assert!(again.contains("10 duplicates"), "{again}");
+    assert_eq!(search(db.path(), "date:..2030").len(), 10);
+    let df = mailidx::sink::parquet::read_table(&db.path().join("tables"), "messages").unwrap();
+    assert_eq!(df.height(), 10);
+}
+
+#[test]
+fn bad_paths_exit_2_with_one_line() {
+    let db = tempfile::tempdir().unwrap();
+    let out = mailidx(db.path()).args(["ingest", "/nonexistent/mail"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no such file"), "{err}");
+
+    let empty = tempfile::tempdir().unwrap();
+    std::fs::write(empty.path().join("notes.txt"), "just some notes\n").unwrap();
+    let out = mailidx(db.path()).arg("ingest").arg(empty.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("holds no mail"));
+
+    let nodb = tempfile::tempdir().unwrap();
+    let out = mailidx(&nodb.path().join("x")).args(["search", "anything"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8(out.stderr).unwrap().contains("no database"));
+}
+
+#[test]
+fn malformed_and_unreadable_are_recorded_and_the_run_goes_on() {
+    let tree = tempfile::tempdir().unwrap();
+    let cur = tree.path().join("box/cur");
+    std::fs::create_dir_all(&cur).unwrap();
+    std::fs::create_dir_all(tree.path().join("box/new")).unwrap();
+    std::fs::write(cur.join("1.good:2,S"), "From: a@b.c\nSubject: fine\n\nok\n").unwrap();
+    std::fs::write(cur.join("2.empty:2,"), "").unwrap();
+    std::fs::write(cur.join(".hidden"), "From: x@y\n\nignored\n").unwrap();
+    // A dangling link cannot be read, whoever runs the test (root included).
+    std::os::unix::fs::symlink(tree.path().join("gone"), cur.join("3.gone:2,")).unwrap();
+
+    let db = tempfile::tempdir().unwrap();
+    let out = mailidx(db.path()).arg("ingest").arg(tree.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("see ") && stderr.contains("errors"), "{stderr}");
+    let errors = mailidx::sink::parquet::read_table(&db.path().join("tables"), "errors").unwrap();
+    let col = errors.column("error_kind").unwrap().str().unwrap().clone();
+    let kinds: Vec<String> = (0..col.len()).map(|i| col.get(i).unwrap().to_string()).collect();
+    assert!(kinds.contains(&"malformed".to_string()), "{kinds:?}");
+    assert!(stdout.starts_with("2 messages"), "{stdout}");
+    assert!(stdout.contains("1 malformed, 1 skipped"), "{stdout}");
+    assert!(kinds.contains(&"io".to_string()), "{kinds:?}");
+    assert_eq!(search(db.path(), "subject:fine").len(), 1);
+}
+

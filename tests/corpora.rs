@@ -1,0 +1,229 @@
+//! Ingest of the real corpora in ../shared/corpora, checked against the
+//! oracle records in ../shared/oracle (written by tools mailidx did not
+//! write). Skipped, with a printed reason, where ../shared is absent.
+//!
+//! - every corpus: messages seen (new + duplicates) = the oracle's record count;
+//! - freedreno (38,637 messages, zstd mbox): ingests whole, a known subject is found;
+//! - search vs a plain scan of the oracle's decoded headers (SpamAssassin
+//!   corpus): from:, subject: and date ranges agree.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use mailidx::db::DbPaths;
+use mailidx::pipeline::{ingest, IngestConfig, IngestSummary, NoProgress};
+use mailidx::search::{Searchable, SortOrder};
+use serde_json::Value;
+
+fn shared() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if p.join("corpora").is_dir() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: ../shared/corpora is not here; corpus tests need it");
+        None
+    }
+}
+
+/// Every record of one oracle file.
+fn oracle(shared: &Path, corpus: &str, name: &str) -> Vec<Value> {
+    let path = shared.join("oracle").join(corpus).join(format!("{name}.jsonl.gz"));
+    let f = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    BufReader::new(flate2::read::GzDecoder::new(f))
+        .lines()
+        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
+        .collect()
+}
+
+/// The mail folders (directories holding cur/ or new/) under a corpus.
+fn mail_folders(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(root).sort_by_file_name() {
+        let e = entry.unwrap();
+        if e.file_type().is_dir() && (e.path().join("cur").is_dir() || e.path().join("new").is_dir()) {
+            out.push(e.path().to_path_buf());
+        }
+    }
+    out
+}
+
+fn ingest_into(paths: Vec<PathBuf>, db: &Path) -> IngestSummary {
+    let cfg = IngestConfig::new(paths, DbPaths::new(db));
+    ingest(&cfg, &NoProgress).unwrap()
+}
+
+const MAILDIR_CORPORA: &[&str] = &[
+    "spamassassin",
+    "phishing_pot",
+    "sa-testdata",
+    "sisimai",
+    "japanese",
+    "mail-parser",
+    "mime4j",
+    "flanker",
+    "mikel-mail",
+    "notmuch",
+    "mu",
+    "python-test-email",
+];
+
+#[test]
+fn every_maildir_corpus_ingests_with_the_reference_count() {
+    let Some(shared) = shared() else { return };
+    let mut checked = 0;
+    for corpus in MAILDIR_CORPORA {
+        let root = shared.join("corpora").join(corpus);
+        let reference = oracle(&shared, corpus, "email_py").len() as u64;
+        let db = tempfile::tempdir().unwrap();
+        let s = ingest_into(mail_folders(&root), db.path());
+        let rows = mailidx::sink::parquet::read_table(&db.path().join("tables"), "messages").unwrap().height() as u64;
+        eprintln!(
+            "{corpus}: reference {reference}, ingested {} new + {} duplicates, {} malformed, {} skipped, {:.1} s",
+            s.messages, s.duplicates, s.malformed, s.skipped, s.seconds
+        );
+        assert_eq!(s.messages + s.duplicates, reference, "{corpus}");
+        assert_eq!(rows, s.messages, "{corpus}: messages table rows");
+        assert_eq!(s.skipped, 0, "{corpus}");
+        checked += 1;
+    }
+    assert_eq!(checked, MAILDIR_CORPORA.len());
+}
+
+#[test]
+fn corpus_roots_with_stray_files_still_ingest() {
+    let Some(shared) = shared() else { return };
+    // mail-parser/ holds JSON vectors and licences beside its Maildirs.
+    let db = tempfile::tempdir().unwrap();
+    let s = ingest_into(vec![shared.join("corpora/mail-parser")], db.path());
+    assert!(s.ignored >= 7, "JSON vectors and licence files are ignored, not ingested: {s:?}");
+    assert_eq!(s.messages + s.duplicates, oracle(&shared, "mail-parser", "email_py").len() as u64);
+}
+
+#[test]
+fn freedreno_mbox_ingests_whole_and_is_searchable() {
+    let Some(shared) = shared() else { return };
+    let mbox = shared.join("corpora/lists-freedreno/freedreno.mbox.zst");
+    let reference = oracle(&shared, "lists-freedreno", "email_py");
+    let db = tempfile::tempdir().unwrap();
+    let s = ingest_into(vec![mbox], db.path());
+    eprintln!(
+        "freedreno: reference {}, ingested {} + {} duplicates in {:.1} s ({:.0} msg/s)",
+        reference.len(),
+        s.messages,
+        s.duplicates,
+        s.seconds,
+        s.messages as f64 / s.seconds
+    );
+    assert_eq!(s.messages + s.duplicates, reference.len() as u64);
+    assert_eq!(s.skipped, 0);
+
+    // A subject from the archive (taken from the oracle, not from mailidx) is
+    // found, and the hit is that message (same mbox position).
+    let pick = reference
+        .iter()
+        .find(|r| r["subject"].as_str().is_some_and(|s| s.contains("freedreno") && s.len() > 40))
+        .expect("a freedreno subject");
+    let subject = pick["subject"].as_str().unwrap();
+    let phrase: String = subject.chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+    let q = format!("subject:\"{}\"", phrase.split_whitespace().collect::<Vec<_>>().join(" "));
+    let idx = Searchable::open(&DbPaths::new(db.path())).unwrap();
+    let res = idx.search(&q, 1000, SortOrder::Relevance).unwrap();
+    assert!(!res.hits.is_empty(), "{q}");
+    let want_id = pick["message_id"].as_str().map(|s| s.trim_matches(|c| c == '<' || c == '>').to_string());
+    assert!(res.hits.iter().any(|h| h.message_id == want_id), "{q}: {want_id:?} not in hits");
+}
+
+/// Lowercased alphanumeric words, as the index's tokenizer makes them
+/// (ASCII input; the scan below only compares ASCII queries).
+fn words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| w.to_lowercase()).collect()
+}
+
+fn contains_seq(hay: &[String], needle: &[String]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn search_agrees_with_a_plain_scan() {
+    let Some(shared) = shared() else { return };
+    let root = shared.join("corpora/spamassassin");
+    let records = oracle(&shared, "spamassassin", "email_py");
+    let db = tempfile::tempdir().unwrap();
+    ingest_into(vec![root.clone()], db.path());
+    let idx = Searchable::open(&DbPaths::new(db.path())).unwrap();
+    let by_rel: HashMap<String, &Value> = records.iter().map(|r| (r["relpath"].as_str().unwrap().to_string(), r)).collect();
+    let rel = |p: &str| Path::new(p).strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+
+    // Our hits as oracle relpaths (every copy of a duplicated message).
+    let run = |q: &str| -> BTreeSet<String> {
+        let res = idx.search(q, 100_000, SortOrder::Relevance).unwrap();
+        assert_eq!(res.total, res.hits.len());
+        res.hits.iter().map(|h| rel(&h.source_path)).collect()
+    };
+    // Duplicates are stored once: map every relpath to the copy we kept.
+    let kept: BTreeSet<String> = run("");
+    let mut report = Vec::new();
+    let mut check = |q: &str, expected: BTreeSet<String>| {
+        let expected: BTreeSet<String> = expected.into_iter().filter(|r| kept.contains(r)).collect();
+        let got = run(q);
+        let both = got.intersection(&expected).count();
+        let union = got.union(&expected).count();
+        let agreement = if union == 0 { 1.0 } else { both as f64 / union as f64 };
+        report.push(format!("{q}: mailidx {}, scan {}, agreement {:.3}", got.len(), expected.len(), agreement));
+        assert!(!expected.is_empty(), "{q}: the scan found nothing; pick another query");
+        assert!(agreement >= 0.97, "{q}: agreement {agreement:.3}; only mailidx: {:?}; only scan: {:?}",
+            got.difference(&expected).take(5).collect::<Vec<_>>(), expected.difference(&got).take(5).collect::<Vec<_>>());
+    };
+
+    // from: the most common sender addresses.
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for r in &records {
+        if let Some(a) = r["from"][0]["address"].as_str() {
+            *counts.entry(a.to_lowercase()).or_default() += 1;
+        }
+    }
+    let mut top: Vec<(String, usize)> = counts.into_iter().filter(|(a, _)| a.is_ascii() && a.contains('@')).collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    for (addr, _) in top.iter().take(4) {
+        let needle = words(addr);
+        let expected = by_rel
+            .iter()
+            .filter(|(_, r)| {
+                let f = &r["from"][0];
+                let text = format!("{} {}", f["display_name"].as_str().unwrap_or(""), f["address"].as_str().unwrap_or(""));
+                contains_seq(&words(&text), &needle)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        check(&format!("from:\"{}\"", needle.join(" ")), expected);
+    }
+
+    // subject: common words.
+    for word in ["linux", "free", "money", "spamassassin", "perl"] {
+        let expected = by_rel
+            .iter()
+            .filter(|(_, r)| r["subject"].as_str().is_some_and(|s| words(s).iter().any(|w| w == word)))
+            .map(|(k, _)| k.clone())
+            .collect();
+        check(&format!("subject:{word}"), expected);
+    }
+
+    // date ranges (UTC, end inclusive).
+    for (spec, lo, hi) in [
+        ("2002-08", "2002-08-01T00:00:00Z", "2002-09-01T00:00:00Z"),
+        ("2002-09-01..2002-09-15", "2002-09-01T00:00:00Z", "2002-09-16T00:00:00Z"),
+        ("2003", "2003-01-01T00:00:00Z", "2004-01-01T00:00:00Z"),
+    ] {
+        let expected = by_rel
+            .iter()
+            .filter(|(_, r)| r["date_utc"].as_str().is_some_and(|d| d >= lo && d < hi))
+            .map(|(k, _)| k.clone())
+            .collect();
+        check(&format!("date:{spec}"), expected);
+    }
+    for line in &report {
+        eprintln!("{line}");
+    }
+    assert_eq!(report.len(), 12);
+}
