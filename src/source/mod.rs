@@ -52,7 +52,7 @@ pub fn discover(roots: &[PathBuf]) -> Result<Discovery> {
             std::io::ErrorKind::NotFound => Error::NotFound(root.clone()),
             _ => Error::io(root, e),
         })?;
-        let root = std::path::absolute(root).map_err(|e| Error::io(root, e))?;
+        let root = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
         let before = found.files.len();
         if meta.is_dir() {
             std::fs::read_dir(&root).map_err(|e| Error::io(&root, e))?;
@@ -222,7 +222,12 @@ fn strip_mbox_ext(name: &str) -> String {
 /// message.
 pub fn single_message_start(data: &[u8]) -> usize {
     if data.starts_with(b"From ") {
-        memchr::memchr(b'\n', data).map_or(data.len(), |i| i + 1)
+        // The line ends at LF, CRLF or (classic Mac OS) a bare CR.
+        match memchr::memchr2(b'\n', b'\r', data) {
+            Some(i) if data[i] == b'\r' && data.get(i + 1) == Some(&b'\n') => i + 2,
+            Some(i) => i + 1,
+            None => data.len(),
+        }
     } else {
         0
     }
@@ -272,5 +277,7 @@ mod tests {
     fn envelope_line_is_skipped() {
         assert_eq!(single_message_start(b"From x Mon\nSubject: a\n"), 11);
         assert_eq!(single_message_start(b"Subject: a\n"), 0);
+        assert_eq!(single_message_start(b"From x\r\nSubject: a\r\n"), 8);
+        assert_eq!(single_message_start(b"From x\rSubject: a\r"), 7);
     }
 }

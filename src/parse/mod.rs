@@ -7,6 +7,9 @@
 //! A message mail-parser cannot make sense of still becomes a record, with
 //! `parse_ok = false` and a warning saying why: malformed mail is data.
 
+mod recover;
+
+use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
@@ -46,12 +49,20 @@ pub fn parse_message(raw: &RawMessage<'_>, key: String) -> MessageRecord {
         label_source: "none".into(),
         ..Default::default()
     };
-    let bytes: &[u8] = &raw.bytes;
+    let unified = unify_line_ends(&raw.bytes);
+    if matches!(unified, Cow::Owned(_)) {
+        rec.warnings.push("CR-only line ends read as LF".into());
+    }
+    let bytes = skip_blank_lines(&unified);
+    if bytes.len() != unified.len() && !bytes.is_empty() {
+        rec.warnings.push("blank lines before the header were skipped".into());
+    }
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         let parser = MessageParser::default();
         parser.parse(bytes).map(|m| {
             let mut r = rec.clone();
             fill_record(&m, &mut r);
+            recover_missing(&m, bytes, &mut r);
             r
         })
     }));
@@ -70,6 +81,33 @@ pub fn parse_message(raw: &RawMessage<'_>, key: String) -> MessageRecord {
     rec
 }
 
+/// Classic Mac OS mail (sisimai's `mac/` samples) ends lines with a bare CR,
+/// which mail-parser does not split on. A message with CRs and no LF at all
+/// is read with LF line ends; anything else is left as it is.
+fn unify_line_ends(bytes: &[u8]) -> Cow<'_, [u8]> {
+    if memchr::memchr(b'\r', bytes).is_some() && memchr::memchr(b'\n', bytes).is_none() {
+        Cow::Owned(bytes.iter().map(|&b| if b == b'\r' { b'\n' } else { b }).collect())
+    } else {
+        Cow::Borrowed(bytes)
+    }
+}
+
+/// Some exporters put whitespace-only lines before the header (flanker's
+/// fixtures do); a header cannot start with an empty line (RFC 5322 §2.1),
+/// and mail-parser would read the whole message as body.
+fn skip_blank_lines(bytes: &[u8]) -> &[u8] {
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i + 1);
+        if bytes[pos..end].iter().all(|b| b.is_ascii_whitespace()) {
+            pos = end;
+        } else {
+            break;
+        }
+    }
+    &bytes[pos..]
+}
+
 const NO_HEADERS: &str = "no header fields found";
 
 fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
@@ -81,11 +119,8 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
     rec.header_size = root.offset_body as u64;
     rec.message_id = m.message_id().map(clean_id).filter(|s| !s.is_empty());
 
-    match m.date() {
-        Some(d) if d.is_valid() => rec.date = Some(d.to_timestamp() * 1000),
-        Some(_) => rec.warnings.push("Date header out of range".into()),
-        None if m.header_raw("Date").is_some() => rec.warnings.push("Date header unparseable".into()),
-        None => {}
+    if let Some(d) = m.date().filter(|d| d.is_valid()) {
+        rec.date = Some(d.to_timestamp() * 1000);
     }
 
     if let Some(addr) = m.from().and_then(|a| a.first()) {
@@ -139,6 +174,39 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
         } else if let PartType::Message(inner) = &part.body {
             if let Some(s) = inner.subject() {
                 rec.attachment_names.push(format!("{}.eml", s.trim()));
+            }
+        }
+    }
+}
+
+/// Where mail-parser found nothing for a header that is there, read the
+/// header alone (see [`recover`]). Each recovery leaves a warning.
+fn recover_missing(m: &Message<'_>, bytes: &[u8], rec: &mut MessageRecord) {
+    let header_end = (m.root_part().offset_body as usize).min(bytes.len());
+    let head = &bytes[..header_end];
+    if rec.date.is_none() {
+        if let Some(value) = recover::raw_header(head, "Date") {
+            match recover::lenient_date(&value) {
+                Some((ms, note)) => {
+                    rec.date = Some(ms);
+                    rec.warnings.push(note.unwrap_or("Date header read leniently").into());
+                }
+                None => rec.warnings.push(format!("Date header unparseable: {value:?}")),
+            }
+        }
+    }
+    if rec.from_addr.is_none() {
+        if let Some(value) = recover::raw_header(head, "From") {
+            let lone = format!("From: {value}\r\n\r\n");
+            if let Some(addr) = MessageParser::default().parse(lone.as_bytes()).as_ref().and_then(|m| {
+                m.from().and_then(|a| a.first()).map(|a| (a.address().map(normalise_addr), a.name().map(str::to_string)))
+            }) {
+                rec.from_addr = addr.0.filter(|a| !a.is_empty());
+                rec.from_name = addr.1.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+                rec.from_domain = rec.from_addr.as_deref().and_then(domain_of);
+                if rec.from_addr.is_some() {
+                    rec.warnings.push("From header recovered (mail-parser merged it into the header before)".into());
+                }
             }
         }
     }
@@ -250,7 +318,6 @@ fn thread_id(rec: &MessageRecord) -> String {
 mod tests {
     use super::*;
     use crate::model::{Location, SourceKind};
-    use std::borrow::Cow;
 
     fn raw(bytes: &[u8]) -> RawMessage<'_> {
         RawMessage {
@@ -312,7 +379,36 @@ Return-Path: <bounce@Lists.Example.com>\r\n\r\nHello there\r\n";
         assert_eq!(r.warnings, vec!["empty message"]);
         let r = parse_message(&raw(b"Date: yesterday\n\nx"), msg_key(b"x"));
         assert_eq!(r.date, None);
+        assert!(r.parse_ok);
         assert!(r.warnings.iter().any(|w| w.contains("Date")), "{:?}", r.warnings);
+    }
+
+    #[test]
+    fn leading_blank_lines_are_skipped() {
+        let msg = b"   \r\n\nFrom: a@b.c\r\nSubject: hi\r\n\r\nbody";
+        let r = parse_message(&raw(msg), msg_key(msg));
+        assert!(r.parse_ok);
+        assert_eq!(r.subject.as_deref(), Some("hi"));
+        assert!(r.warnings[0].contains("blank lines"));
+    }
+
+    #[test]
+    fn cr_only_line_ends_are_read() {
+        let msg = b"From: a@b.c\rSubject: mac\r\rbody\r";
+        let r = parse_message(&raw(msg), msg_key(msg));
+        assert_eq!(r.subject.as_deref(), Some("mac"));
+        assert_eq!(r.from_addr.as_deref(), Some("a@b.c"));
+    }
+
+    #[test]
+    fn headers_mail_parser_misses_are_recovered() {
+        // mail-parser reads this Date into the next line and loses From.
+        let msg = b"Date: 27 Jun 01 3:36:25 AM\nFrom: chol@example.net\nSubject: s\n\nbody\n";
+        let r = parse_message(&raw(msg), msg_key(msg));
+        assert_eq!(r.from_addr.as_deref(), Some("chol@example.net"));
+        assert_eq!(r.date, Some(993612985000));
+        let msg = b"Date: Fri, 23 Aug 2002 19:27:52\nFrom: a@b.c\n\nbody\n";
+        assert_eq!(parse_message(&raw(msg), msg_key(msg)).date, Some(1030130872000));
     }
 
     #[test]
