@@ -34,7 +34,8 @@ use crate::source::{self, compressed, mbox, mmap::MappedFile, SourceFile};
 
 /// Records in flight between the workers and the sink.
 const QUEUE_DEPTH: usize = 2048;
-/// Messages read from a compressed mbox before they are parsed in parallel.
+/// Messages taken from an mbox (mapped or streamed) before they are parsed in
+/// parallel; bounds the memory an mbox of any size needs.
 const STREAM_CHUNK: usize = 2000;
 
 /// A label the user gives to everything in one ingest.
@@ -67,7 +68,7 @@ pub struct IngestConfig {
 
 impl IngestConfig {
     pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
-        IngestConfig { paths, db, label: None, batch_rows: 20_000, index_heap: 200_000_000 }
+        IngestConfig { paths, db, label: None, batch_rows: 20_000, index_heap: 128_000_000 }
     }
 }
 
@@ -285,26 +286,22 @@ impl Workers<'_> {
             Ok(m) => m,
             Err(e) => return self.io_problem(f, &e, tx),
         };
-        let entries: Vec<mbox::MboxEntry<'_>> = mbox::MboxSplitter::new(&map).collect();
         let path = f.path.to_string_lossy().into_owned();
-        entries.par_iter().for_each_with(tx.clone(), |tx, e| {
-            if self.abort.load(Ordering::Relaxed) {
-                return;
-            }
-            let raw = RawMessage {
-                bytes: mbox::unescape_from(e.bytes),
-                location: Location {
-                    path: path.clone(),
-                    offset: e.offset as u64,
-                    length: e.bytes.len() as u64,
-                    folder: f.folder.clone(),
-                    kind: f.kind,
-                    flags: String::new(),
-                },
-            };
-            self.handle(raw, tx);
-            self.progress.advance(1, e.bytes.len() as u64);
-        });
+        let mut splitter = mbox::MboxSplitter::new(&map);
+        let mut released = 0;
+        loop {
+            let chunk: Vec<mbox::MboxEntry<'_>> = splitter.by_ref().take(STREAM_CHUNK).collect();
+            let Some(last) = chunk.last() else { break };
+            let done = last.offset + last.bytes.len();
+            chunk.par_iter().for_each_with(tx.clone(), |tx, e| {
+                if !self.abort.load(Ordering::Relaxed) {
+                    self.handle(mbox_message(f, &path, e.offset as u64, e.bytes), tx);
+                }
+            });
+            self.progress.advance(chunk.len() as u64, (done - released) as u64);
+            map.release(released, done);
+            released = done;
+        }
     }
 
     /// A compressed mbox: decompressed as a stream, parsed chunk by chunk.
@@ -338,23 +335,27 @@ impl Workers<'_> {
             }
             let n = chunk.len() as u64;
             chunk.par_iter().for_each_with(tx.clone(), |tx, e| {
-                let raw = RawMessage {
-                    bytes: mbox::unescape_from(&e.bytes),
-                    location: Location {
-                        path: path.clone(),
-                        offset: e.offset,
-                        length: e.bytes.len() as u64,
-                        folder: f.folder.clone(),
-                        kind: f.kind,
-                        flags: String::new(),
-                    },
-                };
-                self.handle(raw, tx);
+                self.handle(mbox_message(f, &path, e.offset, &e.bytes), tx);
             });
             let now = disk.load(Ordering::Relaxed);
             self.progress.advance(n, now - reported);
             reported = now;
         }
+    }
+}
+
+/// A message of an mbox (mapped or streamed), its `>From` quoting undone.
+fn mbox_message<'a>(f: &SourceFile, path: &str, offset: u64, bytes: &'a [u8]) -> RawMessage<'a> {
+    RawMessage {
+        bytes: mbox::unescape_from(bytes),
+        location: Location {
+            path: path.to_string(),
+            offset,
+            length: bytes.len() as u64,
+            folder: f.folder.clone(),
+            kind: f.kind,
+            flags: String::new(),
+        },
     }
 }
 

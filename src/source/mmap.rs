@@ -27,7 +27,27 @@ impl MappedFile {
         // writers with dotlocks), so this is the same contract ripgrep and
         // notmuch accept when they map mail files.
         let map = unsafe { Mmap::map(&file)? };
+        // Mail files are read front to back: let the kernel read ahead.
+        let _ = map.advise(memmap2::Advice::Sequential);
         Ok(MappedFile::Map(map))
+    }
+
+    /// Tells the kernel the pages wholly inside `start..end` are done with,
+    /// so a large mbox does not stay resident as it is read (peak memory
+    /// stays flat whatever the file's size). Best effort: errors are ignored.
+    pub fn release(&self, start: usize, end: usize) {
+        let MappedFile::Map(map) = self else { return };
+        const PAGE: usize = 4096;
+        let first = start.div_ceil(PAGE) * PAGE;
+        let last = (end.min(map.len()) / PAGE) * PAGE;
+        if last > first {
+            // SAFETY: MADV_DONTNEED on a read-only, file-backed shared mapping
+            // only drops the page-cache references of this process; a later
+            // read of the range faults the same bytes back in from the file.
+            // No memory is freed under a live reference, so slices borrowed
+            // from the map stay valid.
+            let _ = unsafe { map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, first, last - first) };
+        }
     }
 }
 
