@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         #[source]
@@ -16,11 +16,11 @@ pub enum Error {
     NotFound(PathBuf),
     #[error("{0}: holds no mail (no Maildir, mbox or message file found)")]
     NoMail(PathBuf),
-    #[error("search index: {0}")]
+    #[error("search index")]
     Index(#[from] tantivy::TantivyError),
     #[error("bad query: {0}")]
     Query(String),
-    #[error("parquet table {table}: {source}")]
+    #[error("parquet table {table}")]
     Table {
         table: String,
         #[source]
@@ -28,7 +28,7 @@ pub enum Error {
     },
     #[error("no database at {0} (run `mailidx ingest PATH` first)")]
     NoDatabase(PathBuf),
-    #[error("no message with key {0}")]
+    #[error("no message with key or Message-ID {0:?}")]
     UnknownKey(String),
     #[error("{0}")]
     Other(String),

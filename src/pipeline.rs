@@ -134,6 +134,9 @@ struct Workers<'a> {
 pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
     let found = source::discover(&cfg.paths)?;
+    if cfg.db.root.exists() && !cfg.db.root.is_dir() {
+        return Err(Error::Other(format!("--db {}: is a file, not a database directory", cfg.db.root.display())));
+    }
     std::fs::create_dir_all(&cfg.db.root).map_err(|e| Error::io(&cfg.db.root, e))?;
     let (index, fields) = open_or_create(&cfg.db.index_dir())?;
     let existing = existing_keys(&index, &fields)?;
@@ -161,12 +164,17 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         progress,
         abort: AtomicBool::new(false),
     };
-    for (path, why) in &found.ignored {
+    // Files already listed in `errors` by an earlier ingest are not listed again.
+    let known = known_file_problems(&tables_dir)?;
+    let is_new = |path: &std::path::Path, kind: &str| !known.contains(&(path.to_string_lossy().into_owned(), kind.to_string()));
+    for (path, why) in found.ignored.iter().filter(|(p, _)| is_new(p, "not_mail")) {
         let _ = tx.send(Item::Problem(problem(path, None, "not_mail", why)));
     }
     for (path, why) in &found.unreadable {
         workers.skipped.fetch_add(1, Ordering::Relaxed);
-        let _ = tx.send(Item::Problem(problem(path, None, "io", why)));
+        if is_new(path, "io") {
+            let _ = tx.send(Item::Problem(problem(path, None, "io", why)));
+        }
     }
     let singles: Vec<&SourceFile> =
         found.files.iter().filter(|f| matches!(f.kind, SourceKind::Maildir | SourceKind::Eml)).collect();
@@ -194,6 +202,25 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         seconds: started.elapsed().as_secs_f64(),
         db: cfg.db.root.clone(),
     })
+}
+
+/// (path, kind) of the whole-file problems the `errors` table already lists.
+fn known_file_problems(tables_dir: &std::path::Path) -> Result<HashSet<(String, String)>> {
+    let mut known = HashSet::new();
+    if crate::sink::parquet::part_files(tables_dir, tables::ERRORS.table)?.is_empty() {
+        return Ok(known);
+    }
+    let df = crate::sink::parquet::read_table(tables_dir, tables::ERRORS.table)?;
+    let col = |name: &str| {
+        df.column(name).and_then(|c| c.str().cloned()).map_err(|source| Error::Table { table: "errors".into(), source })
+    };
+    let (paths, kinds) = (col("source_path")?, col("error_kind")?);
+    for i in 0..df.height() {
+        if let (Some(p), Some(k)) = (paths.get(i), kinds.get(i)) {
+            known.insert((p.to_string(), k.to_string()));
+        }
+    }
+    Ok(known)
 }
 
 fn problem(path: &std::path::Path, offset: Option<u64>, kind: &str, reason: &str) -> ErrorRecord {

@@ -103,7 +103,14 @@ impl Searchable {
         let q = if rewritten.trim().is_empty() {
             Box::new(tantivy::query::AllQuery)
         } else {
-            parser.parse_query(&rewritten).map_err(|e| Error::Query(format!("{e} (in: {rewritten})")))?
+            match parser.parse_query(&rewritten) {
+                Ok(q) => q,
+                // `-word` alone: everything but what matches.
+                Err(tantivy::query::QueryParserError::AllButQueryForbidden) => parser
+                    .parse_query(&format!("* {rewritten}"))
+                    .map_err(|e| Error::Query(format!("{e} (in: {rewritten})")))?,
+                Err(e) => return Err(Error::Query(query_error(&e, &rewritten))),
+            }
         };
         let limit = limit.max(1);
         let (total, addrs): (usize, Vec<(Option<f32>, DocAddress)>) = match sort {
@@ -121,15 +128,17 @@ impl Searchable {
         Ok(SearchResult { total, hits })
     }
 
-    /// The message with this key (or, failing that, this Message-ID).
-    pub fn find(&self, key: &str) -> Result<Hit> {
+    /// The message with this key (or, failing that, this Message-ID), and
+    /// how many messages share that Message-ID (list copies, resends).
+    pub fn find(&self, key: &str) -> Result<(Hit, usize)> {
         let f = &self.fields;
+        let key_lc = key.trim().to_ascii_lowercase();
         let id = key.trim().trim_start_matches('<').trim_end_matches('>');
-        for (field, value) in [(f.msg_key, key.trim()), (f.message_id, id)] {
+        for (field, value) in [(f.msg_key, key_lc.as_str()), (f.message_id, id)] {
             let q = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
-            let top = self.searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
+            let (top, n) = self.searcher.search(&q, &(TopDocs::with_limit(1).order_by_score(), Count))?;
             if let Some((_, addr)) = top.first() {
-                return self.hit(*addr, None);
+                return Ok((self.hit(*addr, None)?, n));
             }
         }
         Err(Error::UnknownKey(key.to_string()))
@@ -164,6 +173,17 @@ impl Searchable {
     }
 }
 
+/// A parser error in words a user can act on.
+fn query_error(e: &tantivy::query::QueryParserError, rewritten: &str) -> String {
+    use tantivy::query::QueryParserError as E;
+    match e {
+        E::FieldDoesNotExist(f) => format!(
+            "no field {f:?}; fields are from, to, cc, subject, body, attachment, mimetype, folder, label, id, thread, key, date"
+        ),
+        _ => format!("{e} (in: {rewritten}); put words with special characters in \"double quotes\""),
+    }
+}
+
 /// Splits a query into words, keeping `"quoted phrases"` (with any prefix)
 /// whole and peeling brackets off the ends of words.
 fn lex(q: &str) -> Vec<String> {
@@ -190,43 +210,86 @@ fn lex(q: &str) -> Vec<String> {
     out
 }
 
-/// Turns the user's query language into tantivy's: field aliases
-/// (`id:` → `message_id:`, `attachment:` → `attachment_names:`, …), exact
-/// values quoted so `@`, `/` and `<>` survive, and `date:` specs into ranges.
+/// Characters tantivy's query grammar reserves; inside a word they would
+/// make a syntax error (`Bob's`, `[dev]`, `Re:`), so such a word is searched
+/// as the phrase of its parts.
+const RESERVED: &[char] = &['\'', '[', ']', '{', '}', '!', '^', '`', ':', '\\', '*', '+', '~', '<', '>'];
+
+/// Fields a user may name, and the index field each means.
+fn field_for(prefix: &str) -> Option<&'static str> {
+    Some(match prefix.to_ascii_lowercase().as_str() {
+        "from" => "from",
+        "to" => "to",
+        "cc" => "cc",
+        "subject" => "subject",
+        "body" => "body",
+        "id" | "message_id" | "mid" => "message_id",
+        "attachment" | "attachments" | "attachment_names" => "attachment_names",
+        "mimetype" | "mime" | "mime_types" => "mime_types",
+        "folder" => "folder",
+        "label" | "tag" => "label",
+        "thread" | "thread_id" => "thread_id",
+        "key" | "msg_key" => "msg_key",
+        "date" => "date",
+        _ => return None,
+    })
+}
+
+/// A free-text value as tantivy should see it: as is when it is a plain word
+/// or a quoted phrase, else the phrase of its words.
+fn text_value(v: &str) -> String {
+    let quoted = v.len() >= 2 && v.starts_with('"') && v.ends_with('"');
+    if quoted || !v.contains(RESERVED) {
+        return v.to_string();
+    }
+    let words: String = v.chars().map(|c| if RESERVED.contains(&c) || c == '"' { ' ' } else { c }).collect();
+    let words = words.split_whitespace().collect::<Vec<_>>().join(" ");
+    if words.is_empty() { String::new() } else { quote(&words) }
+}
+
+/// Turns the user's query language into tantivy's: field aliases and any
+/// case (`From:`, `id:` → `message_id:`, `attachment:` → `attachment_names:`),
+/// exact values quoted so `@`, `/` and `<>` survive, `date:` specs into
+/// ranges, lowercase `and`/`or`/`not` as operators (as notmuch reads them),
+/// and words with reserved characters (`Bob's`, `[dev]`, `https://x`) as
+/// phrases instead of syntax errors.
 pub fn rewrite_query(q: &str) -> Result<String> {
     let mut words = Vec::new();
     let lexed = lex(q);
     for (i, word) in lexed.iter().enumerate() {
-        // tantivy reads `a AND NOT b` as `a AND (NOT b)`, which matches
-        // nothing; `a NOT b` means what the user meant.
-        if word == "AND" && lexed.get(i + 1).is_some_and(|w| w == "NOT") {
+        let upper = word.to_ascii_uppercase();
+        if matches!(upper.as_str(), "AND" | "OR" | "NOT") {
+            // tantivy reads `a AND NOT b` as `a AND (NOT b)`, which matches
+            // nothing; `a NOT b` means what the user meant.
+            if upper == "AND" && lexed.get(i + 1).is_some_and(|w| w.eq_ignore_ascii_case("NOT")) {
+                continue;
+            }
+            words.push(upper);
             continue;
         }
         let open = word.chars().take_while(|&c| c == '(' || c == '-' || c == '+').count();
         let (lead, rest) = word.split_at(open);
         let close = rest.chars().rev().take_while(|&c| c == ')').count();
         let (body, trail) = rest.split_at(rest.len() - close);
-        let rewritten = match body.split_once(':') {
-            Some((prefix, value)) if !value.is_empty() && !value.starts_with('[') && !value.starts_with('{') => {
-                let value_unquoted = value.trim_matches('"');
-                match prefix.to_ascii_lowercase().as_str() {
-                    "id" | "message_id" | "mid" => {
-                        let v = value_unquoted.trim_start_matches('<').trim_end_matches('>');
-                        format!("message_id:{}", quote(v))
-                    }
-                    "attachment" | "attachment_names" => format!("attachment_names:{value}"),
-                    "mimetype" | "mime" | "mime_types" => format!("mime_types:{}", quote(value_unquoted)),
-                    "folder" => format!("folder:{}", quote(value_unquoted)),
-                    "label" | "tag" => format!("label:{}", quote(value_unquoted)),
-                    "thread" | "thread_id" => format!("thread_id:{}", quote(value_unquoted)),
-                    "key" | "msg_key" => format!("msg_key:{}", quote(value_unquoted)),
-                    "date" => date_range(value_unquoted)?,
-                    _ => body.to_string(),
-                }
+        let field = body.split_once(':').and_then(|(p, v)| field_for(p).map(|f| (f, v)));
+        let rewritten = match field {
+            Some((_, "")) => String::new(),
+            Some(("date", value)) => date_range(value.trim_matches('"'))?,
+            Some((field, value)) => {
+                let raw = value.trim_matches('"');
+                let value = match field {
+                    "message_id" => quote(raw.trim_start_matches('<').trim_end_matches('>')),
+                    "mime_types" | "folder" | "label" => quote(raw),
+                    "thread_id" | "msg_key" => quote(&raw.to_ascii_lowercase()),
+                    _ => text_value(value),
+                };
+                format!("{field}:{value}")
             }
-            _ => body.to_string(),
+            None => text_value(body),
         };
-        words.push(format!("{lead}{rewritten}{trail}"));
+        if !rewritten.is_empty() && rewritten != "\"\"" {
+            words.push(format!("{lead}{rewritten}{trail}"));
+        }
     }
     Ok(words.join(" "))
 }
@@ -243,9 +306,18 @@ fn date_range(spec: &str) -> Result<String> {
         Some((a, b)) => (a, b),
         None => (spec, spec),
     };
-    let start = if a.is_empty() { "*".to_string() } else { fmt(period(a)?.0) };
-    let end = if b.is_empty() { "*".to_string() } else { fmt(period(b)?.1) };
-    Ok(format!("date:[{start} TO {end}}}"))
+    if a.is_empty() && b.is_empty() {
+        return Err(Error::Query("date:.. needs a start or an end (date:2020.., date:..2020)".into()));
+    }
+    let start = if a.is_empty() { None } else { Some(period(a)?.0) };
+    let end = if b.is_empty() { None } else { Some(period(b)?.1) };
+    if let (Some(s), Some(e)) = (start, end) {
+        if e <= s {
+            return Err(Error::Query(format!("date:{spec}: the end is before the start")));
+        }
+    }
+    let show = |t: Option<ChronoDateTime<Utc>>| t.map(fmt).unwrap_or_else(|| "*".into());
+    Ok(format!("date:[{} TO {}}}", show(start), show(end)))
 }
 
 fn fmt(t: ChronoDateTime<Utc>) -> String {
@@ -254,10 +326,15 @@ fn fmt(t: ChronoDateTime<Utc>) -> String {
 
 /// The half-open period `[start, end)` a date spec names.
 fn period(s: &str) -> Result<(ChronoDateTime<Utc>, ChronoDateTime<Utc>)> {
-    let bad = || Error::Query(format!("date:{s}: expected YYYY, YYYY-MM, YYYY-MM-DD or an RFC 3339 time"));
+    let bad = || Error::Query(format!("date:{s}: expected YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM or an RFC 3339 time"));
     if let Ok(t) = ChronoDateTime::parse_from_rfc3339(s) {
         let t = t.with_timezone(&Utc);
         return Ok((t, t + chrono::Duration::seconds(1)));
+    }
+    // 2024-03-05T10:30 (UTC), the whole minute.
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M") {
+        let t = t.and_utc();
+        return Ok((t, t + chrono::Duration::minutes(1)));
     }
     let parts: Vec<&str> = s.split('-').collect();
     let num = |i: usize| parts.get(i).and_then(|p| p.parse::<u32>().ok()).ok_or_else(bad);
@@ -300,11 +377,20 @@ mod tests {
             ("-folder:spam \"exact phrase\"", "-folder:\"spam\" \"exact phrase\""),
             ("subject:\"two words\"", "subject:\"two words\""),
             ("a AND NOT b", "a NOT b"),
+            ("a and not b or c", "a NOT b OR c"),
+            ("From:alice SUBJECT:x", "from:alice subject:x"),
+            ("Bob's [dev] Re: https://x.org", "\"Bob s\" \"dev\" \"Re\" \"https //x.org\""),
+            ("subject:[dev] subject:Re:", "subject:\"dev\" subject:\"Re\""),
+            ("key:7D4F32D3B11D406A", "msg_key:\"7d4f32d3b11d406a\""),
+            ("date:2024-03-05T10:30", "date:[2024-03-05T10:30:00Z TO 2024-03-05T10:31:00Z}"),
+            ("from:", ""),
         ];
         for (input, want) in cases {
             assert_eq!(rewrite_query(input).unwrap(), want, "{input}");
         }
         assert!(rewrite_query("date:yesterday").is_err());
         assert!(rewrite_query("date:2024-13").is_err());
+        assert!(rewrite_query("date:..").is_err());
+        assert!(rewrite_query("date:2024..2023").is_err());
     }
 }

@@ -11,12 +11,12 @@ use crate::error::Result;
 use crate::search::{Hit, Searchable};
 use crate::source::read_message;
 
-/// The index entry of a message and its bytes as stored in the archive
-/// (mbox quoting undone).
-pub fn load(db: &DbPaths, key: &str) -> Result<(Hit, Vec<u8>)> {
-    let hit = Searchable::open(db)?.find(key)?;
+/// The index entry of a message, its bytes as stored in the archive (mbox
+/// quoting undone), and how many messages share the Message-ID asked for.
+pub fn load(db: &DbPaths, key: &str) -> Result<(Hit, Vec<u8>, usize)> {
+    let (hit, sharing) = Searchable::open(db)?.find(key)?;
     let raw = read_message(&hit.location())?;
-    Ok((hit, raw))
+    Ok((hit, raw, sharing))
 }
 
 /// Decoded headers a reader wants, then the decoded text.
@@ -95,7 +95,9 @@ fn walk(m: &mail_parser::Message<'_>, id: u32, depth: usize, out: &mut String) {
         .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("*")))
         .unwrap_or_else(|| "text/plain".into());
     let name = part.attachment_name().map(|n| format!(" \"{n}\"")).unwrap_or_default();
-    let _ = writeln!(out, "{}{ct}{name} [{} bytes]", "  ".repeat(depth), part.len());
+    // Containers have no decoded body: give their size in the message.
+    let size = if part.is_multipart() || part.is_message() { part.raw_len() as usize } else { part.len() };
+    let _ = writeln!(out, "{}{ct}{name} [{size} bytes]", "  ".repeat(depth));
     match &part.body {
         PartType::Multipart(children) => {
             for c in children {

@@ -1,6 +1,7 @@
-//! `mailidx status`: what a database holds, read from the index's term
-//! dictionaries and the Parquet files' footers, so it costs the same on a
-//! database of any size (only the small `errors` table is read whole).
+//! `mailidx status`: what a database holds, read from the index and the
+//! Parquet files: footers for row counts, and only the `folder` and `label`
+//! columns, one part file at a time, for the per-folder counts (so memory
+//! stays bounded by one part whatever the database's size).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,7 +11,7 @@ use serde::Serialize;
 
 use crate::db::DbPaths;
 use crate::error::{Error, Result};
-use crate::sink::index::{open_existing, IndexFields};
+use crate::sink::index::open_existing;
 use crate::sink::parquet::{part_files, read_table};
 use crate::sink::tables;
 
@@ -27,7 +28,7 @@ pub struct Status {
     pub db: String,
     /// Messages in the index.
     pub messages: u64,
-    /// Messages per folder and per label (from the index).
+    /// Messages per folder and per label (from the messages table).
     pub folders: BTreeMap<String, u64>,
     pub labels: BTreeMap<String, u64>,
     /// Problems recorded by ingests, by kind (io, malformed, not_mail).
@@ -40,20 +41,21 @@ pub fn status(db: &DbPaths) -> Result<Status> {
     if !db.exists() {
         return Err(Error::NoDatabase(db.root.clone()));
     }
-    let (index, fields) = open_existing(&db.index_dir())?;
+    let (index, _) = open_existing(&db.index_dir())?;
     let searcher = index.reader()?.searcher();
-    let terms = |field| -> Result<BTreeMap<String, u64>> {
-        let mut out = BTreeMap::new();
-        for seg in searcher.segment_readers() {
-            let inv = seg.inverted_index(field)?;
-            let mut s = inv.terms().stream().map_err(|e| Error::Other(format!("reading index: {e}")))?;
-            while s.advance() {
-                *out.entry(String::from_utf8_lossy(s.key()).into_owned()).or_default() += s.value().doc_freq as u64;
+    let mut folders = BTreeMap::new();
+    let mut labels = BTreeMap::new();
+    for p in part_files(&db.tables_dir(), tables::MESSAGES.table)? {
+        let f = std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
+        let table_err = |source| Error::Table { table: tables::MESSAGES.table.into(), source };
+        let df = ParquetReader::new(f).with_columns(Some(vec!["folder".into(), "label".into()])).finish().map_err(table_err)?;
+        for (name, counts) in [("folder", &mut folders), ("label", &mut labels)] {
+            let col = df.column(name).and_then(|c| c.str().cloned()).map_err(table_err)?;
+            for v in (0..col.len()).filter_map(|i| col.get(i)) {
+                *counts.entry(v.to_string()).or_insert(0u64) += 1;
             }
         }
-        Ok(out)
-    };
-    let IndexFields { folder, label, .. } = fields;
+    }
     let mut tables_out = Vec::new();
     for spec in tables::ALL {
         let mut t = TableStatus { table: spec.table.into(), rows: 0, files: 0, bytes: 0 };
@@ -81,8 +83,8 @@ pub fn status(db: &DbPaths) -> Result<Status> {
     Ok(Status {
         db: db.root.display().to_string(),
         messages: searcher.num_docs(),
-        folders: terms(folder)?,
-        labels: terms(label)?,
+        folders,
+        labels,
         errors,
         tables: tables_out,
         index_bytes: dir_size(&db.index_dir()),

@@ -55,6 +55,23 @@ fn ingest_then_search_and_show() {
     assert_eq!(search(db.path(), "from:carol OR from:dave").len(), 2);
     assert_eq!(search(db.path(), "\"feature flag was missing\"").len(), 1);
     assert_eq!(search(db.path(), "\"flag feature was missing\"").len(), 0);
+    // what users type that is not tantivy syntax
+    assert_eq!(search(db.path(), "-invoice").len(), 8, "a negation alone");
+    assert_eq!(search(db.path(), "not from:alice").len(), 9);
+    assert_eq!(search(db.path(), "from:carol or from:dave").len(), 2, "lowercase operators");
+    assert_eq!(search(db.path(), "FROM:alice").len(), 1, "field names in any case");
+    assert_eq!(search(db.path(), "[dev]").len(), 3, "reserved characters");
+    assert_eq!(search(db.path(), "subject:Re:").len(), 2);
+    assert_eq!(search(db.path(), "Alice's").len(), 0, "searched as the phrase \"alice s\", not an error");
+    assert_eq!(search(db.path(), "from:alice@example.org").len(), 1);
+    let bad = mailidx(db.path()).args(["search", "nofield:x"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(0), "an unknown prefix is searched as words");
+    let bad = mailidx(db.path()).args(["search", "date:2024..2023"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("before the start"));
+    let bad = mailidx(db.path()).args(["search", "--limit", "0", "x"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "--limit 0 is refused");
+
     // attachments, types, folders, ids
     assert_eq!(subjects(&search(db.path(), "attachment:invoice")), ["Invoice 2023-117 for the garden shed"]);
     assert_eq!(search(db.path(), "mimetype:application/pdf").len(), 1);
@@ -112,6 +129,8 @@ fn ingest_then_search_and_show() {
     let carol = &search(db.path(), "from:carol")[0];
     let text = String::from_utf8(mailidx(db.path()).args(["show", carol["msg_key"].as_str().unwrap()]).output().unwrap().stdout).unwrap();
     assert!(text.contains("\nFrom the log"), "{text}");
+    let upper = mailidx(db.path()).args(["show", &key.to_ascii_uppercase()]).output().unwrap();
+    assert_eq!(upper.status.code(), Some(0), "keys in any case");
     let grace = &search(db.path(), "from:grace")[0];
     assert_eq!(grace["source_kind"], "mbox.gz");
     let raw = mailidx(db.path()).args(["show", "--raw", "<compiler-notes@example.org>"]).output().unwrap().stdout;
@@ -128,6 +147,11 @@ fn reingest_adds_no_duplicates() {
     assert_eq!(search(db.path(), "date:..2030").len(), 10);
     let df = mailidx::sink::parquet::read_table(&db.path().join("tables"), "messages").unwrap();
     assert_eq!(df.height(), 10);
+    let errors = mailidx::sink::parquet::read_table(&db.path().join("tables"), "errors").unwrap();
+    assert_eq!(errors.height(), 1, "the ignored README is listed once, not once per ingest");
+    let status = String::from_utf8(mailidx(db.path()).arg("status").output().unwrap().stdout).unwrap();
+    assert!(status.contains("messages   10"), "{status}");
+    assert!(status.contains("Inbox/.Spam"), "folders as written: {status}");
 }
 
 #[test]

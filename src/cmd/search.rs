@@ -6,13 +6,13 @@ use mailidx::search::{Searchable, SortOrder};
 
 #[derive(Args, Debug)]
 pub struct SearchArgs {
-    /// Query: words, field:value (from to cc subject body attachment mimetype folder label id thread date),
-    /// AND/OR/NOT, "phrases", date:2024-01..2024-06
-    #[arg(required = true, num_args = 1..)]
+    /// Query: words, field:value (from to cc subject body attachment mimetype folder label id thread key date),
+    /// AND/OR/NOT, -word, "phrases", date:2024-01..2024-06
+    #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
     pub query: Vec<String>,
     /// Most results to print
-    #[arg(long, short = 'n', default_value_t = 20)]
-    pub limit: usize,
+    #[arg(long, short = 'n', default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: u64,
     #[arg(long, value_enum, default_value_t = SortArg::Date)]
     pub sort: SortArg,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -49,7 +49,7 @@ pub fn run(a: SearchArgs, db: DbPaths) -> anyhow::Result<i32> {
         SortArg::Date => SortOrder::Date,
         SortArg::Relevance => SortOrder::Relevance,
     };
-    let result = Searchable::open(&db)?.search(&a.query.join(" "), a.limit, sort)?;
+    let result = Searchable::open(&db)?.search(&a.query.join(" "), a.limit as usize, sort)?;
     match a.format {
         Format::Json => {
             for h in &result.hits {

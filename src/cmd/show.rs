@@ -18,7 +18,14 @@ pub struct ShowArgs {
 }
 
 pub fn run(a: ShowArgs, db: DbPaths) -> anyhow::Result<i32> {
-    let (hit, raw) = mailidx::show::load(&db, &a.key)?;
+    let (hit, raw, sharing) = mailidx::show::load(&db, &a.key)?;
+    if sharing > 1 {
+        eprintln!(
+            "mailidx: {sharing} messages have this Message-ID; showing {} (search id:{} lists them all)",
+            hit.msg_key,
+            a.key.trim()
+        );
+    }
     let mut out = std::io::stdout().lock();
     if a.raw {
         out.write_all(&raw)?;
