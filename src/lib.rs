@@ -13,6 +13,7 @@
 //! [`show`] read back what the sinks wrote. The binary (`src/main.rs`,
 //! `src/cmd/`) only parses arguments and calls into this library.
 
+pub mod analyze;
 pub mod db;
 pub mod error;
 pub mod model;

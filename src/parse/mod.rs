@@ -7,7 +7,7 @@
 //! A message mail-parser cannot make sense of still becomes a record, with
 //! `parse_ok = false` and a warning saying why: malformed mail is data.
 
-mod recover;
+pub(crate) mod recover;
 
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;

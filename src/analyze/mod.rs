@@ -1,0 +1,6 @@
+//! Analysis: pure functions from a parsed message to owned records. Header
+//! forensics lives here: the Received chain ([`received`]) and, built on it,
+//! the hops and origin of a message ([`hops`]).
+
+pub mod hops;
+pub mod received;
