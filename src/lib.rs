@@ -16,6 +16,7 @@
 pub mod analyze;
 pub mod db;
 pub mod error;
+pub mod inspect;
 pub mod model;
 pub mod parse;
 pub mod pipeline;

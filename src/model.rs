@@ -116,6 +116,78 @@ pub struct MessageRecord {
     /// false when mail-parser found no header at all in the bytes.
     pub parse_ok: bool,
     pub warnings: Vec<String>,
+
+    /// Received headers as parse read them (raw text, hop), header order;
+    /// analyze::hops turns them into `hops` and the origin columns.
+    pub received: Vec<(String, crate::analyze::received::ParsedHop)>,
+    // The Received chain (filled by analyze::hops).
+    /// One entry per Received header, in header order (0 = topmost).
+    pub hops: Vec<HopRecord>,
+    pub origin_ip: Option<std::net::IpAddr>,
+    pub origin_rdns: Option<String>,
+    pub origin_helo: Option<String>,
+    pub hop_count: u32,
+    pub unparsed_hop_count: u32,
+    /// Seconds from the lowest to the topmost hop with a time.
+    pub transit_seconds: Option<i64>,
+    /// Date header minus the time of the origin hop (or the lowest hop with a time).
+    pub date_hop_skew_seconds: Option<i64>,
+    pub anomalies: Anomalies,
+}
+
+/// Header-forensics flags of one message, each a `messages` column.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Anomalies {
+    /// A hop's time is more than 60 s before the time of the hop below it.
+    pub hops_time_reversed: bool,
+    /// |date_hop_skew_seconds| > 3 hours.
+    pub date_far_from_hops: bool,
+    /// The origin's HELO is an address literal (`[1.2.3.4]`) or a bare IP.
+    pub origin_helo_is_ip_literal: bool,
+    /// The origin's HELO and rDNS are both known and differ in their last two labels.
+    pub origin_helo_rdns_mismatch: bool,
+    /// The origin has no rDNS name (`unknown` or none written).
+    pub origin_rdns_missing: bool,
+    /// The origin's rDNS name looks like a consumer / dynamic address.
+    pub origin_rdns_dynamic: bool,
+    /// Below the origin, a hop claims a private IP after (in transit order) a public one.
+    pub private_after_public: bool,
+}
+
+/// One Received header: one row of `received_hops`. As JSON (`mailidx hops
+/// --format json`) the timestamp is RFC 3339.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct HopRecord {
+    pub msg_key: String,
+    pub hop_index: u32,
+    pub raw: String,
+    pub parsed: bool,
+    pub helo: Option<String>,
+    pub rdns: Option<String>,
+    pub ip: Option<String>,
+    pub ip_class: Option<String>,
+    pub by_host: Option<String>,
+    pub via: Option<String>,
+    pub protocol: Option<String>,
+    pub tls_version: Option<String>,
+    pub tls_cipher: Option<String>,
+    pub authenticated: bool,
+    pub queue_id: Option<String>,
+    pub envelope_for: Option<String>,
+    pub envelope_from: Option<String>,
+    pub ident: Option<String>,
+    /// UTC milliseconds.
+    #[serde(serialize_with = "ms_as_rfc3339")]
+    pub timestamp: Option<i64>,
+    /// Seconds since the hop below (the previous one in transit).
+    pub delay_seconds: Option<i64>,
+    pub trusted: bool,
+    pub is_origin: bool,
+    pub helo_is_ip_literal: bool,
+    pub helo_rdns_mismatch: bool,
+    pub rdns_missing: bool,
+    pub rdns_dynamic: bool,
+    pub time_reversed: bool,
 }
 
 /// A file or message that could not be read or parsed: one row of `errors`.
@@ -128,4 +200,12 @@ pub struct ErrorRecord {
     pub error_kind: String,
     pub reason: String,
     pub msg_key: Option<String>,
+}
+
+/// Milliseconds since the epoch as an RFC 3339 UTC string (null when absent).
+pub fn ms_as_rfc3339<S: serde::Serializer>(ms: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match ms.and_then(chrono::DateTime::from_timestamp_millis) {
+        Some(t) => s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        None => s.serialize_none(),
+    }
 }

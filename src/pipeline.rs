@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use crate::db::DbPaths;
 use crate::error::{Error, Result};
-use crate::model::{ErrorRecord, Location, MessageRecord, RawMessage, SourceKind};
+use crate::model::{ErrorRecord, HopRecord, Location, MessageRecord, RawMessage, SourceKind};
 use crate::parse::{msg_key, parse_message};
 use crate::sink::index::{existing_keys, key_number, open_or_create, IndexSink};
 use crate::sink::parquet::PartWriter;
@@ -64,11 +64,13 @@ pub struct IngestConfig {
     pub batch_rows: usize,
     /// tantivy's indexing memory budget in bytes.
     pub index_heap: usize,
+    /// Networks whose relays the receiving side vouches for (`--trusted-network`).
+    pub trusted_networks: Vec<ipnet::IpNet>,
 }
 
 impl IngestConfig {
     pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
-        IngestConfig { paths, db, label: None, batch_rows: 20_000, index_heap: 128_000_000 }
+        IngestConfig { paths, db, label: None, batch_rows: 20_000, index_heap: 128_000_000, trusted_networks: Vec::new() }
     }
 }
 
@@ -125,6 +127,7 @@ struct Workers<'a> {
     bytes: AtomicU64,
     skipped: AtomicU64,
     label: Option<Label>,
+    trusted: Vec<ipnet::IpNet>,
     progress: &'a dyn Progress,
     /// Set when the sink has stopped: workers stop producing.
     abort: AtomicBool,
@@ -143,15 +146,18 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     let index_sink = IndexSink::new(&index, fields, cfg.index_heap)?;
     let run_id = run_id();
     let tables_dir = cfg.db.tables_dir();
-    let messages_out = PartWriter::new(&tables_dir, tables::MESSAGES.table, &run_id)?;
-    let errors_out = PartWriter::new(&tables_dir, tables::ERRORS.table, &run_id)?;
+    let out = TableWriters {
+        messages: PartWriter::new(&tables_dir, tables::MESSAGES.table, &run_id)?,
+        hops: PartWriter::new(&tables_dir, tables::RECEIVED_HOPS.table, &run_id)?,
+        errors: PartWriter::new(&tables_dir, tables::ERRORS.table, &run_id)?,
+    };
 
     progress.start(found.total_bytes(), found.files.len());
     let (tx, rx) = sync_channel::<Item>(QUEUE_DEPTH);
     let batch_rows = cfg.batch_rows.max(1);
     let sink = std::thread::Builder::new()
         .name("mailidx-sink".into())
-        .spawn(move || run_sink(rx, index_sink, messages_out, errors_out, batch_rows))
+        .spawn(move || run_sink(rx, index_sink, out, batch_rows))
         .map_err(|e| Error::Other(format!("cannot start sink thread: {e}")))?;
 
     let workers = Workers {
@@ -161,6 +167,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         bytes: AtomicU64::new(0),
         skipped: AtomicU64::new(0),
         label: cfg.label,
+        trusted: cfg.trusted_networks.clone(),
         progress,
         abort: AtomicBool::new(false),
     };
@@ -251,6 +258,7 @@ impl Workers<'_> {
             return;
         }
         let mut rec = parse_message(&raw, key);
+        crate::analyze::hops::annotate(&mut rec, &self.trusted);
         if let Some(label) = self.label {
             rec.label = label.as_str().into();
             rec.label_source = "user".into();
@@ -400,6 +408,13 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
+/// One part writer per table the sink writes.
+struct TableWriters {
+    messages: PartWriter,
+    hops: PartWriter,
+    errors: PartWriter,
+}
+
 #[derive(Default)]
 struct SinkCounts {
     messages: u64,
@@ -412,21 +427,27 @@ struct SinkCounts {
 fn run_sink(
     rx: Receiver<Item>,
     mut index: IndexSink,
-    mut messages_out: PartWriter,
-    mut errors_out: PartWriter,
+    mut out: TableWriters,
     batch_rows: usize,
 ) -> Result<SinkCounts> {
     let mut counts = SinkCounts::default();
     let mut batch: Vec<MessageRecord> = Vec::with_capacity(batch_rows.min(65_536));
+    let mut hops: Vec<HopRecord> = Vec::new();
     let mut problems: Vec<ErrorRecord> = Vec::new();
     let table_err = |table: &str, source| Error::Table { table: table.to_string(), source };
-    let mut flush = |batch: &mut Vec<MessageRecord>, problems: &mut Vec<ErrorRecord>, index: &mut IndexSink| {
+    let mut flush = |batch: &mut Vec<MessageRecord>,
+                     hops: &mut Vec<HopRecord>,
+                     problems: &mut Vec<ErrorRecord>,
+                     index: &mut IndexSink| {
         let mut df = tables::messages_frame(batch).map_err(|e| table_err("messages", e))?;
-        messages_out.write(&mut df)?;
+        out.messages.write(&mut df)?;
+        let mut df = tables::hops_frame(hops).map_err(|e| table_err("received_hops", e))?;
+        out.hops.write(&mut df)?;
         let mut df = tables::errors_frame(problems).map_err(|e| table_err("errors", e))?;
-        errors_out.write(&mut df)?;
+        out.errors.write(&mut df)?;
         index.commit()?;
         batch.clear();
+        hops.clear();
         problems.clear();
         Ok::<(), Error>(())
     };
@@ -439,15 +460,16 @@ fn run_sink(
                     counts.malformed += 1;
                 }
                 rec.body_text = String::new();
+                hops.append(&mut rec.hops);
                 batch.push(*rec);
             }
             Item::Problem(p) => problems.push(p),
         }
         if batch.len() >= batch_rows {
-            flush(&mut batch, &mut problems, &mut index)?;
+            flush(&mut batch, &mut hops, &mut problems, &mut index)?;
         }
     }
-    flush(&mut batch, &mut problems, &mut index)?;
+    flush(&mut batch, &mut hops, &mut problems, &mut index)?;
     index.finish()?;
     Ok(counts)
 }

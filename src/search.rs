@@ -50,6 +50,8 @@ pub struct Hit {
     pub source_offset: u64,
     pub source_length: u64,
     pub source_kind: String,
+    /// The origin hop's IP (see `mailidx hops`).
+    pub origin_ip: Option<String>,
     /// Relevance score; null when sorted by date.
     pub score: Option<f32>,
 }
@@ -168,6 +170,9 @@ impl Searchable {
             source_offset: u64v(f.source_offset),
             source_length: u64v(f.source_length),
             source_kind: text(f.source_kind).unwrap_or_default(),
+            origin_ip: doc.get_first(f.origin_ip).and_then(|v| v.as_ip_addr()).map(|v6| {
+                v6.to_ipv4_mapped().map(|v4| v4.to_string()).unwrap_or_else(|| v6.to_string())
+            }),
             score,
         })
     }
@@ -231,6 +236,7 @@ fn field_for(prefix: &str) -> Option<&'static str> {
         "thread" | "thread_id" => "thread_id",
         "key" | "msg_key" => "msg_key",
         "date" => "date",
+        "origin" | "origin_ip" => "origin_ip",
         _ => return None,
     })
 }
@@ -275,6 +281,7 @@ pub fn rewrite_query(q: &str) -> Result<String> {
         let rewritten = match field {
             Some((_, "")) => String::new(),
             Some(("date", value)) => date_range(value.trim_matches('"'))?,
+            Some(("origin_ip", value)) => ip_range(value.trim_matches('"'))?,
             Some((field, value)) => {
                 let raw = value.trim_matches('"');
                 let value = match field {
@@ -296,6 +303,22 @@ pub fn rewrite_query(q: &str) -> Result<String> {
 
 fn quote(v: &str) -> String {
     format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// `origin:1.2.3.4`, `origin:203.0.113.0/24`, `origin:2001:db8::/32` → an
+/// inclusive range over the origin_ip field (IPv4 as IPv4-mapped IPv6, which
+/// is how tantivy stores it).
+fn ip_range(spec: &str) -> Result<String> {
+    let bad = || Error::Query(format!("origin:{spec}: expected an IP address or a CIDR network (203.0.113.0/24)"));
+    let net: ipnet::IpNet = match spec.parse::<ipnet::IpNet>() {
+        Ok(n) => n,
+        Err(_) => spec.parse::<std::net::IpAddr>().map(ipnet::IpNet::from).map_err(|_| bad())?,
+    };
+    let v6 = |ip: std::net::IpAddr| match ip {
+        std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+        std::net::IpAddr::V6(v6) => v6,
+    };
+    Ok(format!("origin_ip:[{} TO {}]", v6(net.network()), v6(net.broadcast())))
 }
 
 /// `date:SPEC` → `date:[START TO END}`, both in UTC. SPEC is `A`, `A..B`,
@@ -384,6 +407,8 @@ mod tests {
             ("key:7D4F32D3B11D406A", "msg_key:\"7d4f32d3b11d406a\""),
             ("date:2024-03-05T10:30", "date:[2024-03-05T10:30:00Z TO 2024-03-05T10:31:00Z}"),
             ("from:", ""),
+            ("origin:203.0.113.0/24", "origin_ip:[::ffff:203.0.113.0 TO ::ffff:203.0.113.255]"),
+            ("origin_ip:8.8.8.8", "origin_ip:[::ffff:8.8.8.8 TO ::ffff:8.8.8.8]"),
         ];
         for (input, want) in cases {
             assert_eq!(rewrite_query(input).unwrap(), want, "{input}");

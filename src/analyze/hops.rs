@@ -16,6 +16,155 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 use super::received::ParsedHop;
+use crate::model::{Anomalies, HopRecord, MessageRecord};
+
+/// A hop's time may be this much before the hop below it before it counts
+/// as going backwards (clocks of relays drift a little).
+pub const REVERSED_TOLERANCE_SECS: i64 = 60;
+/// The Date header is "far" from the hops beyond this (SpamAssassin's
+/// smallest DATE_IN_PAST / DATE_IN_FUTURE bucket).
+pub const DATE_SKEW_LIMIT_SECS: i64 = 3 * 3600;
+
+/// Words in a host name that mark consumer, dial-up and dynamic address
+/// space, the hosts IP25B / OP25B (port 25 blocking) policies target. A label
+/// counts when it is one of these, or one of these followed by digits
+/// (`pool85`, `adsl64`).
+const DYNAMIC_WORDS: &[&str] = &[
+    "dyn", "dynamic", "dynip", "dsl", "adsl", "vdsl", "xdsl", "pool", "dhcp", "cable", "dial", "dialup", "dialin", "ppp",
+    "pppoe", "broadband", "cpe", "cust", "customer", "residential", "fios", "ftth", "catv", "dip",
+];
+/// Words that mark consumer space only when digits follow (`ip68`,
+/// `host217`, `client42`): alone they are ordinary host names.
+const DYNAMIC_PREFIXES: &[&str] = &["ip", "host", "client", "user", "bb", "res", "nat", "mobile", "wireless"];
+
+/// Reads the Received chain of a record: fills `hops`, the origin columns,
+/// hop counts, transit time, the Date skew and the anomaly flags.
+pub fn annotate(rec: &mut MessageRecord, trusted: &[IpNet]) {
+    let received = std::mem::take(&mut rec.received);
+    let parsed: Vec<&ParsedHop> = received.iter().map(|(_, h)| h).collect();
+    let origin = origin_index_of(&parsed, trusted);
+    let mut hops: Vec<HopRecord> = received
+        .iter()
+        .enumerate()
+        .map(|(i, (raw, h))| hop_record(&rec.msg_key, i, raw, h, trusted, origin == Some(i)))
+        .collect();
+    // Delays: each hop against the hop below it (written earlier).
+    for i in 0..hops.len() {
+        let below = hops[i + 1..].iter().find_map(|h| h.timestamp);
+        if let (Some(t), Some(b)) = (hops[i].timestamp, below) {
+            let d = (t - b) / 1000;
+            hops[i].delay_seconds = Some(d);
+            hops[i].time_reversed = d < -REVERSED_TOLERANCE_SECS;
+        }
+    }
+    rec.hop_count = hops.len() as u32;
+    rec.unparsed_hop_count = hops.iter().filter(|h| !h.parsed).count() as u32;
+    let times: Vec<i64> = hops.iter().filter_map(|h| h.timestamp).collect();
+    rec.transit_seconds = match (times.first(), times.last()) {
+        (Some(top), Some(bottom)) if times.len() > 1 => Some((top - bottom) / 1000),
+        _ => None,
+    };
+    let first_time = origin.and_then(|o| hops[o].timestamp).or_else(|| times.last().copied());
+    rec.date_hop_skew_seconds = match (rec.date, first_time) {
+        (Some(d), Some(t)) => Some((d - t) / 1000),
+        _ => None,
+    };
+    let mut a = Anomalies {
+        hops_time_reversed: hops.iter().any(|h| h.time_reversed),
+        date_far_from_hops: rec.date_hop_skew_seconds.is_some_and(|s| s.abs() > DATE_SKEW_LIMIT_SECS),
+        ..Default::default()
+    };
+    if let Some(o) = origin {
+        let h = &hops[o];
+        rec.origin_ip = received[o].1.ip;
+        rec.origin_rdns = h.rdns.clone();
+        rec.origin_helo = h.helo.clone();
+        a.origin_helo_is_ip_literal = h.helo_is_ip_literal;
+        a.origin_helo_rdns_mismatch = h.helo_rdns_mismatch;
+        a.origin_rdns_missing = h.rdns_missing;
+        a.origin_rdns_dynamic = h.rdns_dynamic;
+        // Below the origin, in transit order (bottom up): private after public.
+        let mut seen_public = false;
+        for h in hops[o + 1..].iter().rev() {
+            match h.ip_class.as_deref() {
+                Some("public") => seen_public = true,
+                Some("private" | "loopback" | "link-local") if seen_public => a.private_after_public = true,
+                _ => {}
+            }
+        }
+    }
+    rec.anomalies = a;
+    rec.hops = hops;
+}
+
+fn hop_record(key: &str, i: usize, raw: &str, h: &ParsedHop, trusted: &[IpNet], is_origin: bool) -> HopRecord {
+    let helo_is_ip_literal = h.helo.as_deref().is_some_and(|x| x.starts_with('[') || super::received::parse_ip(x).is_some());
+    HopRecord {
+        msg_key: key.to_string(),
+        hop_index: i as u32,
+        raw: raw.to_string(),
+        parsed: h.parsed,
+        helo: h.helo.clone(),
+        rdns: h.rdns.clone(),
+        ip: h.ip.map(|ip| ip.to_string()),
+        ip_class: h.ip.map(|ip| ip_class(&ip).to_string()),
+        by_host: h.by_host.clone(),
+        via: h.via.clone(),
+        protocol: h.protocol.clone(),
+        tls_version: h.tls_version.clone(),
+        tls_cipher: h.tls_cipher.clone(),
+        authenticated: h.authenticated,
+        queue_id: h.queue_id.clone(),
+        envelope_for: h.envelope_for.clone(),
+        envelope_from: h.envelope_from.clone(),
+        ident: h.ident.clone(),
+        timestamp: h.timestamp,
+        delay_seconds: None,
+        trusted: is_relay(h) && is_trusted(h, trusted),
+        is_origin,
+        helo_is_ip_literal,
+        helo_rdns_mismatch: match (&h.helo, &h.rdns) {
+            (Some(helo), Some(rdns)) if !helo_is_ip_literal => last_two_labels(helo) != last_two_labels(rdns),
+            _ => false,
+        },
+        rdns_missing: h.parsed && h.rdns.is_none(),
+        rdns_dynamic: h.rdns.as_deref().is_some_and(|r| looks_dynamic(r, h.ip)),
+        time_reversed: false,
+    }
+}
+
+fn last_two_labels(host: &str) -> String {
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let labels: Vec<&str> = host.rsplit('.').take(2).collect();
+    labels.into_iter().rev().collect::<Vec<_>>().join(".")
+}
+
+/// An rDNS name that embeds the address (`80-24-132-206.uc.example.es`,
+/// `206.132.24.80.dsl.example.net`, `p5089cd12.dip0.t-ipconnect.de`) or a
+/// word from [`DYNAMIC_WORDS`] as a label or label prefix.
+pub fn looks_dynamic(rdns: &str, ip: Option<IpAddr>) -> bool {
+    let name = rdns.to_ascii_lowercase();
+    if let Some(IpAddr::V4(v4)) = ip {
+        let o = v4.octets();
+        let forms = [
+            format!("{}-{}-{}-{}", o[0], o[1], o[2], o[3]),
+            format!("{}-{}-{}-{}", o[3], o[2], o[1], o[0]),
+            format!("{}.{}.{}.{}", o[3], o[2], o[1], o[0]),
+            format!("{}.{}.{}.{}", o[0], o[1], o[2], o[3]),
+            format!("{:02x}{:02x}{:02x}{:02x}", o[0], o[1], o[2], o[3]),
+        ];
+        if forms.iter().any(|f| name.contains(f.as_str())) {
+            return true;
+        }
+    }
+    name.split(['.', '-']).any(|label| {
+        let word: String = label.chars().take_while(char::is_ascii_alphabetic).collect();
+        let rest = &label[word.len()..];
+        let digits_follow = !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit());
+        (DYNAMIC_WORDS.contains(&word.as_str()) && (rest.is_empty() || digits_follow))
+            || (DYNAMIC_PREFIXES.contains(&word.as_str()) && digits_follow)
+    })
+}
 
 /// The class of an address, as a column value.
 pub fn ip_class(ip: &IpAddr) -> &'static str {
@@ -90,6 +239,10 @@ pub fn origin_index(hops: &[ParsedHop], trusted: &[IpNet]) -> Option<usize> {
     hops.iter().position(|h| is_relay(h) && !is_trusted(h, trusted))
 }
 
+fn origin_index_of(hops: &[&ParsedHop], trusted: &[IpNet]) -> Option<usize> {
+    hops.iter().position(|h| is_relay(h) && !is_trusted(h, trusted))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +276,55 @@ mod tests {
             protocol: Some(proto.into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn dynamic_names() {
+        let ip = |s: &str| s.parse().ok();
+        assert!(looks_dynamic("80-24-132-206.uc.nombres.ttd.es", ip("80.24.132.206")));
+        assert!(looks_dynamic("206.132.24.80.example.net", ip("80.24.132.206")));
+        assert!(looks_dynamic("p5089cd12.dip0.t-ipconnect.de", ip("80.137.205.18")));
+        assert!(looks_dynamic("216.pool85-49-174.dynamic.orange.es", None));
+        assert!(looks_dynamic("adsl-64-1.example.net", None));
+        assert!(looks_dynamic("cpe-203-51-220-31.qld.bigpond.net.au", None));
+        assert!(!looks_dynamic("mail-wr1-x441.google.com", ip("209.85.221.65")));
+        assert!(!looks_dynamic("gabe.freedesktop.org", None));
+        assert!(!looks_dynamic("mx.poolside.example", None));
+        assert!(looks_dynamic("ip68-1-2-3.example.net", None));
+        assert!(!looks_dynamic("mail.host.example.org", None));
+    }
+
+    #[test]
+    fn annotate_fills_origin_delays_and_anomalies() {
+        use crate::analyze::received::parse_received;
+        let headers = [
+            "from mx.example.com (localhost [127.0.0.1]) by mail.example.com (Postfix) with ESMTP id A1; Mon, 13 Nov 2023 09:15:05 +0000",
+            "from paypal.com (unknown [203.0.113.45]) by mx.example.com (Postfix) with SMTP id B2; Mon, 13 Nov 2023 09:15:02 +0000",
+            "from [192.168.0.3] (80-24-132-206.dyn.example.es [80.24.132.206]) by relay.example.es with SMTP id C3; Mon, 13 Nov 2023 09:20:00 +0000",
+            "from pc ([10.0.0.5]) by relay.example.es with SMTP id D4; Mon, 13 Nov 2023 09:10:00 +0000",
+        ];
+        let mut rec = MessageRecord {
+            msg_key: "k".into(),
+            date: Some(1699866902000 - 5 * 3600 * 1000),
+            received: headers.iter().map(|h| (h.to_string(), parse_received(h, None))).collect(),
+            ..Default::default()
+        };
+        annotate(&mut rec, &[]);
+        assert_eq!(rec.hop_count, 4);
+        assert_eq!(rec.origin_ip.map(|i| i.to_string()).as_deref(), Some("203.0.113.45"));
+        assert_eq!(rec.origin_helo.as_deref(), Some("paypal.com"));
+        assert!(rec.hops[1].is_origin && rec.hops[0].trusted && !rec.hops[1].trusted);
+        assert_eq!(rec.hops[0].delay_seconds, Some(3));
+        assert_eq!(rec.hops[1].delay_seconds, Some(-298));
+        assert!(rec.hops[1].time_reversed);
+        assert_eq!(rec.transit_seconds, Some(305));
+        let a = &rec.anomalies;
+        assert!(a.hops_time_reversed);
+        assert!(a.origin_rdns_missing);
+        assert!(!a.origin_helo_is_ip_literal);
+        assert!(a.date_far_from_hops, "{:?}", rec.date_hop_skew_seconds);
+        assert!(!a.private_after_public, "private at the bottom is the sender's LAN");
+        assert!(rec.hops[2].rdns_dynamic && rec.hops[2].helo_is_ip_literal);
     }
 
     #[test]

@@ -125,7 +125,7 @@ pub fn parse_ip(s: &str) -> Option<IpAddr> {
 }
 
 fn clean_host(s: &str) -> Option<String> {
-    let s = s.trim().trim_end_matches([';', ',']).trim_end_matches('.');
+    let s = s.trim().trim_matches(['<', '>']).trim_end_matches([';', ',']).trim_end_matches('.');
     (!s.is_empty()).then(|| s.to_string())
 }
 
@@ -173,7 +173,8 @@ pub fn parse_received(raw: &str, mp: Option<&Received<'_>>) -> ParsedHop {
         });
     }
     hop.via = clause("via").and_then(first_word);
-    hop.protocol = clause("with").and_then(first_word);
+    let (protocol, with_cipher) = clause("with").map(read_with).unwrap_or_default();
+    hop.protocol = protocol;
     hop.queue_id = clause("id").and_then(first_word).map(|s| s.trim_matches(|c| c == '<' || c == '>').to_string());
     hop.envelope_for = clause("for").and_then(first_word).map(|s| s.trim_matches(|c| c == '<' || c == '>').to_string());
 
@@ -181,7 +182,7 @@ pub fn parse_received(raw: &str, mp: Option<&Received<'_>>) -> ParsedHop {
     hop.authenticated = is_authenticated(&lower, hop.protocol.as_deref());
     let (v, c) = tls(&text);
     hop.tls_version = v;
-    hop.tls_cipher = c;
+    hop.tls_cipher = c.or(with_cipher);
     hop.timestamp = date_text.and_then(|d| lenient_date(d).map(|(ms, _)| ms));
 
     if let Some(mp) = mp {
@@ -205,6 +206,34 @@ pub fn parse_received(raw: &str, mp: Option<&Received<'_>>) -> ParsedHop {
         }
     }
     hop
+}
+
+/// The `with` clause as a transmission type (RFC 3848 names: SMTP, ESMTP,
+/// ESMTPS, ESMTPSA, LMTP, HTTP, …): `ESMTP/TLS/cipher` gives ESMTP and the
+/// cipher, Exim's `local-esmtps` ESMTPS, `local-bsmtp` and Microsoft's
+/// `Microsoft SMTP Server` / `SMTPSVC` SMTP, `[XMail 1.20 ESMTP Server]` ESMTP.
+fn read_with(toks: &[Tok]) -> (Option<String>, Option<String>) {
+    let first = toks.iter().find_map(|t| match t {
+        Tok::Word(w) => Some(w.clone()),
+        Tok::Literal(l) => Some(l.split_whitespace().find(|w| w.to_ascii_uppercase().ends_with("SMTP")).unwrap_or(l).to_string()),
+        _ => None,
+    });
+    let Some(first) = first else { return (None, None) };
+    let mut parts = first.trim_end_matches([';', ',']).split('/');
+    let proto = parts.next().unwrap_or_default().to_ascii_uppercase();
+    let rest: Vec<&str> = parts.collect();
+    let cipher = match rest.as_slice() {
+        [tls, cipher, ..] if tls.eq_ignore_ascii_case("TLS") => Some(cipher.to_string()),
+        _ => None,
+    };
+    let proto = proto.strip_prefix("LOCAL-").unwrap_or(&proto).to_string();
+    let proto = match proto.as_str() {
+        "BSMTP" | "MICROSOFT" => "SMTP".to_string(),
+        "ESMTP-TLS" => "ESMTPS".to_string(),
+        "" => return (None, cipher),
+        _ => proto,
+    };
+    (Some(proto), cipher)
 }
 
 fn host_text(h: &Host<'_>) -> String {
@@ -421,7 +450,32 @@ fn tls(text: &str) -> (Option<String>, Option<String>) {
             Some(v)
         });
     let cipher = word_after("with cipher ").or_else(|| word_after("cipher=")).or_else(|| word_after(") tls "));
-    (version, cipher)
+    if cipher.is_some() {
+        return (version, cipher);
+    }
+    // Exim's `(TLS1.3:ECDHE_RSA_AES_256_GCM_SHA384:256)`, `(Cipher TLSv1:DES-CBC3-SHA:168)`,
+    // `(tls_cipher TLS-1.0:RSA_AES_256_CBC_SHA:32)`.
+    for key in ["(TLS", "(Cipher ", "tls_cipher ", "(SSL"] {
+        if let Some(i) = text.find(key) {
+            let start = if key.starts_with("(T") || key.starts_with("(S") { i + 1 } else { i + key.len() };
+            let inner: String = text[start..].chars().take_while(|c| *c != ')' && !c.is_whitespace()).collect();
+            let mut f = inner.split(':');
+            if let (Some(v), Some(c)) = (f.next(), f.next()) {
+                if !c.is_empty() {
+                    return (Some(v.to_string()), Some(c.to_string()));
+                }
+            }
+        }
+    }
+    // `(TLS: TLSv1/SSLv3, 168bits, DES-CBC3-SHA)`: version first, cipher last.
+    if let Some(i) = text.find("TLS: ") {
+        let inner: String = text[i + 5..].chars().take_while(|c| *c != ')').collect();
+        let items: Vec<&str> = inner.split(',').map(str::trim).collect();
+        if items.len() >= 2 {
+            return (Some(items[0].to_string()), items.last().map(|s| s.to_string()));
+        }
+    }
+    (version, None)
 }
 
 #[cfg(test)]

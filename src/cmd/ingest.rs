@@ -18,6 +18,10 @@ pub struct IngestArgs {
     /// Label every message of this ingest as spam or ham
     #[arg(long, value_enum)]
     pub label: Option<LabelArg>,
+    /// A network whose relays you run or trust (repeatable), e.g. 192.0.2.0/24;
+    /// the origin is the first hop outside these, private space and authenticated submission
+    #[arg(long = "trusted-network", value_name = "CIDR")]
+    pub trusted_networks: Vec<ipnet::IpNet>,
     /// No progress bar (it is also off when stderr is not a terminal)
     #[arg(long, short)]
     pub quiet: bool,
@@ -51,6 +55,7 @@ impl Progress for Bar {
 
 pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     let mut cfg = IngestConfig::new(a.paths, db);
+    cfg.trusted_networks = a.trusted_networks;
     cfg.label = a.label.map(|l| match l {
         LabelArg::Spam => Label::Spam,
         LabelArg::Ham => Label::Ham,

@@ -1,5 +1,6 @@
 //! Subcommands: one file each, one enum variant, one match arm.
 
+mod hops;
 mod ingest;
 mod search;
 mod show;
@@ -29,6 +30,8 @@ pub enum Command {
     Search(search::SearchArgs),
     /// Print one message, decoded, read back from the archive
     Show(show::ShowArgs),
+    /// The Received chain of one message: hops, origin, delays, anomalies
+    Hops(hops::HopsArgs),
     /// What the database holds: messages, folders, labels, tables, problems
     Status(status::StatusArgs),
 }
@@ -41,5 +44,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Search(a) => search::run(a, db),
         Command::Show(a) => show::run(a, db),
         Command::Status(a) => status::run(a, db),
+        Command::Hops(a) => hops::run(a, db),
     }
 }

@@ -7,8 +7,9 @@ use mailidx::search::{Searchable, SortOrder};
 #[derive(Args, Debug)]
 pub struct SearchArgs {
     /// Query: words, field:value (from to cc subject body attachment mimetype folder label id thread key date),
-    /// AND/OR/NOT, -word, "phrases", date:2024-01..2024-06
-    #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+    /// AND/OR/NOT, "phrases", date:2024-01..2024-06, origin:203.0.113.0/24;
+    /// a query starting with -word goes after --: mailidx search -- -word
+    #[arg(required = true, num_args = 1..)]
     pub query: Vec<String>,
     /// Most results to print
     #[arg(long, short = 'n', default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]

@@ -117,6 +117,7 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
         rec.warnings.push(NO_HEADERS.into());
     }
     rec.header_size = root.offset_body as u64;
+    rec.received = received_headers(m);
     rec.message_id = m.message_id().map(clean_id).filter(|s| !s.is_empty());
 
     if let Some(d) = m.date().filter(|d| d.is_valid()) {
@@ -177,6 +178,24 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
             }
         }
     }
+}
+
+/// Every Received header in header order: its unfolded text and the hop read
+/// from it (mail-parser's own parse of the header fills gaps).
+fn received_headers(m: &Message<'_>) -> Vec<(String, crate::analyze::received::ParsedHop)> {
+    let raw = m.raw_message();
+    m.root_part()
+        .headers
+        .iter()
+        .filter(|h| h.name().eq_ignore_ascii_case("Received"))
+        .map(|h| {
+            let (start, end) = (h.offset_start() as usize, (h.offset_end() as usize).min(raw.len()));
+            let text = String::from_utf8_lossy(raw.get(start..end).unwrap_or_default());
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            let hop = crate::analyze::received::parse_received(&text, h.value().as_received());
+            (text, hop)
+        })
+        .collect()
 }
 
 /// Where mail-parser found nothing for a header that is there, read the

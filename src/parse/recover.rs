@@ -95,6 +95,10 @@ pub fn lenient_date(value: &str) -> Option<(i64, Option<&'static str>)> {
         if time.find(':') == Some(1) {
             time.insert(0, '0');
         }
+        // Fractional seconds (SendGrid: `07:53:55.516`).
+        if let Some(dot) = time.find('.') {
+            time.truncate(dot);
+        }
     }
     if !has_zone {
         words.push("+0000".into());

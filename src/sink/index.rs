@@ -11,7 +11,7 @@ use std::path::Path;
 
 use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
-    STORED, STRING,
+    FAST, INDEXED, STORED, STRING,
 };
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
 use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
@@ -47,6 +47,8 @@ pub struct IndexFields {
     pub source_offset: Field,
     pub source_length: Field,
     pub source_kind: Field,
+    /// The origin hop's IP (IPv4 stored IPv4-mapped, as tantivy does).
+    pub origin_ip: Field,
 }
 
 impl IndexFields {
@@ -87,6 +89,7 @@ impl IndexFields {
             source_offset: b.add_u64_field("source_offset", NumericOptions::default().set_stored()),
             source_length: b.add_u64_field("source_length", NumericOptions::default().set_stored()),
             source_kind: b.add_text_field("source_kind", STORED),
+            origin_ip: b.add_ip_addr_field("origin_ip", INDEXED | STORED | FAST),
         };
         (b.build(), fields)
     }
@@ -207,6 +210,13 @@ impl IndexSink {
         doc.add_u64(f.source_offset, r.source_offset);
         doc.add_u64(f.source_length, r.source_length);
         doc.add_text(f.source_kind, &r.source_kind);
+        if let Some(ip) = r.origin_ip {
+            let v6 = match ip {
+                std::net::IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+                std::net::IpAddr::V6(v6) => v6,
+            };
+            doc.add_ip_addr(f.origin_ip, v6);
+        }
         self.writer.add_document(doc)?;
         Ok(())
     }

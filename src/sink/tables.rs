@@ -6,7 +6,7 @@
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::model::{ErrorRecord, MessageRecord};
+use crate::model::{ErrorRecord, HopRecord, MessageRecord};
 
 /// Column types, named as in schemas/*.json.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -17,6 +17,8 @@ pub enum ColType {
     U64,
     #[serde(rename = "uint32")]
     U32,
+    #[serde(rename = "int64")]
+    I64,
     #[serde(rename = "bool")]
     Bool,
     /// Milliseconds since the epoch, UTC.
@@ -33,6 +35,7 @@ impl ColType {
             ColType::Str => DataType::String,
             ColType::U64 => DataType::UInt64,
             ColType::U32 => DataType::UInt32,
+            ColType::I64 => DataType::Int64,
             ColType::Bool => DataType::Boolean,
             ColType::Timestamp => DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)),
             ColType::ListStr => DataType::List(Box::new(DataType::String)),
@@ -100,6 +103,55 @@ pub const MESSAGES: TableSpec = TableSpec {
         col("label_source", Str, false, "Where the label came from: user (--label) or none"),
         col("parse_ok", Bool, false, "false when no header could be parsed (empty file, not a message)"),
         col("warnings", ListStr, false, "What was wrong with the message (unparseable date, undecodable part, …)"),
+        col("origin_ip", Str, true, "IP of the origin: the first Received hop from the top that the receiving side does not vouch for (not private/loopback/link-local, not authenticated, not in --trusted-network)"),
+        col("origin_rdns", Str, true, "rDNS name of the origin hop as the receiving MTA wrote it"),
+        col("origin_helo", Str, true, "HELO/EHLO name the origin gave"),
+        col("hop_count", U32, false, "Received headers"),
+        col("unparsed_hop_count", U32, false, "Received headers without a from clause naming an address (by-only lines, qmail 'invoked' lines, unparseable)"),
+        col("transit_seconds", I64, true, "Topmost hop time minus lowest hop time"),
+        col("date_hop_skew_seconds", I64, true, "Date header minus the origin hop's time (or the lowest hop's)"),
+        col("hops_time_reversed", Bool, false, "Some hop's time is more than 60 s before the hop below it"),
+        col("date_far_from_hops", Bool, false, "|date_hop_skew_seconds| > 3 hours"),
+        col("origin_helo_is_ip_literal", Bool, false, "The origin's HELO is an address literal or a bare IP"),
+        col("origin_helo_rdns_mismatch", Bool, false, "The origin's HELO and rDNS are both known and differ in their last two labels"),
+        col("origin_rdns_missing", Bool, false, "The origin has no rDNS name (unknown or none written)"),
+        col("origin_rdns_dynamic", Bool, false, "The origin's rDNS embeds its IP or names consumer space (dyn, dsl, pool, dhcp, cable, …)"),
+        col("private_after_public", Bool, false, "Below the origin, a hop claims a private IP after a public one in transit order"),
+    ],
+};
+
+pub const RECEIVED_HOPS: TableSpec = TableSpec {
+    table: "received_hops",
+    description: "Every Received header of every message, read as a hop (RFC 5321 §4.4). hop_index 0 is the topmost header, written last, by the recipient's side.",
+    one_row_per: "Received header",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("hop_index", U32, false, "Position in header order, 0 = topmost (last hop)"),
+        col("raw", Str, false, "The header value, unfolded"),
+        col("parsed", Bool, false, "A from clause naming an address was found"),
+        col("helo", Str, true, "HELO/EHLO name the sending host gave ([1.2.3.4] for an address literal)"),
+        col("rdns", Str, true, "Reverse-DNS name the receiving host wrote (none for unknown)"),
+        col("ip", Str, true, "Address of the sending host"),
+        col("ip_class", Str, true, "public, private, loopback, link-local, documentation or reserved"),
+        col("by_host", Str, true, "The receiving host"),
+        col("via", Str, true, "The via clause"),
+        col("protocol", Str, true, "The with clause: SMTP, ESMTP, ESMTPS, ESMTPSA, LMTP, HTTP, …"),
+        col("tls_version", Str, true, "TLS version where the header gives it"),
+        col("tls_cipher", Str, true, "TLS cipher where the header gives it"),
+        col("authenticated", Bool, false, "Authenticated submission (ESMTPA/ESMTPSA, (authenticated …), Authenticated sender:, AUTH:, Exchange HTTPS)"),
+        col("queue_id", Str, true, "The id clause"),
+        col("envelope_for", Str, true, "The for clause (envelope recipient)"),
+        col("envelope_from", Str, true, "envelope-from / envelope-sender where given"),
+        col("ident", Str, true, "RFC 1413 ident user (user@host before the address)"),
+        col("timestamp", Timestamp, true, "Time after the last ';', UTC"),
+        col("delay_seconds", I64, true, "This hop's time minus the time of the hop below it"),
+        col("trusted", Bool, false, "A relay the receiving side vouches for (private/loopback/link-local IP, authenticated, or --trusted-network)"),
+        col("is_origin", Bool, false, "The message's origin hop"),
+        col("helo_is_ip_literal", Bool, false, "HELO is an address literal or bare IP"),
+        col("helo_rdns_mismatch", Bool, false, "HELO and rDNS both known and differ in their last two labels"),
+        col("rdns_missing", Bool, false, "A from clause without an rDNS name"),
+        col("rdns_dynamic", Bool, false, "rDNS embeds the IP or names consumer space"),
+        col("time_reversed", Bool, false, "delay_seconds < -60"),
     ],
 };
 
@@ -117,7 +169,7 @@ pub const ERRORS: TableSpec = TableSpec {
 };
 
 /// Every table mailidx writes, for the schema files and their test.
-pub const ALL: &[&TableSpec] = &[&MESSAGES, &ERRORS];
+pub const ALL: &[&TableSpec] = &[&MESSAGES, &RECEIVED_HOPS, &ERRORS];
 
 fn strs<'a>(name: &str, it: impl Iterator<Item = Option<&'a str>>) -> Column {
     StringChunked::from_iter_options(name.into(), it).into_series().into_column()
@@ -125,6 +177,14 @@ fn strs<'a>(name: &str, it: impl Iterator<Item = Option<&'a str>>) -> Column {
 
 fn u64s(name: &str, it: impl Iterator<Item = Option<u64>>) -> Column {
     UInt64Chunked::from_iter_options(name.into(), it).into_series().into_column()
+}
+
+fn owned_strs(name: &str, it: impl Iterator<Item = Option<String>>) -> Column {
+    StringChunked::from_iter_options(name.into(), it).into_series().into_column()
+}
+
+fn i64s(name: &str, it: impl Iterator<Item = Option<i64>>) -> Column {
+    Int64Chunked::from_iter_options(name.into(), it).into_series().into_column()
 }
 
 fn u32s(name: &str, it: impl Iterator<Item = u32>) -> Column {
@@ -185,6 +245,54 @@ pub fn messages_frame(rs: &[MessageRecord]) -> PolarsResult<DataFrame> {
         strs("label_source", rs.iter().map(|r| Some(r.label_source.as_str()))),
         bools("parse_ok", rs.iter().map(|r| r.parse_ok)),
         lists("warnings", rs.iter().map(|r| &r.warnings)),
+        owned_strs("origin_ip", rs.iter().map(|r| r.origin_ip.map(|i| i.to_string()))),
+        strs("origin_rdns", rs.iter().map(|r| r.origin_rdns.as_deref())),
+        strs("origin_helo", rs.iter().map(|r| r.origin_helo.as_deref())),
+        u32s("hop_count", rs.iter().map(|r| r.hop_count)),
+        u32s("unparsed_hop_count", rs.iter().map(|r| r.unparsed_hop_count)),
+        i64s("transit_seconds", rs.iter().map(|r| r.transit_seconds)),
+        i64s("date_hop_skew_seconds", rs.iter().map(|r| r.date_hop_skew_seconds)),
+        bools("hops_time_reversed", rs.iter().map(|r| r.anomalies.hops_time_reversed)),
+        bools("date_far_from_hops", rs.iter().map(|r| r.anomalies.date_far_from_hops)),
+        bools("origin_helo_is_ip_literal", rs.iter().map(|r| r.anomalies.origin_helo_is_ip_literal)),
+        bools("origin_helo_rdns_mismatch", rs.iter().map(|r| r.anomalies.origin_helo_rdns_mismatch)),
+        bools("origin_rdns_missing", rs.iter().map(|r| r.anomalies.origin_rdns_missing)),
+        bools("origin_rdns_dynamic", rs.iter().map(|r| r.anomalies.origin_rdns_dynamic)),
+        bools("private_after_public", rs.iter().map(|r| r.anomalies.private_after_public)),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+/// The hops of a batch of messages as a DataFrame with the [`RECEIVED_HOPS`] columns.
+pub fn hops_frame(rs: &[HopRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
+        u32s("hop_index", rs.iter().map(|r| r.hop_index)),
+        strs("raw", rs.iter().map(|r| Some(r.raw.as_str()))),
+        bools("parsed", rs.iter().map(|r| r.parsed)),
+        strs("helo", rs.iter().map(|r| r.helo.as_deref())),
+        strs("rdns", rs.iter().map(|r| r.rdns.as_deref())),
+        strs("ip", rs.iter().map(|r| r.ip.as_deref())),
+        strs("ip_class", rs.iter().map(|r| r.ip_class.as_deref())),
+        strs("by_host", rs.iter().map(|r| r.by_host.as_deref())),
+        strs("via", rs.iter().map(|r| r.via.as_deref())),
+        strs("protocol", rs.iter().map(|r| r.protocol.as_deref())),
+        strs("tls_version", rs.iter().map(|r| r.tls_version.as_deref())),
+        strs("tls_cipher", rs.iter().map(|r| r.tls_cipher.as_deref())),
+        bools("authenticated", rs.iter().map(|r| r.authenticated)),
+        strs("queue_id", rs.iter().map(|r| r.queue_id.as_deref())),
+        strs("envelope_for", rs.iter().map(|r| r.envelope_for.as_deref())),
+        strs("envelope_from", rs.iter().map(|r| r.envelope_from.as_deref())),
+        strs("ident", rs.iter().map(|r| r.ident.as_deref())),
+        timestamps("timestamp", rs.iter().map(|r| r.timestamp)),
+        i64s("delay_seconds", rs.iter().map(|r| r.delay_seconds)),
+        bools("trusted", rs.iter().map(|r| r.trusted)),
+        bools("is_origin", rs.iter().map(|r| r.is_origin)),
+        bools("helo_is_ip_literal", rs.iter().map(|r| r.helo_is_ip_literal)),
+        bools("helo_rdns_mismatch", rs.iter().map(|r| r.helo_rdns_mismatch)),
+        bools("rdns_missing", rs.iter().map(|r| r.rdns_missing)),
+        bools("rdns_dynamic", rs.iter().map(|r| r.rdns_dynamic)),
+        bools("time_reversed", rs.iter().map(|r| r.time_reversed)),
     ];
     DataFrame::new(rs.len(), cols)
 }
@@ -219,6 +327,9 @@ mod tests {
         let m = MessageRecord { msg_key: "k".into(), date: Some(1), reply_to: vec!["a@b".into()], ..Default::default() };
         assert_matches_spec(&messages_frame(&[m.clone(), m]).unwrap(), &MESSAGES);
         assert_matches_spec(&messages_frame(&[]).unwrap(), &MESSAGES);
+        let h = HopRecord { msg_key: "k".into(), delay_seconds: Some(-3), timestamp: Some(5), ..Default::default() };
+        assert_matches_spec(&hops_frame(&[h]).unwrap(), &RECEIVED_HOPS);
+        assert_matches_spec(&hops_frame(&[]).unwrap(), &RECEIVED_HOPS);
         let e = ErrorRecord {
             source_path: "p".into(),
             source_offset: None,

@@ -1,0 +1,129 @@
+//! `mailidx hops TARGET`
+
+use clap::{Args, ValueEnum};
+use mailidx::db::DbPaths;
+use mailidx::inspect::{hops_report, HopsReport};
+
+#[derive(Args, Debug)]
+pub struct HopsArgs {
+    /// A message file (.eml, a Maildir file), or a msg_key / Message-ID in the database
+    pub target: String,
+    /// A network whose relays you run or trust (repeatable), e.g. 192.0.2.0/24
+    #[arg(long = "trusted-network", value_name = "CIDR")]
+    pub trusted_networks: Vec<ipnet::IpNet>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub fn run(a: HopsArgs, db: DbPaths) -> anyhow::Result<i32> {
+    let report = hops_report(&db, &a.target, &a.trusted_networks)?;
+    match a.format {
+        Format::Json => println!("{}", serde_json::to_string(&report)?),
+        Format::Table => print_table(&report),
+    }
+    Ok(0)
+}
+
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
+    }
+}
+
+fn print_table(r: &HopsReport) {
+    println!("message  {}  ({})", r.msg_key, r.source);
+    if let Some(s) = &r.subject {
+        println!("subject  {s}");
+    }
+    println!("from     {}", r.from_addr.as_deref().unwrap_or("-"));
+    println!();
+    println!("Hops in transit order (the first is nearest the sender; * origin, T trusted):");
+    println!(
+        "{:>3} {:1} {:<19} {:>7}  {:<44} {:<30} {:<9} {:<8} {:4}",
+        "hop", "", "time (UTC)", "delay", "from (HELO / rDNS [IP] class)", "by", "with", "TLS", "auth"
+    );
+    for h in r.hops.iter().rev() {
+        let time = h
+            .timestamp
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_else(|| "-".into());
+        let delay = h.delay_seconds.map(|d| format!("{d}s")).unwrap_or_else(|| "-".into());
+        let from = if h.parsed {
+            format!(
+                "{} / {} [{}] {}",
+                h.helo.as_deref().unwrap_or("-"),
+                h.rdns.as_deref().unwrap_or("-"),
+                h.ip.as_deref().unwrap_or("-"),
+                h.ip_class.as_deref().unwrap_or("")
+            )
+        } else {
+            format!("({})", cut(&h.raw, 40))
+        };
+        let mark = if h.is_origin { "*" } else if h.trusted { "T" } else { "" };
+        println!(
+            "{:>3} {:1} {:<19} {:>7}  {:<44} {:<30} {:<9} {:<8} {:4}",
+            h.hop_index,
+            mark,
+            time,
+            delay,
+            cut(&from, 44),
+            cut(h.by_host.as_deref().unwrap_or("-"), 30),
+            cut(h.protocol.as_deref().unwrap_or("-"), 9),
+            cut(h.tls_version.as_deref().unwrap_or("-"), 8),
+            if h.authenticated { "yes" } else { "" }
+        );
+        let flags: Vec<&str> = [
+            (h.time_reversed, "time goes backwards"),
+            (h.helo_is_ip_literal, "HELO is an IP literal"),
+            (h.helo_rdns_mismatch, "HELO does not match rDNS"),
+            (h.rdns_missing, "no rDNS"),
+            (h.rdns_dynamic, "dynamic-looking rDNS"),
+        ]
+        .into_iter()
+        .filter_map(|(on, text)| on.then_some(text))
+        .collect();
+        if !flags.is_empty() {
+            println!("{:>25}  ! {}", "", flags.join(", "));
+        }
+    }
+    println!();
+    match &r.origin_ip {
+        Some(ip) => println!(
+            "origin   {ip}  rDNS {}  HELO {}",
+            r.origin_rdns.as_deref().unwrap_or("none"),
+            r.origin_helo.as_deref().unwrap_or("none")
+        ),
+        None => println!("origin   none: every relay is trusted (or none names an address)"),
+    }
+    let secs = |s: Option<i64>| s.map(|s| format!("{s} s")).unwrap_or_else(|| "-".into());
+    println!(
+        "hops     {} ({} without an address); transit {}; Date header vs origin {}",
+        r.hop_count,
+        r.unparsed_hop_count,
+        secs(r.transit_seconds),
+        secs(r.date_hop_skew_seconds)
+    );
+    let a = &r.anomalies;
+    let anomalies: Vec<&str> = [
+        (a.hops_time_reversed, "hop times go backwards"),
+        (a.date_far_from_hops, "Date header more than 3 h from the origin hop"),
+        (a.origin_helo_is_ip_literal, "origin HELO is an IP literal"),
+        (a.origin_helo_rdns_mismatch, "origin HELO does not match its rDNS"),
+        (a.origin_rdns_missing, "origin has no rDNS"),
+        (a.origin_rdns_dynamic, "origin rDNS looks dynamic/consumer"),
+        (a.private_after_public, "a private IP appears after a public one below the origin"),
+    ]
+    .into_iter()
+    .filter_map(|(on, text)| on.then_some(text))
+    .collect();
+    println!("anomalies {}", if anomalies.is_empty() { "none".to_string() } else { anomalies.join("; ") });
+}
