@@ -465,7 +465,9 @@ fn run_sink(
             }
             Item::Problem(p) => problems.push(p),
         }
-        if batch.len() >= batch_rows {
+        // A batch ends at batch_rows messages, or sooner when their hops
+        // (about five a message) would make the hops part large.
+        if batch.len() >= batch_rows || hops.len() >= 3 * batch_rows {
             flush(&mut batch, &mut hops, &mut problems, &mut index)?;
         }
     }

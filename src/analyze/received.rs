@@ -57,21 +57,23 @@ enum Tok {
 }
 
 /// Cuts the clause part of a header into words, comments and literals.
+/// Works on bytes: the delimiters are ASCII, so every cut is on a character
+/// boundary.
 fn tokenize(s: &str) -> Vec<Tok> {
     let mut out = Vec::new();
-    let chars: Vec<char> = s.chars().collect();
+    let b = s.as_bytes();
     let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_whitespace() {
             i += 1;
-        } else if c == '(' {
+        } else if c == b'(' {
             let mut depth = 0;
             let start = i + 1;
-            while i < chars.len() {
-                match chars[i] {
-                    '(' => depth += 1,
-                    ')' => {
+            while i < b.len() {
+                match b[i] {
+                    b'(' => depth += 1,
+                    b')' => {
                         depth -= 1;
                         if depth == 0 {
                             break;
@@ -81,21 +83,21 @@ fn tokenize(s: &str) -> Vec<Tok> {
                 }
                 i += 1;
             }
-            out.push(Tok::Comment(chars[start..i.min(chars.len())].iter().collect()));
+            out.push(Tok::Comment(s[start..i.min(b.len())].to_string()));
             i += 1;
-        } else if c == '[' {
+        } else if c == b'[' {
             let start = i + 1;
-            while i < chars.len() && chars[i] != ']' {
+            while i < b.len() && b[i] != b']' {
                 i += 1;
             }
-            out.push(Tok::Literal(chars[start..i.min(chars.len())].iter().collect()));
+            out.push(Tok::Literal(s[start..i.min(b.len())].to_string()));
             i += 1;
         } else {
             let start = i;
-            while i < chars.len() && !chars[i].is_whitespace() && chars[i] != '(' && !(chars[i] == '[' && i > start) {
+            while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'(' && !(b[i] == b'[' && i > start) {
                 i += 1;
             }
-            out.push(Tok::Word(chars[start..i].iter().collect()));
+            out.push(Tok::Word(s[start..i].to_string()));
         }
     }
     out
@@ -183,7 +185,13 @@ pub fn parse_received(raw: &str, mp: Option<&Received<'_>>) -> ParsedHop {
     let (v, c) = tls(&text);
     hop.tls_version = v;
     hop.tls_cipher = c.or(with_cipher);
-    hop.timestamp = date_text.and_then(|d| lenient_date(d).map(|(ms, _)| ms));
+    // mail-parser has already read the date in most headers; the lenient
+    // reader takes the rest.
+    hop.timestamp = mp
+        .and_then(|m| m.date)
+        .filter(|d| d.is_valid())
+        .map(|d| d.to_timestamp() * 1000)
+        .or_else(|| date_text.and_then(|d| lenient_date(d).map(|(ms, _)| ms)));
 
     if let Some(mp) = mp {
         if hop.protocol.is_none() {
