@@ -12,7 +12,9 @@ use serde::Serialize;
 use crate::analyze::hops::annotate;
 use crate::db::DbPaths;
 use crate::error::{Error, Result};
-use crate::model::{Anomalies, HopRecord, Location, RawMessage, SourceKind};
+use crate::model::{
+    Anomalies, AuthResultRecord, AuthSummary, DkimSignatureRecord, HopRecord, Location, RawMessage, SourceKind,
+};
 use crate::parse::{msg_key, parse_message};
 use crate::search::Searchable;
 use crate::source::{read_message, single_message_start};
@@ -37,11 +39,15 @@ pub struct HopsReport {
     pub anomalies: Anomalies,
     /// Header order: index 0 is the topmost (last) hop.
     pub hops: Vec<HopRecord>,
+    /// Authentication verdicts and alignment (the `messages` columns).
+    pub auth: AuthSummary,
+    pub auth_results: Vec<AuthResultRecord>,
+    pub dkim: Vec<DkimSignatureRecord>,
 }
 
 /// Analyses `target`: a path to a message file, else a msg_key or
 /// Message-ID looked up in the database.
-pub fn hops_report(db: &DbPaths, target: &str, trusted: &[IpNet]) -> Result<HopsReport> {
+pub fn hops_report(db: &DbPaths, target: &str, trusted: &[IpNet], authserv_ids: &[String]) -> Result<HopsReport> {
     let path = Path::new(target);
     let (bytes, source) = if path.is_file() {
         let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -65,6 +71,7 @@ pub fn hops_report(db: &DbPaths, target: &str, trusted: &[IpNet]) -> Result<Hops
     };
     let mut rec = parse_message(&raw, msg_key(&bytes));
     annotate(&mut rec, trusted);
+    crate::analyze::auth::annotate(&mut rec, authserv_ids);
     Ok(HopsReport {
         msg_key: rec.msg_key,
         source,
@@ -80,5 +87,8 @@ pub fn hops_report(db: &DbPaths, target: &str, trusted: &[IpNet]) -> Result<Hops
         date_hop_skew_seconds: rec.date_hop_skew_seconds,
         anomalies: rec.anomalies,
         hops: rec.hops,
+        auth: rec.auth,
+        auth_results: rec.auth_rows,
+        dkim: rec.dkim_rows,
     })
 }

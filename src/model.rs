@@ -120,6 +120,12 @@ pub struct MessageRecord {
     /// Received headers as parse read them (raw text, hop), header order;
     /// analyze::hops turns them into `hops` and the origin columns.
     pub received: Vec<(String, crate::analyze::received::ParsedHop)>,
+    /// Position of each Received header among all header fields.
+    pub received_positions: Vec<u32>,
+    /// Authentication headers as found (analyze::auth reads them).
+    pub auth_headers: Vec<AuthHeader>,
+    /// DKIM-Signature headers with their offline body-hash check.
+    pub dkim: Vec<CheckedSignature>,
     // The Received chain (filled by analyze::hops).
     /// One entry per Received header, in header order (0 = topmost).
     pub hops: Vec<HopRecord>,
@@ -133,6 +139,135 @@ pub struct MessageRecord {
     /// Date header minus the time of the origin hop (or the lowest hop with a time).
     pub date_hop_skew_seconds: Option<i64>,
     pub anomalies: Anomalies,
+
+    // Authentication (filled by analyze::auth).
+    pub auth: AuthSummary,
+    pub auth_rows: Vec<AuthResultRecord>,
+    pub dkim_rows: Vec<DkimSignatureRecord>,
+}
+
+/// The message's authentication verdicts and alignment: `messages` columns.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AuthSummary {
+    /// SPF result from a trusted Authentication-Results (else Received-SPF).
+    pub spf_result: Option<String>,
+    /// DKIM result from a trusted Authentication-Results: pass if any passed.
+    pub dkim_result: Option<String>,
+    /// DMARC result from a trusted Authentication-Results.
+    pub dmarc_result: Option<String>,
+    /// ARC result from a trusted Authentication-Results, else the cv= of the highest ARC-Seal.
+    pub arc_result: Option<String>,
+    /// Organisational domain of the From domain (Public Suffix List).
+    pub from_org_domain: Option<String>,
+    /// Domain SPF checked: smtp.mailfrom of the trusted SPF result, else the Return-Path's.
+    pub spf_domain: Option<String>,
+    pub spf_aligned_relaxed: bool,
+    pub spf_aligned_strict: bool,
+    /// Some DKIM-Signature d= has the From's organisational domain.
+    pub dkim_aligned_relaxed: bool,
+    /// Some DKIM-Signature d= is the From domain.
+    pub dkim_aligned_strict: bool,
+    /// pass / fail / none, recomputed from the trusted SPF and DKIM results and alignment.
+    pub dmarc_computed: String,
+    pub dkim_signature_count: u32,
+    /// Some DKIM-Signature's bh= does not match the body (changed after signing).
+    pub dkim_body_hash_mismatch: bool,
+    pub auth_results_trusted: u32,
+    /// Authentication-Results not written by the receiving side (below the origin).
+    pub auth_results_untrusted: u32,
+}
+
+/// One result inside an authentication header: one row of `auth_results`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AuthResultRecord {
+    pub msg_key: String,
+    pub header_kind: String,
+    /// Index among headers of its kind, 0 = topmost.
+    pub header_index: u32,
+    pub arc_instance: Option<u32>,
+    pub trusted: bool,
+    pub authserv_id: Option<String>,
+    pub method: String,
+    pub method_version: Option<String>,
+    pub result: String,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+    /// `ptype.property=value`, as written.
+    pub properties: Vec<String>,
+    pub smtp_mailfrom: Option<String>,
+    pub smtp_helo: Option<String>,
+    pub header_from: Option<String>,
+    pub header_d: Option<String>,
+    pub header_i: Option<String>,
+    pub header_s: Option<String>,
+    /// Text of the header that could not be read as part of a result.
+    pub unparsed: Vec<String>,
+}
+
+/// One DKIM-Signature: one row of `dkim_signatures`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DkimSignatureRecord {
+    pub msg_key: String,
+    pub sig_index: u32,
+    pub v: Option<String>,
+    pub a: Option<String>,
+    pub c_header: String,
+    pub c_body: String,
+    pub d: Option<String>,
+    pub s: Option<String>,
+    pub i: Option<String>,
+    pub l: Option<u64>,
+    pub t: Option<i64>,
+    pub x: Option<i64>,
+    pub h: Vec<String>,
+    pub bh: Option<String>,
+    pub b: Option<String>,
+    pub body_hash_computed: Option<String>,
+    /// null: the algorithm is unknown.
+    pub body_hash_ok: Option<bool>,
+    /// null: no public key was given (--dkim-keys).
+    pub signature_ok: Option<bool>,
+    pub aligned_relaxed: bool,
+    pub aligned_strict: bool,
+    pub problems: Vec<String>,
+}
+
+/// Which authentication header a value came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuthHeaderKind {
+    AuthenticationResults,
+    ArcAuthenticationResults,
+    ReceivedSpf,
+    ArcSeal,
+    ArcMessageSignature,
+}
+
+impl AuthHeaderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthHeaderKind::AuthenticationResults => "authentication-results",
+            AuthHeaderKind::ArcAuthenticationResults => "arc-authentication-results",
+            AuthHeaderKind::ReceivedSpf => "received-spf",
+            AuthHeaderKind::ArcSeal => "arc-seal",
+            AuthHeaderKind::ArcMessageSignature => "arc-message-signature",
+        }
+    }
+}
+
+/// One authentication header, unfolded, with its position among all fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthHeader {
+    pub kind: AuthHeaderKind,
+    pub position: u32,
+    pub value: String,
+}
+
+/// A DKIM-Signature and its body-hash check (None: unknown algorithm).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedSignature {
+    pub position: u32,
+    pub signature: crate::analyze::dkim::DkimSignature,
+    pub body_hash: Option<crate::analyze::dkim::BodyHashCheck>,
 }
 
 /// Header-forensics flags of one message, each a `messages` column.

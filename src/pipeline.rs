@@ -25,7 +25,9 @@ use rayon::prelude::*;
 
 use crate::db::DbPaths;
 use crate::error::{Error, Result};
-use crate::model::{ErrorRecord, HopRecord, Location, MessageRecord, RawMessage, SourceKind};
+use crate::model::{
+    AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, Location, MessageRecord, RawMessage, SourceKind,
+};
 use crate::parse::{msg_key, parse_message};
 use crate::sink::index::{existing_keys, key_number, open_or_create, IndexSink};
 use crate::sink::parquet::PartWriter;
@@ -66,11 +68,13 @@ pub struct IngestConfig {
     pub index_heap: usize,
     /// Networks whose relays the receiving side vouches for (`--trusted-network`).
     pub trusted_networks: Vec<ipnet::IpNet>,
+    /// authserv-ids whose Authentication-Results count wherever they stand (`--authserv-id`).
+    pub authserv_ids: Vec<String>,
 }
 
 impl IngestConfig {
     pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
-        IngestConfig { paths, db, label: None, batch_rows: 20_000, index_heap: 128_000_000, trusted_networks: Vec::new() }
+        IngestConfig { paths, db, label: None, batch_rows: 20_000, index_heap: 128_000_000, trusted_networks: Vec::new(), authserv_ids: Vec::new() }
     }
 }
 
@@ -128,6 +132,7 @@ struct Workers<'a> {
     skipped: AtomicU64,
     label: Option<Label>,
     trusted: Vec<ipnet::IpNet>,
+    authserv_ids: Vec<String>,
     progress: &'a dyn Progress,
     /// Set when the sink has stopped: workers stop producing.
     abort: AtomicBool,
@@ -149,6 +154,8 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     let out = TableWriters {
         messages: PartWriter::new(&tables_dir, tables::MESSAGES.table, &run_id)?,
         hops: PartWriter::new(&tables_dir, tables::RECEIVED_HOPS.table, &run_id)?,
+        auth: PartWriter::new(&tables_dir, tables::AUTH_RESULTS.table, &run_id)?,
+        dkim: PartWriter::new(&tables_dir, tables::DKIM_SIGNATURES.table, &run_id)?,
         errors: PartWriter::new(&tables_dir, tables::ERRORS.table, &run_id)?,
     };
 
@@ -168,6 +175,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         skipped: AtomicU64::new(0),
         label: cfg.label,
         trusted: cfg.trusted_networks.clone(),
+        authserv_ids: cfg.authserv_ids.clone(),
         progress,
         abort: AtomicBool::new(false),
     };
@@ -259,6 +267,7 @@ impl Workers<'_> {
         }
         let mut rec = parse_message(&raw, key);
         crate::analyze::hops::annotate(&mut rec, &self.trusted);
+        crate::analyze::auth::annotate(&mut rec, &self.authserv_ids);
         if let Some(label) = self.label {
             rec.label = label.as_str().into();
             rec.label_source = "user".into();
@@ -412,6 +421,8 @@ impl<R: Read> Read for CountingReader<R> {
 struct TableWriters {
     messages: PartWriter,
     hops: PartWriter,
+    auth: PartWriter,
+    dkim: PartWriter,
     errors: PartWriter,
 }
 
@@ -433,21 +444,31 @@ fn run_sink(
     let mut counts = SinkCounts::default();
     let mut batch: Vec<MessageRecord> = Vec::with_capacity(batch_rows.min(65_536));
     let mut hops: Vec<HopRecord> = Vec::new();
+    let mut auth: Vec<AuthResultRecord> = Vec::new();
+    let mut dkim: Vec<DkimSignatureRecord> = Vec::new();
     let mut problems: Vec<ErrorRecord> = Vec::new();
     let table_err = |table: &str, source| Error::Table { table: table.to_string(), source };
     let mut flush = |batch: &mut Vec<MessageRecord>,
                      hops: &mut Vec<HopRecord>,
+                     auth: &mut Vec<AuthResultRecord>,
+                     dkim: &mut Vec<DkimSignatureRecord>,
                      problems: &mut Vec<ErrorRecord>,
                      index: &mut IndexSink| {
         let mut df = tables::messages_frame(batch).map_err(|e| table_err("messages", e))?;
         out.messages.write(&mut df)?;
         let mut df = tables::hops_frame(hops).map_err(|e| table_err("received_hops", e))?;
         out.hops.write(&mut df)?;
+        let mut df = tables::auth_frame(auth).map_err(|e| table_err("auth_results", e))?;
+        out.auth.write(&mut df)?;
+        let mut df = tables::dkim_frame(dkim).map_err(|e| table_err("dkim_signatures", e))?;
+        out.dkim.write(&mut df)?;
         let mut df = tables::errors_frame(problems).map_err(|e| table_err("errors", e))?;
         out.errors.write(&mut df)?;
         index.commit()?;
         batch.clear();
         hops.clear();
+        auth.clear();
+        dkim.clear();
         problems.clear();
         Ok::<(), Error>(())
     };
@@ -461,6 +482,8 @@ fn run_sink(
                 }
                 rec.body_text = String::new();
                 hops.append(&mut rec.hops);
+                auth.append(&mut rec.auth_rows);
+                dkim.append(&mut rec.dkim_rows);
                 batch.push(*rec);
             }
             Item::Problem(p) => problems.push(p),
@@ -468,10 +491,10 @@ fn run_sink(
         // A batch ends at batch_rows messages, or sooner when their hops
         // (about five a message) would make the hops part large.
         if batch.len() >= batch_rows || hops.len() >= 3 * batch_rows {
-            flush(&mut batch, &mut hops, &mut problems, &mut index)?;
+            flush(&mut batch, &mut hops, &mut auth, &mut dkim, &mut problems, &mut index)?;
         }
     }
-    flush(&mut batch, &mut hops, &mut problems, &mut index)?;
+    flush(&mut batch, &mut hops, &mut auth, &mut dkim, &mut problems, &mut index)?;
     index.finish()?;
     Ok(counts)
 }

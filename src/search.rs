@@ -237,6 +237,11 @@ fn field_for(prefix: &str) -> Option<&'static str> {
         "key" | "msg_key" => "msg_key",
         "date" => "date",
         "origin" | "origin_ip" => "origin_ip",
+        "spf" | "spf_result" => "spf_result",
+        "dkim" | "dkim_result" => "dkim_result",
+        "dmarc" | "dmarc_result" => "dmarc_result",
+        "arc" | "arc_result" => "arc_result",
+        "dmarc_computed" | "computed" => "dmarc_computed",
         _ => return None,
     })
 }
@@ -286,7 +291,8 @@ pub fn rewrite_query(q: &str) -> Result<String> {
                 let raw = value.trim_matches('"');
                 let value = match field {
                     "message_id" => quote(raw.trim_start_matches('<').trim_end_matches('>')),
-                    "mime_types" | "folder" | "label" => quote(raw),
+                    "mime_types" | "folder" | "label" | "spf_result" | "dkim_result" | "dmarc_result" | "arc_result"
+                    | "dmarc_computed" => quote(raw),
                     "thread_id" | "msg_key" => quote(&raw.to_ascii_lowercase()),
                     _ => text_value(value),
                 };
@@ -408,6 +414,7 @@ mod tests {
             ("date:2024-03-05T10:30", "date:[2024-03-05T10:30:00Z TO 2024-03-05T10:31:00Z}"),
             ("from:", ""),
             ("origin:203.0.113.0/24", "origin_ip:[::ffff:203.0.113.0 TO ::ffff:203.0.113.255]"),
+            ("dmarc:fail SPF:softfail", "dmarc_result:\"fail\" spf_result:\"softfail\""),
             ("origin_ip:8.8.8.8", "origin_ip:[::ffff:8.8.8.8 TO ::ffff:8.8.8.8]"),
         ];
         for (input, want) in cases {

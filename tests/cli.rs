@@ -39,7 +39,7 @@ fn subjects(hits: &[Value]) -> Vec<String> {
 fn ingest_then_search_and_show() {
     let db = tempfile::tempdir().unwrap();
     let out = ingest_samples(db.path());
-    assert!(out.starts_with("10 messages"), "{out}");
+    assert!(out.starts_with("11 messages"), "{out}");
     assert!(out.contains("0 malformed, 0 skipped, 0 duplicates, 1 non-mail files ignored"), "{out}");
     assert!(out.contains(&db.path().display().to_string()), "prints where it wrote: {out}");
 
@@ -48,7 +48,7 @@ fn ingest_then_search_and_show() {
     assert_eq!(search(db.path(), "subject:invoice").len(), 2);
     assert_eq!(search(db.path(), "from:alice subject:invoice").len(), 1);
     assert_eq!(search(db.path(), "to:dev-list").len(), 3);
-    assert_eq!(search(db.path(), "body:shed").len(), 2);
+    assert_eq!(search(db.path(), "body:shed").len(), 3);
     assert_eq!(search(db.path(), "cafe").len(), 1, "accents fold: café");
     // boolean operators and phrases
     assert_eq!(search(db.path(), "subject:invoice AND NOT from:alice").len(), 1);
@@ -56,8 +56,8 @@ fn ingest_then_search_and_show() {
     assert_eq!(search(db.path(), "\"feature flag was missing\"").len(), 1);
     assert_eq!(search(db.path(), "\"flag feature was missing\"").len(), 0);
     // what users type that is not tantivy syntax
-    assert_eq!(search(db.path(), "NOT invoice").len(), 8, "a negation alone");
-    assert_eq!(search(db.path(), "not from:alice").len(), 9);
+    assert_eq!(search(db.path(), "NOT invoice").len(), 9, "a negation alone");
+    assert_eq!(search(db.path(), "not from:alice").len(), 10);
     assert_eq!(search(db.path(), "from:carol or from:dave").len(), 2, "lowercase operators");
     assert_eq!(search(db.path(), "FROM:alice").len(), 1, "field names in any case");
     assert_eq!(search(db.path(), "[dev]").len(), 3, "reserved characters");
@@ -91,9 +91,10 @@ fn ingest_then_search_and_show() {
     let y2019 = search(db.path(), "date:2019");
     assert_eq!(subjects(&y2019), ["Compiler notes", "Old photos from the 2019 trip"]);
     assert_eq!(search(db.path(), "date:2023-11-13..2023-11-14").len(), 2);
+    assert_eq!(search(db.path(), "dkim:pass dmarc_computed:pass").len(), 1, "the signed digest");
     assert_eq!(search(db.path(), "date:2024..").len(), 2);
     let all = search(db.path(), "date:..2030");
-    assert_eq!(all.len(), 10);
+    assert_eq!(all.len(), 11);
     let dates: Vec<&str> = all.iter().map(|h| h["date"].as_str().unwrap()).collect();
     let mut sorted = dates.clone();
     sorted.sort_by(|a, b| b.cmp(a));
@@ -143,14 +144,14 @@ fn reingest_adds_no_duplicates() {
     ingest_samples(db.path());
     let again = ingest_samples(db.path());
     assert!(again.starts_with("0 messages"), "{again}");
-    assert!(again.contains("10 duplicates"), "{again}");
-    assert_eq!(search(db.path(), "date:..2030").len(), 10);
+    assert!(again.contains("11 duplicates"), "{again}");
+    assert_eq!(search(db.path(), "date:..2030").len(), 11);
     let df = mailidx::sink::parquet::read_table(&db.path().join("tables"), "messages").unwrap();
-    assert_eq!(df.height(), 10);
+    assert_eq!(df.height(), 11);
     let errors = mailidx::sink::parquet::read_table(&db.path().join("tables"), "errors").unwrap();
     assert_eq!(errors.height(), 1, "the ignored README is listed once, not once per ingest");
     let status = String::from_utf8(mailidx(db.path()).arg("status").output().unwrap().stdout).unwrap();
-    assert!(status.contains("messages   10"), "{status}");
+    assert!(status.contains("messages   11"), "{status}");
     assert!(status.contains("Inbox/.Spam"), "folders as written: {status}");
 }
 
@@ -213,6 +214,7 @@ fn hops_shows_origin_delays_and_anomalies() {
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("origin   203.0.113.45  rDNS none  HELO paypal.com"), "{text}");
     assert!(text.contains("origin has no rDNS"), "{text}");
+    assert!(text.contains("auth     SPF fail  DKIM none  DMARC fail"), "{text}");
 
     let out = mailidx(db.path()).args(["hops", "--format", "json"]).arg(&spam).output().unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -223,6 +225,13 @@ fn hops_shows_origin_delays_and_anomalies() {
     assert_eq!(v["hops"][0]["timestamp"], "2023-11-16T03:12:44Z");
     assert_eq!(v["anomalies"]["origin_rdns_missing"], true);
     assert_eq!(v["date_hop_skew_seconds"], -4);
+    assert_eq!(v["auth"]["spf_result"], "fail");
+    assert_eq!(v["auth"]["dmarc_result"], "fail");
+    assert_eq!(v["auth"]["spf_domain"], "paypa1-security.example");
+    assert_eq!(v["auth"]["spf_aligned_strict"], true);
+    assert_eq!(v["auth"]["dmarc_computed"], "fail");
+    assert_eq!(v["auth_results"].as_array().unwrap().len(), 3);
+    assert_eq!(v["auth_results"][0]["trusted"], true);
 
     // By key, after an ingest; and the origin is searchable.
     ingest_samples(db.path());
@@ -230,6 +239,10 @@ fn hops_shows_origin_delays_and_anomalies() {
     assert_eq!(subjects(&hits), ["Your account has been limited"]);
     assert_eq!(hits[0]["origin_ip"], "203.0.113.45");
     assert_eq!(search(db.path(), "origin_ip:198.51.100.7").len(), 1);
+    // Authentication verdicts are search fields.
+    assert_eq!(subjects(&search(db.path(), "dmarc:fail")), ["Your account has been limited"]);
+    assert_eq!(search(db.path(), "spf:fail AND dmarc_computed:fail").len(), 1);
+    assert_eq!(search(db.path(), "dmarc_computed:none").len(), 9);
     let key = hits[0]["msg_key"].as_str().unwrap();
     let out = mailidx(db.path()).args(["hops", key]).output().unwrap();
     assert!(String::from_utf8(out.stdout).unwrap().contains("203.0.113.45"));

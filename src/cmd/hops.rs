@@ -11,6 +11,9 @@ pub struct HopsArgs {
     /// A network whose relays you run or trust (repeatable), e.g. 192.0.2.0/24
     #[arg(long = "trusted-network", value_name = "CIDR")]
     pub trusted_networks: Vec<ipnet::IpNet>,
+    /// An authserv-id whose Authentication-Results count wherever they stand (repeatable)
+    #[arg(long = "authserv-id", value_name = "ID")]
+    pub authserv_ids: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -22,7 +25,7 @@ pub enum Format {
 }
 
 pub fn run(a: HopsArgs, db: DbPaths) -> anyhow::Result<i32> {
-    let report = hops_report(&db, &a.target, &a.trusted_networks)?;
+    let report = hops_report(&db, &a.target, &a.trusted_networks, &a.authserv_ids)?;
     match a.format {
         Format::Json => println!("{}", serde_json::to_string(&report)?),
         Format::Table => print_table(&report),
@@ -126,4 +129,39 @@ fn print_table(r: &HopsReport) {
     .filter_map(|(on, text)| on.then_some(text))
     .collect();
     println!("anomalies {}", if anomalies.is_empty() { "none".to_string() } else { anomalies.join("; ") });
+    println!();
+    let au = &r.auth;
+    let v = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
+    println!(
+        "auth     SPF {}  DKIM {}  DMARC {}  ARC {}   (trusted Authentication-Results: {}, untrusted: {})",
+        v(&au.spf_result),
+        v(&au.dkim_result),
+        v(&au.dmarc_result),
+        v(&au.arc_result),
+        au.auth_results_trusted,
+        au.auth_results_untrusted
+    );
+    println!(
+        "align    From org domain {}; SPF domain {} ({}); DKIM d= {}; DMARC recomputed: {}",
+        v(&au.from_org_domain),
+        v(&au.spf_domain),
+        if au.spf_aligned_strict { "strict" } else if au.spf_aligned_relaxed { "relaxed" } else { "unaligned" },
+        if au.dkim_aligned_strict { "strict" } else if au.dkim_aligned_relaxed { "relaxed" } else { "unaligned" },
+        au.dmarc_computed
+    );
+    for d in &r.dkim {
+        println!(
+            "dkim     d={} s={} a={} c={}/{}: body hash {}",
+            d.d.as_deref().unwrap_or("-"),
+            d.s.as_deref().unwrap_or("-"),
+            d.a.as_deref().unwrap_or("-"),
+            d.c_header,
+            d.c_body,
+            match d.body_hash_ok {
+                Some(true) => "matches",
+                Some(false) => "DOES NOT MATCH (body changed after signing)",
+                None => "not checked (unknown algorithm)",
+            }
+        );
+    }
 }

@@ -22,6 +22,10 @@ pub struct IngestArgs {
     /// the origin is the first hop outside these, private space and authenticated submission
     #[arg(long = "trusted-network", value_name = "CIDR")]
     pub trusted_networks: Vec<ipnet::IpNet>,
+    /// An authserv-id (your receiving servers) whose Authentication-Results count
+    /// wherever they stand in the header (repeatable)
+    #[arg(long = "authserv-id", value_name = "ID")]
+    pub authserv_ids: Vec<String>,
     /// No progress bar (it is also off when stderr is not a terminal)
     #[arg(long, short)]
     pub quiet: bool,
@@ -56,6 +60,7 @@ impl Progress for Bar {
 pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     let mut cfg = IngestConfig::new(a.paths, db);
     cfg.trusted_networks = a.trusted_networks;
+    cfg.authserv_ids = a.authserv_ids;
     cfg.label = a.label.map(|l| match l {
         LabelArg::Spam => Label::Spam,
         LabelArg::Ham => Label::Ham,

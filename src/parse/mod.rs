@@ -117,7 +117,7 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
         rec.warnings.push(NO_HEADERS.into());
     }
     rec.header_size = root.offset_body as u64;
-    rec.received = received_headers(m);
+    read_trace_headers(m, rec);
     rec.message_id = m.message_id().map(clean_id).filter(|s| !s.is_empty());
 
     if let Some(d) = m.date().filter(|d| d.is_valid()) {
@@ -180,22 +180,44 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
     }
 }
 
-/// Every Received header in header order: its unfolded text and the hop read
-/// from it (mail-parser's own parse of the header fills gaps).
-fn received_headers(m: &Message<'_>) -> Vec<(String, crate::analyze::received::ParsedHop)> {
+/// The trace and authentication headers, in header order with their
+/// positions: Received (read into hops; mail-parser's own parse of the header
+/// fills gaps), Authentication-Results, ARC-*, Received-SPF, and
+/// DKIM-Signature (with the body-hash check over this message's body).
+fn read_trace_headers(m: &Message<'_>, rec: &mut MessageRecord) {
+    use crate::model::{AuthHeader, AuthHeaderKind, CheckedSignature};
     let raw = m.raw_message();
-    m.root_part()
-        .headers
-        .iter()
-        .filter(|h| h.name().eq_ignore_ascii_case("Received"))
-        .map(|h| {
-            let (start, end) = (h.offset_start() as usize, (h.offset_end() as usize).min(raw.len()));
-            let text = String::from_utf8_lossy(raw.get(start..end).unwrap_or_default());
-            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            let hop = crate::analyze::received::parse_received(&text, h.value().as_received());
-            (text, hop)
-        })
-        .collect()
+    let body = raw.get(m.root_part().offset_body as usize..).unwrap_or_default();
+    for (pos, h) in m.root_part().headers.iter().enumerate() {
+        let name = h.name();
+        let kind = match name.to_ascii_lowercase().as_str() {
+            "received" => None,
+            "authentication-results" => Some(AuthHeaderKind::AuthenticationResults),
+            "arc-authentication-results" => Some(AuthHeaderKind::ArcAuthenticationResults),
+            "received-spf" => Some(AuthHeaderKind::ReceivedSpf),
+            "arc-seal" => Some(AuthHeaderKind::ArcSeal),
+            "arc-message-signature" => Some(AuthHeaderKind::ArcMessageSignature),
+            "dkim-signature" => None,
+            _ => continue,
+        };
+        let (start, end) = (h.offset_start() as usize, (h.offset_end() as usize).min(raw.len()));
+        let text = String::from_utf8_lossy(raw.get(start..end).unwrap_or_default());
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let position = pos as u32;
+        match kind {
+            Some(kind) => rec.auth_headers.push(AuthHeader { kind, position, value: text }),
+            None if name.eq_ignore_ascii_case("received") => {
+                let hop = crate::analyze::received::parse_received(&text, h.value().as_received());
+                rec.received.push((text, hop));
+                rec.received_positions.push(position);
+            }
+            None => {
+                let signature = crate::analyze::dkim::parse_dkim_signature(&text);
+                let body_hash = crate::analyze::dkim::check_body_hash(&signature, body);
+                rec.dkim.push(CheckedSignature { position, signature, body_hash });
+            }
+        }
+    }
 }
 
 /// Where mail-parser found nothing for a header that is there, read the

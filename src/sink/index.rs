@@ -49,6 +49,11 @@ pub struct IndexFields {
     pub source_kind: Field,
     /// The origin hop's IP (IPv4 stored IPv4-mapped, as tantivy does).
     pub origin_ip: Field,
+    pub spf_result: Field,
+    pub dkim_result: Field,
+    pub dmarc_result: Field,
+    pub arc_result: Field,
+    pub dmarc_computed: Field,
 }
 
 impl IndexFields {
@@ -84,12 +89,17 @@ impl IndexFields {
                 DateOptions::default().set_indexed().set_stored().set_fast().set_precision(DateTimePrecision::Seconds),
             ),
             folder: b.add_text_field("folder", keyword.clone()),
-            label: b.add_text_field("label", keyword),
+            label: b.add_text_field("label", keyword.clone()),
             source_path: b.add_text_field("source_path", STORED),
             source_offset: b.add_u64_field("source_offset", NumericOptions::default().set_stored()),
             source_length: b.add_u64_field("source_length", NumericOptions::default().set_stored()),
             source_kind: b.add_text_field("source_kind", STORED),
             origin_ip: b.add_ip_addr_field("origin_ip", INDEXED | STORED | FAST),
+            spf_result: b.add_text_field("spf_result", keyword.clone()),
+            dkim_result: b.add_text_field("dkim_result", keyword.clone()),
+            dmarc_result: b.add_text_field("dmarc_result", keyword.clone()),
+            arc_result: b.add_text_field("arc_result", keyword.clone()),
+            dmarc_computed: b.add_text_field("dmarc_computed", keyword.clone()),
         };
         (b.build(), fields)
     }
@@ -217,6 +227,18 @@ impl IndexSink {
             };
             doc.add_ip_addr(f.origin_ip, v6);
         }
+        let a = &r.auth;
+        for (field, value) in [
+            (f.spf_result, &a.spf_result),
+            (f.dkim_result, &a.dkim_result),
+            (f.dmarc_result, &a.dmarc_result),
+            (f.arc_result, &a.arc_result),
+        ] {
+            if let Some(v) = value {
+                doc.add_text(field, v);
+            }
+        }
+        doc.add_text(f.dmarc_computed, &a.dmarc_computed);
         self.writer.add_document(doc)?;
         Ok(())
     }

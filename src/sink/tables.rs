@@ -6,7 +6,7 @@
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::model::{ErrorRecord, HopRecord, MessageRecord};
+use crate::model::{AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, MessageRecord};
 
 /// Column types, named as in schemas/*.json.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,6 +117,77 @@ pub const MESSAGES: TableSpec = TableSpec {
         col("origin_rdns_missing", Bool, false, "The origin has no rDNS name (unknown or none written)"),
         col("origin_rdns_dynamic", Bool, false, "The origin's rDNS embeds its IP or names consumer space (dyn, dsl, pool, dhcp, cable, …)"),
         col("private_after_public", Bool, false, "Below the origin, a hop claims a private IP after a public one in transit order"),
+        col("spf_result", Str, true, "SPF result of the topmost trusted Authentication-Results (else a trusted Received-SPF)"),
+        col("dkim_result", Str, true, "DKIM result of the trusted Authentication-Results: pass if any signature passed, else the first"),
+        col("dmarc_result", Str, true, "DMARC result of the topmost trusted Authentication-Results"),
+        col("arc_result", Str, true, "ARC result of the trusted Authentication-Results, else cv= of the highest ARC-Seal"),
+        col("from_org_domain", Str, true, "Organisational domain of from_domain (Public Suffix List)"),
+        col("spf_domain", Str, true, "Domain SPF checked: smtp.mailfrom of the trusted SPF result, else the Return-Path domain"),
+        col("spf_aligned_relaxed", Bool, false, "spf_domain and from_domain share the organisational domain (RFC 7489 §3.1.2)"),
+        col("spf_aligned_strict", Bool, false, "spf_domain equals from_domain"),
+        col("dkim_aligned_relaxed", Bool, false, "Some DKIM-Signature d= has the From's organisational domain (RFC 7489 §3.1.1)"),
+        col("dkim_aligned_strict", Bool, false, "Some DKIM-Signature d= equals from_domain"),
+        col("dmarc_computed", Str, false, "pass (an aligned SPF or DKIM pass in the trusted results), fail, or none (no From domain or no trusted SPF/DKIM result)"),
+        col("dkim_signature_count", U32, false, "DKIM-Signature headers"),
+        col("dkim_body_hash_mismatch", Bool, false, "Some DKIM-Signature's bh= does not match the body as stored (changed after signing)"),
+        col("auth_results_trusted", U32, false, "Authentication-Results headers written by the receiving side (above the origin, or a named --authserv-id)"),
+        col("auth_results_untrusted", U32, false, "Authentication-Results headers below the origin: data, not verdicts (a sender can forge them)"),
+    ],
+};
+
+pub const AUTH_RESULTS: TableSpec = TableSpec {
+    table: "auth_results",
+    description: "Every result inside Authentication-Results (RFC 8601), ARC-Authentication-Results, Received-SPF (RFC 7208 §9.1), and every ARC-Seal / ARC-Message-Signature (RFC 8617).",
+    one_row_per: "method result (or ARC header)",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("header_kind", Str, false, "authentication-results, arc-authentication-results, received-spf, arc-seal or arc-message-signature"),
+        col("header_index", U32, false, "Index among headers of its kind, 0 = topmost"),
+        col("arc_instance", U32, true, "ARC instance i="),
+        col("trusted", Bool, false, "Written by the receiving side: above the origin hop, or a --authserv-id the user named"),
+        col("authserv_id", Str, true, "authserv-id, lowercased (null when the header starts with a result, as Exchange Online writes)"),
+        col("method", Str, false, "spf, dkim, dmarc, arc, compauth, …; arc-seal / arc-message-signature for those headers; none for a header with no result"),
+        col("method_version", Str, true, "method/version"),
+        col("result", Str, false, "pass, fail, softfail, neutral, none, temperror, permerror, …; cv= for an ARC-Seal"),
+        col("reason", Str, true, "reason="),
+        col("comment", Str, true, "The first comment after the result"),
+        col("properties", ListStr, false, "ptype.property=value as written (key=value without a ptype, e.g. action=none)"),
+        col("smtp_mailfrom", Str, true, "smtp.mailfrom (envelope-from for Received-SPF)"),
+        col("smtp_helo", Str, true, "smtp.helo (helo for Received-SPF)"),
+        col("header_from", Str, true, "header.from"),
+        col("header_d", Str, true, "header.d"),
+        col("header_i", Str, true, "header.i"),
+        col("header_s", Str, true, "header.s"),
+        col("unparsed", ListStr, false, "Text of the header that could not be read as part of a result"),
+    ],
+};
+
+pub const DKIM_SIGNATURES: TableSpec = TableSpec {
+    table: "dkim_signatures",
+    description: "Every DKIM-Signature (RFC 6376 §3.5), its tags, and the offline body-hash check.",
+    one_row_per: "DKIM-Signature header",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("sig_index", U32, false, "Index among DKIM-Signature headers, 0 = topmost"),
+        col("v", Str, true, "v="),
+        col("a", Str, true, "a= (rsa-sha256, rsa-sha1, ed25519-sha256)"),
+        col("c_header", Str, false, "Header canonicalisation (simple when c= is absent)"),
+        col("c_body", Str, false, "Body canonicalisation"),
+        col("d", Str, true, "Signing domain, lowercased"),
+        col("s", Str, true, "Selector"),
+        col("i", Str, true, "Agent or user identifier"),
+        col("l", U64, true, "Body length limit"),
+        col("t", I64, true, "Signature time (Unix seconds)"),
+        col("x", I64, true, "Expiry (Unix seconds)"),
+        col("h", ListStr, false, "Signed header fields"),
+        col("bh", Str, true, "Body hash, base64"),
+        col("b", Str, true, "Signature, base64, kept raw"),
+        col("body_hash_computed", Str, true, "Body hash mailidx computed (base64)"),
+        col("body_hash_ok", Bool, true, "body_hash_computed equals bh= (null: unknown algorithm)"),
+        col("signature_ok", Bool, true, "b= verified with a public key (null: no key given; offline)"),
+        col("aligned_relaxed", Bool, false, "d= has the From's organisational domain"),
+        col("aligned_strict", Bool, false, "d= equals the From domain"),
+        col("problems", ListStr, false, "Missing or malformed tags"),
     ],
 };
 
@@ -169,7 +240,7 @@ pub const ERRORS: TableSpec = TableSpec {
 };
 
 /// Every table mailidx writes, for the schema files and their test.
-pub const ALL: &[&TableSpec] = &[&MESSAGES, &RECEIVED_HOPS, &ERRORS];
+pub const ALL: &[&TableSpec] = &[&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ERRORS];
 
 fn strs<'a>(name: &str, it: impl Iterator<Item = Option<&'a str>>) -> Column {
     StringChunked::from_iter_options(name.into(), it).into_series().into_column()
@@ -259,6 +330,83 @@ pub fn messages_frame(rs: &[MessageRecord]) -> PolarsResult<DataFrame> {
         bools("origin_rdns_missing", rs.iter().map(|r| r.anomalies.origin_rdns_missing)),
         bools("origin_rdns_dynamic", rs.iter().map(|r| r.anomalies.origin_rdns_dynamic)),
         bools("private_after_public", rs.iter().map(|r| r.anomalies.private_after_public)),
+        strs("spf_result", rs.iter().map(|r| r.auth.spf_result.as_deref())),
+        strs("dkim_result", rs.iter().map(|r| r.auth.dkim_result.as_deref())),
+        strs("dmarc_result", rs.iter().map(|r| r.auth.dmarc_result.as_deref())),
+        strs("arc_result", rs.iter().map(|r| r.auth.arc_result.as_deref())),
+        strs("from_org_domain", rs.iter().map(|r| r.auth.from_org_domain.as_deref())),
+        strs("spf_domain", rs.iter().map(|r| r.auth.spf_domain.as_deref())),
+        bools("spf_aligned_relaxed", rs.iter().map(|r| r.auth.spf_aligned_relaxed)),
+        bools("spf_aligned_strict", rs.iter().map(|r| r.auth.spf_aligned_strict)),
+        bools("dkim_aligned_relaxed", rs.iter().map(|r| r.auth.dkim_aligned_relaxed)),
+        bools("dkim_aligned_strict", rs.iter().map(|r| r.auth.dkim_aligned_strict)),
+        strs("dmarc_computed", rs.iter().map(|r| Some(r.auth.dmarc_computed.as_str()))),
+        u32s("dkim_signature_count", rs.iter().map(|r| r.auth.dkim_signature_count)),
+        bools("dkim_body_hash_mismatch", rs.iter().map(|r| r.auth.dkim_body_hash_mismatch)),
+        u32s("auth_results_trusted", rs.iter().map(|r| r.auth.auth_results_trusted)),
+        u32s("auth_results_untrusted", rs.iter().map(|r| r.auth.auth_results_untrusted)),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+fn opt_u32s(name: &str, it: impl Iterator<Item = Option<u32>>) -> Column {
+    UInt32Chunked::from_iter_options(name.into(), it).into_series().into_column()
+}
+
+fn opt_bools(name: &str, it: impl Iterator<Item = Option<bool>>) -> Column {
+    BooleanChunked::from_iter_options(name.into(), it).into_series().into_column()
+}
+
+/// Authentication results as a DataFrame with the [`AUTH_RESULTS`] columns.
+pub fn auth_frame(rs: &[AuthResultRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
+        strs("header_kind", rs.iter().map(|r| Some(r.header_kind.as_str()))),
+        u32s("header_index", rs.iter().map(|r| r.header_index)),
+        opt_u32s("arc_instance", rs.iter().map(|r| r.arc_instance)),
+        bools("trusted", rs.iter().map(|r| r.trusted)),
+        strs("authserv_id", rs.iter().map(|r| r.authserv_id.as_deref())),
+        strs("method", rs.iter().map(|r| Some(r.method.as_str()))),
+        strs("method_version", rs.iter().map(|r| r.method_version.as_deref())),
+        strs("result", rs.iter().map(|r| Some(r.result.as_str()))),
+        strs("reason", rs.iter().map(|r| r.reason.as_deref())),
+        strs("comment", rs.iter().map(|r| r.comment.as_deref())),
+        lists("properties", rs.iter().map(|r| &r.properties)),
+        strs("smtp_mailfrom", rs.iter().map(|r| r.smtp_mailfrom.as_deref())),
+        strs("smtp_helo", rs.iter().map(|r| r.smtp_helo.as_deref())),
+        strs("header_from", rs.iter().map(|r| r.header_from.as_deref())),
+        strs("header_d", rs.iter().map(|r| r.header_d.as_deref())),
+        strs("header_i", rs.iter().map(|r| r.header_i.as_deref())),
+        strs("header_s", rs.iter().map(|r| r.header_s.as_deref())),
+        lists("unparsed", rs.iter().map(|r| &r.unparsed)),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+/// DKIM signatures as a DataFrame with the [`DKIM_SIGNATURES`] columns.
+pub fn dkim_frame(rs: &[DkimSignatureRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
+        u32s("sig_index", rs.iter().map(|r| r.sig_index)),
+        strs("v", rs.iter().map(|r| r.v.as_deref())),
+        strs("a", rs.iter().map(|r| r.a.as_deref())),
+        strs("c_header", rs.iter().map(|r| Some(r.c_header.as_str()))),
+        strs("c_body", rs.iter().map(|r| Some(r.c_body.as_str()))),
+        strs("d", rs.iter().map(|r| r.d.as_deref())),
+        strs("s", rs.iter().map(|r| r.s.as_deref())),
+        strs("i", rs.iter().map(|r| r.i.as_deref())),
+        u64s("l", rs.iter().map(|r| r.l)),
+        i64s("t", rs.iter().map(|r| r.t)),
+        i64s("x", rs.iter().map(|r| r.x)),
+        lists("h", rs.iter().map(|r| &r.h)),
+        strs("bh", rs.iter().map(|r| r.bh.as_deref())),
+        strs("b", rs.iter().map(|r| r.b.as_deref())),
+        strs("body_hash_computed", rs.iter().map(|r| r.body_hash_computed.as_deref())),
+        opt_bools("body_hash_ok", rs.iter().map(|r| r.body_hash_ok)),
+        opt_bools("signature_ok", rs.iter().map(|r| r.signature_ok)),
+        bools("aligned_relaxed", rs.iter().map(|r| r.aligned_relaxed)),
+        bools("aligned_strict", rs.iter().map(|r| r.aligned_strict)),
+        lists("problems", rs.iter().map(|r| &r.problems)),
     ];
     DataFrame::new(rs.len(), cols)
 }
@@ -330,6 +478,12 @@ mod tests {
         let h = HopRecord { msg_key: "k".into(), delay_seconds: Some(-3), timestamp: Some(5), ..Default::default() };
         assert_matches_spec(&hops_frame(&[h]).unwrap(), &RECEIVED_HOPS);
         assert_matches_spec(&hops_frame(&[]).unwrap(), &RECEIVED_HOPS);
+        let a = AuthResultRecord { arc_instance: Some(1), ..Default::default() };
+        assert_matches_spec(&auth_frame(&[a]).unwrap(), &AUTH_RESULTS);
+        assert_matches_spec(&auth_frame(&[]).unwrap(), &AUTH_RESULTS);
+        let d = DkimSignatureRecord { l: Some(5), t: Some(1), body_hash_ok: Some(true), ..Default::default() };
+        assert_matches_spec(&dkim_frame(&[d]).unwrap(), &DKIM_SIGNATURES);
+        assert_matches_spec(&dkim_frame(&[]).unwrap(), &DKIM_SIGNATURES);
         let e = ErrorRecord {
             source_path: "p".into(),
             source_offset: None,

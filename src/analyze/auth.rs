@@ -1,0 +1,316 @@
+//! Authentication verdicts of one message: which Authentication-Results
+//! count, SPF/DKIM/DMARC/ARC results, alignment (RFC 7489 §3.1) and a
+//! DMARC-style verdict recomputed offline.
+//!
+//! Only results the receiving side wrote count: an Authentication-Results
+//! header above the origin hop's Received header (a sender can write any
+//! header below it), or one whose authserv-id the user names
+//! (`--authserv-id`). Others are kept, marked `trusted = false`.
+//!
+//! Organisational domains come from the Public Suffix List (the psl crate
+//! embeds it): relaxed alignment compares organisational domains, strict
+//! alignment the names themselves.
+
+use crate::analyze::auth_results::{
+    parse_arc_authentication_results, parse_authentication_results, parse_received_spf, AuthResults, MethodResult,
+};
+use crate::analyze::dkim::tag_list;
+use crate::model::{AuthHeaderKind, AuthResultRecord, AuthSummary, DkimSignatureRecord, MessageRecord};
+use crate::parse::domain_of;
+
+/// The organisational domain of a name (RFC 7489 §3.2, via the PSL); the
+/// name itself when the PSL knows no suffix for it.
+pub fn org_domain(name: &str) -> String {
+    let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
+    psl::domain_str(&name).map(str::to_string).unwrap_or(name)
+}
+
+/// The domain part of an identity that may be an address (`a@b.example`),
+/// an `@b.example` DKIM i=, or a bare domain.
+fn identity_domain(v: &str) -> Option<String> {
+    let v = v.trim().trim_matches(['<', '>']);
+    let d = if v.contains('@') { domain_of(v)? } else { v.trim_end_matches('.').to_ascii_lowercase() };
+    (!d.is_empty()).then_some(d)
+}
+
+/// Exchange Online writes Authentication-Results as RFC 2047 words when
+/// they hold non-ASCII; read them back to text first.
+fn decode_encoded_words(v: &str) -> String {
+    if !v.contains("=?") {
+        return v.to_string();
+    }
+    let fake = format!("Subject: {v}\r\n\r\n");
+    mail_parser::MessageParser::default()
+        .parse(fake.as_bytes())
+        .and_then(|m| m.subject().map(str::to_string))
+        .unwrap_or_else(|| v.to_string())
+}
+
+/// Fills `auth`, `auth_rows` and `dkim_rows` from the record's
+/// authentication headers. Needs `hops` (the origin) already annotated.
+pub fn annotate(rec: &mut MessageRecord, authserv_ids: &[String]) {
+    // The origin hop's position among the header fields: results above it
+    // were written by the receiving side.
+    let origin_pos = rec
+        .hops
+        .iter()
+        .position(|h| h.is_origin)
+        .and_then(|i| rec.received_positions.get(i).copied())
+        .unwrap_or(u32::MAX);
+    let from_domain = rec.from_domain.clone();
+    let from_org = from_domain.as_deref().map(org_domain);
+
+    let mut rows = Vec::new();
+    let mut trusted_results: Vec<MethodResult> = Vec::new();
+    let mut received_spf: Option<MethodResult> = None;
+    let mut best_arc_seal: Option<(u32, String)> = None;
+    let mut counts = std::collections::HashMap::new();
+    let (mut n_trusted, mut n_untrusted) = (0u32, 0u32);
+    for h in &rec.auth_headers {
+        let idx = counts.entry(h.kind).or_insert(0u32);
+        let header_index = *idx;
+        *idx += 1;
+        let above_origin = h.position < origin_pos;
+        let mut push = |ar: &AuthResults, results: &[MethodResult], trusted: bool, kind: &str| {
+            for r in results {
+                rows.push(result_row(&rec.msg_key, kind, header_index, ar, r, trusted));
+            }
+            if results.is_empty() && (ar.none || !ar.unparsed.is_empty()) {
+                let none = MethodResult { method: "none".into(), result: "none".into(), ..Default::default() };
+                rows.push(result_row(&rec.msg_key, kind, header_index, ar, &none, trusted));
+            }
+        };
+        match h.kind {
+            AuthHeaderKind::AuthenticationResults => {
+                let ar = parse_authentication_results(&decode_encoded_words(&h.value));
+                let named = ar.authserv_id.as_ref().is_some_and(|id| authserv_ids.iter().any(|a| a.eq_ignore_ascii_case(id)));
+                let trusted = above_origin || named;
+                if trusted {
+                    n_trusted += 1;
+                    trusted_results.extend(ar.results.iter().cloned());
+                } else {
+                    n_untrusted += 1;
+                }
+                push(&ar, &ar.results, trusted, h.kind.as_str());
+            }
+            AuthHeaderKind::ArcAuthenticationResults => {
+                let ar = parse_arc_authentication_results(&decode_encoded_words(&h.value));
+                push(&ar, &ar.results, above_origin, h.kind.as_str());
+            }
+            AuthHeaderKind::ReceivedSpf => {
+                let r = parse_received_spf(&h.value);
+                if above_origin && received_spf.is_none() {
+                    received_spf = Some(r.clone());
+                }
+                push(&AuthResults::default(), std::slice::from_ref(&r), above_origin, h.kind.as_str());
+            }
+            AuthHeaderKind::ArcSeal | AuthHeaderKind::ArcMessageSignature => {
+                let tags = tag_list(&h.value);
+                let get = |k: &str| tags.iter().find(|(t, _)| t == k).map(|(_, v)| v.clone());
+                let instance = get("i").and_then(|i| i.parse::<u32>().ok());
+                let is_seal = h.kind == AuthHeaderKind::ArcSeal;
+                let cv = get("cv").unwrap_or_default().to_ascii_lowercase();
+                if is_seal && instance.unwrap_or(0) >= best_arc_seal.as_ref().map_or(0, |b| b.0) {
+                    best_arc_seal = Some((instance.unwrap_or(0), cv.clone()));
+                }
+                let r = MethodResult {
+                    method: h.kind.as_str().into(),
+                    result: if is_seal { cv } else { String::new() },
+                    properties: ["d", "s", "a"]
+                        .iter()
+                        .filter_map(|k| get(k).map(|v| ("".to_string(), k.to_string(), v)))
+                        .collect(),
+                    ..Default::default()
+                };
+                let ar = AuthResults { instance, ..Default::default() };
+                push(&ar, std::slice::from_ref(&r), above_origin, h.kind.as_str());
+            }
+        }
+    }
+
+    let first = |m: &str| trusted_results.iter().find(|r| r.method == m);
+    let spf = first("spf").cloned().or(received_spf);
+    let dkim_results: Vec<&MethodResult> = trusted_results.iter().filter(|r| r.method == "dkim").collect();
+    let dkim_result = if dkim_results.iter().any(|r| r.result == "pass") {
+        Some("pass".to_string())
+    } else {
+        dkim_results.first().map(|r| r.result.clone())
+    };
+    let spf_domain = spf
+        .as_ref()
+        .and_then(|r| r.property("smtp", "mailfrom").or_else(|| r.property("", "envelope-from")).and_then(identity_domain))
+        .or_else(|| rec.return_path.as_deref().and_then(domain_of));
+
+    // Alignment (RFC 7489 §3.1.1, §3.1.2).
+    let aligned = |d: &str| -> (bool, bool) {
+        match (&from_domain, &from_org) {
+            (Some(fd), Some(fo)) => (org_domain(d) == *fo, d.eq_ignore_ascii_case(fd)),
+            _ => (false, false),
+        }
+    };
+    let (spf_rel, spf_strict) = spf_domain.as_deref().map(aligned).unwrap_or((false, false));
+    let mut dkim_rows = Vec::new();
+    for (i, c) in rec.dkim.iter().enumerate() {
+        let s = &c.signature;
+        let (rel, strict) = s.d.as_deref().map(aligned).unwrap_or((false, false));
+        dkim_rows.push(DkimSignatureRecord {
+            msg_key: rec.msg_key.clone(),
+            sig_index: i as u32,
+            v: s.v.clone(),
+            a: s.a.clone(),
+            c_header: s.c_header.clone(),
+            c_body: s.c_body.clone(),
+            d: s.d.clone(),
+            s: s.s.clone(),
+            i: s.i.clone(),
+            l: s.l,
+            t: s.t,
+            x: s.x,
+            h: s.h.clone(),
+            bh: s.bh.clone(),
+            b: s.b.clone(),
+            body_hash_computed: c.body_hash.as_ref().map(|b| b.computed.clone()),
+            body_hash_ok: c.body_hash.as_ref().map(|b| b.matches),
+            signature_ok: None,
+            aligned_relaxed: rel,
+            aligned_strict: strict,
+            problems: s.problems.clone(),
+        });
+    }
+    // DMARC, recomputed: an aligned pass of SPF or of DKIM (by header.d, or
+    // the domain of header.i).
+    let dkim_aligned_pass = dkim_results.iter().any(|r| {
+        r.result == "pass"
+            && r.property("header", "d")
+                .map(str::to_string)
+                .or_else(|| r.property("header", "i").and_then(identity_domain))
+                .is_some_and(|d| aligned(&d).0)
+    });
+    let spf_aligned_pass = spf.as_ref().is_some_and(|r| r.result == "pass") && spf_rel;
+    let dmarc_computed = if from_org.is_none() || (spf.is_none() && dkim_results.is_empty()) {
+        "none"
+    } else if spf_aligned_pass || dkim_aligned_pass {
+        "pass"
+    } else {
+        "fail"
+    };
+    rec.auth = AuthSummary {
+        spf_result: spf.map(|r| r.result),
+        dkim_result,
+        dmarc_result: first("dmarc").map(|r| r.result.clone()),
+        arc_result: first("arc").map(|r| r.result.clone()).or(best_arc_seal.map(|b| b.1)),
+        from_org_domain: from_org,
+        spf_domain,
+        spf_aligned_relaxed: spf_rel,
+        spf_aligned_strict: spf_strict,
+        dkim_aligned_relaxed: dkim_rows.iter().any(|d| d.aligned_relaxed),
+        dkim_aligned_strict: dkim_rows.iter().any(|d| d.aligned_strict),
+        dmarc_computed: dmarc_computed.into(),
+        dkim_signature_count: dkim_rows.len() as u32,
+        dkim_body_hash_mismatch: dkim_rows.iter().any(|d| d.body_hash_ok == Some(false)),
+        auth_results_trusted: n_trusted,
+        auth_results_untrusted: n_untrusted,
+    };
+    rec.auth_rows = rows;
+    rec.dkim_rows = dkim_rows;
+}
+
+fn result_row(key: &str, kind: &str, header_index: u32, ar: &AuthResults, r: &MethodResult, trusted: bool) -> AuthResultRecord {
+    let prop = |t: &str, n: &str| r.property(t, n).map(str::to_string);
+    AuthResultRecord {
+        msg_key: key.to_string(),
+        header_kind: kind.to_string(),
+        header_index,
+        arc_instance: ar.instance,
+        trusted,
+        authserv_id: ar.authserv_id.clone(),
+        method: r.method.clone(),
+        method_version: r.method_version.clone(),
+        result: r.result.clone(),
+        reason: r.reason.clone(),
+        comment: r.comment.clone(),
+        properties: r
+            .properties
+            .iter()
+            .map(|(t, n, v)| if t.is_empty() { format!("{n}={v}") } else { format!("{t}.{n}={v}") })
+            .collect(),
+        smtp_mailfrom: prop("smtp", "mailfrom").or_else(|| prop("", "envelope-from")),
+        smtp_helo: prop("smtp", "helo").or_else(|| prop("", "helo")),
+        header_from: prop("header", "from"),
+        header_d: prop("header", "d"),
+        header_i: prop("header", "i"),
+        header_s: prop("header", "s"),
+        unparsed: ar.unparsed.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AuthHeader, HopRecord};
+
+    #[test]
+    fn org_domains() {
+        assert_eq!(org_domain("mail.example.co.uk"), "example.co.uk");
+        assert_eq!(org_domain("a.b.example.com."), "example.com");
+        assert_eq!(org_domain("bounces.github.com"), "github.com");
+    }
+
+    fn rec_with(headers: &[(AuthHeaderKind, u32, &str)], from: &str, origin_pos: Option<u32>) -> MessageRecord {
+        let mut rec = MessageRecord {
+            msg_key: "k".into(),
+            from_domain: Some(from.into()),
+            auth_headers: headers.iter().map(|(k, p, v)| AuthHeader { kind: *k, position: *p, value: v.to_string() }).collect(),
+            ..Default::default()
+        };
+        if let Some(p) = origin_pos {
+            rec.hops = vec![HopRecord { is_origin: true, ..Default::default() }];
+            rec.received_positions = vec![p];
+        }
+        rec
+    }
+
+    #[test]
+    fn trusted_results_alignment_and_verdict() {
+        use AuthHeaderKind::*;
+        let mut rec = rec_with(
+            &[
+                (AuthenticationResults, 0, "mx.example.net; spf=pass smtp.mailfrom=bounce@mail.shop.example.com; dkim=pass header.d=shop.example.com; dmarc=pass header.from=example.com"),
+                // Below the origin: a sender can write this; it does not count.
+                (AuthenticationResults, 5, "mx.example.net; spf=pass smtp.mailfrom=x@evil.example; dmarc=pass"),
+            ],
+            "example.com",
+            Some(3),
+        );
+        annotate(&mut rec, &[]);
+        let a = &rec.auth;
+        assert_eq!(a.spf_result.as_deref(), Some("pass"));
+        assert_eq!(a.spf_domain.as_deref(), Some("mail.shop.example.com"));
+        assert!(a.spf_aligned_relaxed && !a.spf_aligned_strict);
+        assert_eq!(a.dmarc_computed, "pass");
+        assert_eq!((a.auth_results_trusted, a.auth_results_untrusted), (1, 1));
+        assert_eq!(rec.auth_rows.len(), 5);
+        assert!(!rec.auth_rows[4].trusted);
+
+        // A forged From: SPF passes for another domain, no DKIM.
+        let mut rec = rec_with(
+            &[(AuthenticationResults, 0, "spf=pass (sender IP is 1.2.3.4) smtp.mailfrom=mailer.example.org; dkim=none (message not signed) header.d=none;dmarc=fail action=none header.from=paypal.com;compauth=fail reason=001")],
+            "paypal.com",
+            Some(2),
+        );
+        annotate(&mut rec, &[]);
+        assert_eq!(rec.auth.dmarc_result.as_deref(), Some("fail"));
+        assert!(!rec.auth.spf_aligned_relaxed);
+        assert_eq!(rec.auth.dmarc_computed, "fail");
+
+        // --authserv-id makes a header below the origin count.
+        let mut rec = rec_with(&[(AuthenticationResults, 9, "mx.mine.example; spf=fail smtp.mailfrom=a.example")], "a.example", Some(1));
+        annotate(&mut rec, &["MX.MINE.EXAMPLE".to_string()]);
+        assert_eq!(rec.auth.spf_result.as_deref(), Some("fail"));
+
+        // Nothing to judge by.
+        let mut rec = rec_with(&[], "a.example", None);
+        annotate(&mut rec, &[]);
+        assert_eq!(rec.auth.dmarc_computed, "none");
+    }
+}
