@@ -35,7 +35,7 @@ fn identity_domain(v: &str) -> Option<String> {
 
 /// Exchange Online writes Authentication-Results as RFC 2047 words when
 /// they hold non-ASCII; read them back to text first.
-fn decode_encoded_words(v: &str) -> String {
+pub fn decode_encoded_words(v: &str) -> String {
     if !v.contains("=?") {
         return v.to_string();
     }
