@@ -47,7 +47,13 @@ pub struct HopsReport {
 
 /// Analyses `target`: a path to a message file, else a msg_key or
 /// Message-ID looked up in the database.
-pub fn hops_report(db: &DbPaths, target: &str, trusted: &[IpNet], authserv_ids: &[String]) -> Result<HopsReport> {
+pub fn hops_report(
+    db: &DbPaths,
+    target: &str,
+    trusted: &[IpNet],
+    authserv_ids: &[String],
+    dkim_keys: &crate::analyze::dkim_verify::DkimKeys,
+) -> Result<HopsReport> {
     let path = Path::new(target);
     let (bytes, source) = if path.is_file() {
         let data = std::fs::read(path).map_err(|e| Error::io(path, e))?;
@@ -72,6 +78,7 @@ pub fn hops_report(db: &DbPaths, target: &str, trusted: &[IpNet], authserv_ids: 
     let mut rec = parse_message(&raw, msg_key(&bytes));
     annotate(&mut rec, trusted);
     crate::analyze::auth::annotate(&mut rec, authserv_ids);
+    crate::analyze::dkim_verify::verify_record(&bytes, &mut rec, dkim_keys);
     Ok(HopsReport {
         msg_key: rec.msg_key,
         source,

@@ -70,11 +70,13 @@ pub struct IngestConfig {
     pub trusted_networks: Vec<ipnet::IpNet>,
     /// authserv-ids whose Authentication-Results count wherever they stand (`--authserv-id`).
     pub authserv_ids: Vec<String>,
+    /// DKIM public keys the user supplies (`--dkim-keys`); empty: no verification.
+    pub dkim_keys: crate::analyze::dkim_verify::DkimKeys,
 }
 
 impl IngestConfig {
     pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
-        IngestConfig { paths, db, label: None, batch_rows: 20_000, index_heap: 128_000_000, trusted_networks: Vec::new(), authserv_ids: Vec::new() }
+        IngestConfig { paths, db, label: None, batch_rows: 20_000, index_heap: 128_000_000, trusted_networks: Vec::new(), authserv_ids: Vec::new(), dkim_keys: Default::default() }
     }
 }
 
@@ -133,6 +135,7 @@ struct Workers<'a> {
     label: Option<Label>,
     trusted: Vec<ipnet::IpNet>,
     authserv_ids: Vec<String>,
+    dkim_keys: crate::analyze::dkim_verify::DkimKeys,
     progress: &'a dyn Progress,
     /// Set when the sink has stopped: workers stop producing.
     abort: AtomicBool,
@@ -176,6 +179,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         label: cfg.label,
         trusted: cfg.trusted_networks.clone(),
         authserv_ids: cfg.authserv_ids.clone(),
+        dkim_keys: cfg.dkim_keys.clone(),
         progress,
         abort: AtomicBool::new(false),
     };
@@ -268,6 +272,7 @@ impl Workers<'_> {
         let mut rec = parse_message(&raw, key);
         crate::analyze::hops::annotate(&mut rec, &self.trusted);
         crate::analyze::auth::annotate(&mut rec, &self.authserv_ids);
+        crate::analyze::dkim_verify::verify_record(&raw.bytes, &mut rec, &self.dkim_keys);
         if let Some(label) = self.label {
             rec.label = label.as_str().into();
             rec.label_source = "user".into();

@@ -288,3 +288,23 @@ fn hops_on_a_phishing_message() {
     }
     assert_eq!(checked, 1, "no phishing message with an origin and delays among the first 50");
 }
+
+#[test]
+fn ingest_verifies_dkim_with_supplied_keys() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dkim");
+    let db = tempfile::tempdir().unwrap();
+    let out = mailidx(db.path())
+        .arg("ingest")
+        .arg(fixtures.join("signed-relaxed.eml"))
+        .arg(fixtures.join("signed-simple.eml"))
+        .arg("--dkim-keys")
+        .arg(fixtures.join("keys.txt"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let sigs = mailidx::sink::parquet::read_table(&db.path().join("tables"), "dkim_signatures").unwrap();
+    let ok = sigs.column("signature_ok").unwrap().bool().unwrap().clone();
+    assert_eq!(ok.len(), 2);
+    assert!((0..ok.len()).all(|i| ok.get(i) == Some(true)));
+    assert_eq!(search(db.path(), "dmarc_computed:pass").len(), 2);
+}

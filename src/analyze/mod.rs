@@ -5,5 +5,6 @@
 pub mod auth;
 pub mod auth_results;
 pub mod dkim;
+pub mod dkim_verify;
 pub mod hops;
 pub mod received;

@@ -14,6 +14,9 @@ pub struct HopsArgs {
     /// An authserv-id whose Authentication-Results count wherever they stand (repeatable)
     #[arg(long = "authserv-id", value_name = "ID")]
     pub authserv_ids: Vec<String>,
+    /// DKIM public keys (selector._domainkey.domain TXT "v=DKIM1; p=…" records) to verify signatures with
+    #[arg(long = "dkim-keys", value_name = "FILE")]
+    pub dkim_keys: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
 }
@@ -25,7 +28,11 @@ pub enum Format {
 }
 
 pub fn run(a: HopsArgs, db: DbPaths) -> anyhow::Result<i32> {
-    let report = hops_report(&db, &a.target, &a.trusted_networks, &a.authserv_ids)?;
+    let keys = match &a.dkim_keys {
+        Some(p) => mailidx::analyze::dkim_verify::DkimKeys::load(p)?,
+        None => Default::default(),
+    };
+    let report = hops_report(&db, &a.target, &a.trusted_networks, &a.authserv_ids, &keys)?;
     match a.format {
         Format::Json => println!("{}", serde_json::to_string(&report)?),
         Format::Table => print_table(&report),
@@ -151,7 +158,7 @@ fn print_table(r: &HopsReport) {
     );
     for d in &r.dkim {
         println!(
-            "dkim     d={} s={} a={} c={}/{}: body hash {}",
+            "dkim     d={} s={} a={} c={}/{}: body hash {}; signature {}",
             d.d.as_deref().unwrap_or("-"),
             d.s.as_deref().unwrap_or("-"),
             d.a.as_deref().unwrap_or("-"),
@@ -161,6 +168,11 @@ fn print_table(r: &HopsReport) {
                 Some(true) => "matches",
                 Some(false) => "DOES NOT MATCH (body changed after signing)",
                 None => "not checked (unknown algorithm)",
+            },
+            match d.signature_ok {
+                Some(true) => "verified",
+                Some(false) => "FAILS verification",
+                None => "not verified (no key; see --dkim-keys)",
             }
         );
     }

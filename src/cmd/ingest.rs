@@ -26,6 +26,9 @@ pub struct IngestArgs {
     /// wherever they stand in the header (repeatable)
     #[arg(long = "authserv-id", value_name = "ID")]
     pub authserv_ids: Vec<String>,
+    /// DKIM public keys (selector._domainkey.domain TXT "v=DKIM1; p=…" records) to verify signatures with
+    #[arg(long = "dkim-keys", value_name = "FILE")]
+    pub dkim_keys: Option<PathBuf>,
     /// No progress bar (it is also off when stderr is not a terminal)
     #[arg(long, short)]
     pub quiet: bool,
@@ -61,6 +64,9 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     let mut cfg = IngestConfig::new(a.paths, db);
     cfg.trusted_networks = a.trusted_networks;
     cfg.authserv_ids = a.authserv_ids;
+    if let Some(p) = &a.dkim_keys {
+        cfg.dkim_keys = mailidx::analyze::dkim_verify::DkimKeys::load(p)?;
+    }
     cfg.label = a.label.map(|l| match l {
         LabelArg::Spam => Label::Spam,
         LabelArg::Ham => Label::Ham,
