@@ -121,58 +121,61 @@ fn lines(text: &[u8]) -> Vec<&[u8]> {
 }
 
 /// Body canonicalisation, RFC 6376 §3.4.3 (simple) and §3.4.4 (relaxed).
-/// Line ends become CRLF (messages are often stored with LF).
+/// Line ends become CRLF (messages are often stored with LF). Written in one
+/// pass into one buffer: bodies are hashed for every signature of every
+/// message.
 ///
 /// A last line without a line end keeps a trailing space in relaxed mode:
 /// whitespace is removed only before a CRLF, as dkimpy (and flanker's
 /// expectations) do; a CRLF is then added.
 pub fn canonical_body(body: &[u8], relaxed: bool) -> Vec<u8> {
-    let all = lines(body);
-    let unterminated_last = !body.is_empty() && !body.ends_with(b"\n");
-    let n = all.len();
-    let mut ls: Vec<Vec<u8>> = all
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| match relaxed {
-            true if unterminated_last && i + 1 == n => compress_wsp(l),
-            true => relax_line(l),
-            false => l.to_vec(),
-        })
-        .collect();
-    while ls.last().is_some_and(|l| l.is_empty()) {
-        ls.pop();
+    let mut out = Vec::with_capacity(body.len() + body.len() / 32 + 2);
+    // Length of `out` through the last non-empty line: trailing empty lines go.
+    let mut keep = 0;
+    let mut pos = 0;
+    while pos < body.len() {
+        let (line, next, terminated) = match memchr::memchr(b'\n', &body[pos..]) {
+            Some(i) => (&body[pos..pos + i], pos + i + 1, true),
+            None => (&body[pos..], body.len(), false),
+        };
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let start = out.len();
+        match (relaxed, terminated) {
+            (true, true) => relax_into(line, &mut out),
+            (true, false) => compress_into(line, &mut out),
+            (false, _) => out.extend_from_slice(line),
+        }
+        let non_empty = out.len() > start;
+        out.extend_from_slice(b"\r\n");
+        if non_empty {
+            keep = out.len();
+        }
+        pos = next;
     }
-    if ls.is_empty() {
+    if keep == 0 {
         // §3.4.3: an empty body is one CRLF in simple; §3.4.4 (errata 1384): empty in relaxed.
         return if relaxed { Vec::new() } else { b"\r\n".to_vec() };
     }
-    let mut out = Vec::with_capacity(body.len() + ls.len());
-    for l in ls {
-        out.extend_from_slice(&l);
-        out.extend_from_slice(b"\r\n");
-    }
+    out.truncate(keep);
     out
 }
 
 /// Runs of WSP become one SP (trailing WSP kept).
-fn compress_wsp(l: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(l.len());
+fn compress_into(l: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
     for &b in l {
-        let wsp = b == b' ' || b == b'\t';
-        if wsp {
-            if out.last() != Some(&b' ') {
+        if b == b' ' || b == b'\t' {
+            if out.len() == start || out.last() != Some(&b' ') {
                 out.push(b' ');
             }
         } else {
             out.push(b);
         }
     }
-    out
 }
 
 /// Relaxed line: runs of WSP become one SP, WSP at the end goes.
-fn relax_line(l: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(l.len());
+fn relax_into(l: &[u8], out: &mut Vec<u8>) {
     let mut in_ws = false;
     for &b in l {
         if b == b' ' || b == b'\t' {
@@ -185,6 +188,11 @@ fn relax_line(l: &[u8]) -> Vec<u8> {
             out.push(b);
         }
     }
+}
+
+fn relax_line(l: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(l.len());
+    relax_into(l, &mut out);
     out
 }
 
