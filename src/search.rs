@@ -302,6 +302,9 @@ pub fn rewrite_query(q: &str) -> Result<String> {
         };
         if !rewritten.is_empty() && rewritten != "\"\"" {
             words.push(format!("{lead}{rewritten}{trail}"));
+        } else if !lead.is_empty() || !trail.is_empty() {
+            // A lone `(` or `)` keeps the grouping.
+            words.push(format!("{lead}{trail}"));
         }
     }
     Ok(words.join(" "))
@@ -358,12 +361,12 @@ fn period(s: &str) -> Result<(ChronoDateTime<Utc>, ChronoDateTime<Utc>)> {
     let bad = || Error::Query(format!("date:{s}: expected YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM or an RFC 3339 time"));
     if let Ok(t) = ChronoDateTime::parse_from_rfc3339(s) {
         let t = t.with_timezone(&Utc);
-        return Ok((t, t + chrono::Duration::seconds(1)));
+        return Ok((t, t.checked_add_signed(chrono::Duration::seconds(1)).ok_or_else(bad)?));
     }
     // 2024-03-05T10:30 (UTC), the whole minute.
     if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M") {
         let t = t.and_utc();
-        return Ok((t, t + chrono::Duration::minutes(1)));
+        return Ok((t, t.checked_add_signed(chrono::Duration::minutes(1)).ok_or_else(bad)?));
     }
     let parts: Vec<&str> = s.split('-').collect();
     let num = |i: usize| parts.get(i).and_then(|p| p.parse::<u32>().ok()).ok_or_else(bad);
@@ -413,6 +416,7 @@ mod tests {
             ("key:7D4F32D3B11D406A", "msg_key:\"7d4f32d3b11d406a\""),
             ("date:2024-03-05T10:30", "date:[2024-03-05T10:30:00Z TO 2024-03-05T10:31:00Z}"),
             ("from:", ""),
+            ("x AND ( a OR b )", "x AND ( a OR b )"),
             ("origin:203.0.113.0/24", "origin_ip:[::ffff:203.0.113.0 TO ::ffff:203.0.113.255]"),
             ("dmarc:fail SPF:softfail", "dmarc_result:\"fail\" spf_result:\"softfail\""),
             ("origin_ip:8.8.8.8", "origin_ip:[::ffff:8.8.8.8 TO ::ffff:8.8.8.8]"),

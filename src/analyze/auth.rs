@@ -49,14 +49,20 @@ pub fn decode_encoded_words(v: &str) -> String {
 /// Fills `auth`, `auth_rows` and `dkim_rows` from the record's
 /// authentication headers. Needs `hops` (the origin) already annotated.
 pub fn annotate(rec: &mut MessageRecord, authserv_ids: &[String]) {
-    // The origin hop's position among the header fields: results above it
-    // were written by the receiving side.
-    let origin_pos = rec
-        .hops
-        .iter()
-        .position(|h| h.is_origin)
-        .and_then(|i| rec.received_positions.get(i).copied())
-        .unwrap_or(u32::MAX);
+    // The boundary of what the receiving side wrote: the origin hop's
+    // Received header; with no origin (every relay trusted), the lowest
+    // Received header; with no Received header at all, nothing was added in
+    // transit and only named authserv-ids count.
+    let origin_index = rec.hops.iter().position(|h| h.is_origin);
+    let origin_pos = match origin_index {
+        Some(i) => rec.received_positions.get(i).copied().unwrap_or(0),
+        None => rec.received_positions.last().copied().unwrap_or(0),
+    };
+    // The receiving MX: the origin hop's `by` host. Gmail writes its
+    // Authentication-Results just below its own Received line; a header
+    // whose authserv-id has that host's organisational domain is the
+    // receiver's too (RFC 8601 §5: receivers remove look-alikes from outside).
+    let receiver_org = origin_index.and_then(|i| rec.hops[i].by_host.as_deref()).map(org_domain);
     let from_domain = rec.from_domain.clone();
     let from_org = from_domain.as_deref().map(org_domain);
 
@@ -84,7 +90,8 @@ pub fn annotate(rec: &mut MessageRecord, authserv_ids: &[String]) {
             AuthHeaderKind::AuthenticationResults => {
                 let ar = parse_authentication_results(&decode_encoded_words(&h.value));
                 let named = ar.authserv_id.as_ref().is_some_and(|id| authserv_ids.iter().any(|a| a.eq_ignore_ascii_case(id)));
-                let trusted = above_origin || named;
+                let receivers = ar.authserv_id.as_deref().is_some_and(|id| Some(org_domain(id)) == receiver_org);
+                let trusted = above_origin || named || receivers;
                 if trusted {
                     n_trusted += 1;
                     trusted_results.extend(ar.results.iter().cloned());
@@ -110,7 +117,7 @@ pub fn annotate(rec: &mut MessageRecord, authserv_ids: &[String]) {
                 let instance = get("i").and_then(|i| i.parse::<u32>().ok());
                 let is_seal = h.kind == AuthHeaderKind::ArcSeal;
                 let cv = get("cv").unwrap_or_default().to_ascii_lowercase();
-                if is_seal && instance.unwrap_or(0) >= best_arc_seal.as_ref().map_or(0, |b| b.0) {
+                if is_seal && above_origin && instance.unwrap_or(0) >= best_arc_seal.as_ref().map_or(0, |b| b.0) {
                     best_arc_seal = Some((instance.unwrap_or(0), cv.clone()));
                 }
                 let r = MethodResult {
@@ -128,7 +135,9 @@ pub fn annotate(rec: &mut MessageRecord, authserv_ids: &[String]) {
         }
     }
 
-    let first = |m: &str| trusted_results.iter().find(|r| r.method == m);
+    // The trusted header nearest the origin judged the outside connection;
+    // higher ones may be internal re-checks against a private relay.
+    let first = |m: &str| trusted_results.iter().rev().find(|r| r.method == m);
     let spf = first("spf").cloned().or(received_spf);
     let dkim_results: Vec<&MethodResult> = trusted_results.iter().filter(|r| r.method == "dkim").collect();
     let dkim_result = if dkim_results.iter().any(|r| r.result == "pass") {
@@ -312,5 +321,19 @@ mod tests {
         let mut rec = rec_with(&[], "a.example", None);
         annotate(&mut rec, &[]);
         assert_eq!(rec.auth.dmarc_computed, "none");
+
+        // No Received header at all: nothing was added in transit, so a
+        // result header is the sender's own text.
+        let mut rec = rec_with(&[(AuthenticationResults, 0, "mx.victim.example; dkim=pass header.d=paypal.com")], "paypal.com", None);
+        annotate(&mut rec, &[]);
+        assert_eq!((rec.auth.auth_results_trusted, rec.auth.dmarc_computed.as_str()), (0, "none"));
+
+        // Gmail writes its results just below its own Received line: the
+        // authserv-id is the receiving MX's organisational domain.
+        let mut rec = rec_with(&[(AuthenticationResults, 2, "mx.google.com; spf=pass smtp.mailfrom=a@shop.example")], "shop.example", Some(1));
+        rec.hops[0].by_host = Some("mx.google.com".into());
+        annotate(&mut rec, &[]);
+        assert_eq!(rec.auth.spf_result.as_deref(), Some("pass"));
+        assert_eq!(rec.auth.auth_results_trusted, 1);
     }
 }

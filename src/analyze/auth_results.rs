@@ -192,22 +192,27 @@ fn parse_inner(value: &str, arc: bool) -> AuthResults {
         });
         if !starts_with_result {
             let first = iter.next().unwrap_or_default();
-            let mut words = first.iter().filter_map(|p| match p {
-                Piece::Word(w) => Some(w.clone()),
-                _ => None,
-            });
-            out.authserv_id = words.next().map(|w| w.to_ascii_lowercase());
-            for w in words {
-                if out.version.is_none() && w.chars().all(|c| c.is_ascii_digit()) {
-                    out.version = Some(w);
-                } else if w.eq_ignore_ascii_case("none") {
-                    out.none = true;
-                } else if w.contains('=') {
-                    // Yahoo puts key=value words here; they may be results.
-                    read_statement(&[Piece::Word(w)], &mut out);
-                } else {
-                    out.unparsed.push(w);
+            let mut rest: Vec<Piece> = Vec::new();
+            let mut seen_id = false;
+            for p in first {
+                match p {
+                    Piece::Word(w) if !seen_id => {
+                        out.authserv_id = Some(w.to_ascii_lowercase());
+                        seen_id = true;
+                    }
+                    Piece::Word(w) if rest.is_empty() && out.version.is_none() && w.chars().all(|c| c.is_ascii_digit()) => {
+                        out.version = Some(w);
+                    }
+                    Piece::Word(w) if rest.is_empty() && w.eq_ignore_ascii_case("none") => out.none = true,
+                    // Comments between the id and its version are CFWS.
+                    Piece::Comment(_) if rest.is_empty() => {}
+                    other => rest.push(other),
                 }
+            }
+            // Yahoo writes results in this statement too (`mx.x dkim=pass
+            // header.d=a.org`): read what is left as one statement.
+            if !rest.is_empty() {
+                read_statement(&rest, &mut out);
             }
         }
     }
@@ -345,6 +350,15 @@ mod tests {
         assert_eq!(ar.authserv_id.as_deref(), Some("mx.microsoft.com"));
         assert_eq!(ar.results[1].method, "arc");
         assert!(ar.unparsed.is_empty(), "{:?}", ar.unparsed);
+    }
+
+    #[test]
+    fn results_after_the_authserv_id() {
+        let ar = parse_authentication_results("mta1.mail.yahoo.com from=a.org; domainkeys=neutral (no sig); from=a.org; dkim=pass header.d=a.org");
+        assert_eq!(ar.authserv_id.as_deref(), Some("mta1.mail.yahoo.com"));
+        let ar = parse_authentication_results("mx.x dkim=pass header.d=a.org; spf=pass smtp.mailfrom=a.org");
+        assert_eq!(ar.results[0].property("header", "d"), Some("a.org"));
+        assert_eq!(ar.results.len(), 2);
     }
 
     #[test]

@@ -163,6 +163,16 @@ pub fn verify(raw: &[u8], n: usize, sig: &DkimSignature, body_hash_ok: Option<bo
     if body_hash_ok != Some(true) {
         return Some(false);
     }
+    // RFC 6376 §6.1.1: From must be signed, and i= must be in d=.
+    if !sig.h.iter().any(|h| h.eq_ignore_ascii_case("from")) {
+        return Some(false);
+    }
+    if let Some(i) = sig.i.as_deref() {
+        let i_domain = i.rsplit('@').next().unwrap_or("").trim_end_matches('.').to_ascii_lowercase();
+        if i_domain != d && !i_domain.ends_with(&format!(".{d}")) {
+            return Some(false);
+        }
+    }
     let (headers, _) = split_message(raw);
     let all = fields(headers);
     let relaxed = sig.c_header == "relaxed";

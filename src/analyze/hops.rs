@@ -46,7 +46,12 @@ pub fn annotate(rec: &mut MessageRecord, trusted: &[IpNet]) {
     let mut hops: Vec<HopRecord> = received
         .iter()
         .enumerate()
-        .map(|(i, (raw, h))| hop_record(&rec.msg_key, i, raw, h, trusted, origin == Some(i)))
+        .map(|(i, (raw, h))| {
+            // Trust runs down the chain from the top and stops at the origin:
+            // a private hop below it is the sender's word, not the receiver's.
+            let above_origin = i < origin.unwrap_or(received.len());
+            hop_record(&rec.msg_key, i, raw, h, above_origin && is_trusted(h, trusted), origin == Some(i))
+        })
         .collect();
     // Delays: each hop against the hop below it (written earlier).
     for i in 0..hops.len() {
@@ -97,7 +102,7 @@ pub fn annotate(rec: &mut MessageRecord, trusted: &[IpNet]) {
     rec.hops = hops;
 }
 
-fn hop_record(key: &str, i: usize, raw: &str, h: &ParsedHop, trusted: &[IpNet], is_origin: bool) -> HopRecord {
+fn hop_record(key: &str, i: usize, raw: &str, h: &ParsedHop, trusted: bool, is_origin: bool) -> HopRecord {
     let helo_is_ip_literal = h.helo.as_deref().is_some_and(|x| x.starts_with('[') || super::received::parse_ip(x).is_some());
     HopRecord {
         msg_key: key.to_string(),
@@ -120,7 +125,7 @@ fn hop_record(key: &str, i: usize, raw: &str, h: &ParsedHop, trusted: &[IpNet], 
         ident: h.ident.clone(),
         timestamp: h.timestamp,
         delay_seconds: None,
-        trusted: is_relay(h) && is_trusted(h, trusted),
+        trusted: is_relay(h) && trusted,
         is_origin,
         helo_is_ip_literal,
         helo_rdns_mismatch: match (&h.helo, &h.rdns) {
@@ -324,6 +329,7 @@ mod tests {
         assert!(!a.origin_helo_is_ip_literal);
         assert!(a.date_far_from_hops, "{:?}", rec.date_hop_skew_seconds);
         assert!(!a.private_after_public, "private at the bottom is the sender's LAN");
+        assert!(!rec.hops[3].trusted, "a private hop below the origin is not vouched for");
         assert!(rec.hops[2].rdns_dynamic && rec.hops[2].helo_is_ip_literal);
     }
 

@@ -151,7 +151,10 @@ pub fn parse_received(raw: &str, mp: Option<&Received<'_>>) -> ParsedHop {
     for t in toks {
         if let Tok::Word(w) = &t {
             let lw = w.to_ascii_lowercase();
-            if KEYWORDS.contains(&lw.as_str()) && !clauses.iter().any(|(k, _)| *k == lw) {
+            // The word right after `from` or `by` is a name whatever it is
+            // (a sender may HELO as `by`).
+            let value_expected = clauses.last().is_some_and(|(k, v)| (k == "from" || k == "by") && v.is_empty());
+            if !value_expected && KEYWORDS.contains(&lw.as_str()) && !clauses.iter().any(|(k, _)| *k == lw) {
                 clauses.push((lw, Vec::new()));
                 continue;
             }
@@ -181,7 +184,7 @@ pub fn parse_received(raw: &str, mp: Option<&Received<'_>>) -> ParsedHop {
     hop.envelope_for = clause("for").and_then(first_word).map(|s| s.trim_matches(|c| c == '<' || c == '>').to_string());
 
     hop.envelope_from = envelope_from(&text, &lower);
-    hop.authenticated = is_authenticated(&lower, hop.protocol.as_deref());
+    hop.authenticated = is_authenticated(&without_sender_text(&lower), hop.protocol.as_deref());
     let (v, c) = tls(&text);
     hop.tls_version = v;
     hop.tls_cipher = c.or(with_cipher);
@@ -209,8 +212,9 @@ pub fn parse_received(raw: &str, mp: Option<&Received<'_>>) -> ParsedHop {
         if hop.by_host.is_none() {
             hop.by_host = mp.by.as_ref().map(host_text);
         }
-        if hop.ip.is_none() && hop.parsed {
+        if hop.ip.is_none() && clause("from").is_some() {
             hop.ip = mp.from_ip;
+            hop.parsed = hop.ip.is_some();
         }
     }
     hop
@@ -267,6 +271,10 @@ fn read_from_clause(toks: &[Tok], exim: bool, hop: &mut ParsedHop) {
     let mut helo_explicit: Option<String> = None;
     let mut rdns_in_comment: Option<String> = None;
     let mut ip: Option<IpAddr> = None;
+    // An address outside the comments is text the sender chose (Postfix
+    // keeps brackets in `HELO x[10.0.0.1]`): the one the MTA wrote in a
+    // comment wins.
+    let mut outside_ip: Option<IpAddr> = None;
     let mut bare_ip_comment = false;
     for (i, t) in toks.iter().enumerate() {
         match t {
@@ -279,20 +287,23 @@ fn read_from_clause(toks: &[Tok], exim: bool, hop: &mut ParsedHop) {
             }
             Tok::Literal(l) if i == 0 => name_literal = Some(l.clone()),
             Tok::Literal(l) => {
-                if ip.is_none() {
-                    ip = parse_ip(l);
+                if outside_ip.is_none() {
+                    outside_ip = parse_ip(l);
                 }
             }
             Tok::Word(w) => {
                 // `from host [ip]` without parentheses, or `helo=x` outside them.
                 if let Some(h) = w.strip_prefix("helo=").or_else(|| w.strip_prefix("HELO=")) {
                     helo_explicit = clean_host(h);
-                } else if ip.is_none() {
-                    ip = parse_ip(w);
+                } else if outside_ip.is_none() {
+                    outside_ip = parse_ip(w);
                 }
             }
             Tok::Comment(c) => read_from_comment(c, &mut ip, &mut rdns_in_comment, &mut helo_explicit, &mut bare_ip_comment, &mut hop.ident),
         }
+    }
+    if ip.is_none() {
+        ip = outside_ip;
     }
     // `from 1.2.3.4 by …`: the name is the address.
     if ip.is_none() {
@@ -419,6 +430,27 @@ fn envelope_from(text: &str, lower: &str) -> Option<String> {
     None
 }
 
+/// The header without text the sender chose: `<addresses>`, `"quoted"`
+/// strings, and the name after `from` (the HELO). An MTA's own notes
+/// (`(authenticated …)`, `AUTH:`) remain.
+fn without_sender_text(lower: &str) -> String {
+    let mut out = String::with_capacity(lower.len());
+    let mut skip_until: Option<char> = None;
+    for c in lower.chars() {
+        match skip_until {
+            Some(end) if c == end => skip_until = None,
+            Some(_) => {}
+            None if c == '<' => skip_until = Some('>'),
+            None if c == '"' => skip_until = Some('"'),
+            None => out.push(c),
+        }
+    }
+    match out.strip_prefix("from ") {
+        Some(rest) => rest.split_once(' ').map(|(_, r)| r.to_string()).unwrap_or_default(),
+        None => out,
+    }
+}
+
 /// Authenticated submission: `with ESMTPA/ESMTPSA/LMTPA/…`, Exchange's
 /// `with HTTPS`, `(authenticated …)`, `Authenticated sender:`, `AUTH:`.
 fn is_authenticated(lower: &str, protocol: Option<&str>) -> bool {
@@ -533,6 +565,10 @@ mod tests {
              (Some("marcos.anarc.at"), Some("marcos.anarc.at"), Some("206.248.172.91"), Some("fethera.tethera.net"))),
             ("from login_0216.mailservice.net (mx.service.net[206.232.231.77] (may be forged)) by [192.201.131.147] (8.8.5/8.7.3) with SMTP id XAA05533",
              (Some("login_0216.mailservice.net"), Some("mx.service.net"), Some("206.232.231.77"), Some("[192.201.131.147]"))),
+            ("from x[10.0.0.1] (unknown [203.0.113.5]) by mx.example.com (Postfix) with ESMTP id 1A",
+             (Some("x"), None, Some("203.0.113.5"), Some("mx.example.com"))),
+            ("from by (unknown [203.0.113.5]) by mx.example.com (Postfix) with ESMTP id 1B",
+             (Some("by"), None, Some("203.0.113.5"), Some("mx.example.com"))),
             ("from mail-sor-f41.google.com (mail-sor-f41.google.com. [209.85.220.41]) by mx.google.com with SMTPS id a1sor; Mon, 1 Jan 2024 00:00:00 -0800",
              (Some("mail-sor-f41.google.com"), Some("mail-sor-f41.google.com"), Some("209.85.220.41"), Some("mx.google.com"))),
         ];
@@ -560,6 +596,11 @@ mod tests {
         assert_eq!(h.tls_version.as_deref(), Some("TLS1.3"));
         assert_eq!(h.tls_cipher.as_deref(), Some("TLS_AES_256_GCM_SHA384"));
         assert_eq!(h.envelope_from.as_deref(), Some("b@x.org"));
+        assert!(!h.authenticated);
+        // Text the sender controls cannot claim authentication.
+        let h = p("from x ([203.0.113.9] helo=x) by mx.example.net with esmtp (Exim 4.96) (envelope-from <\"a (authenticated\"@evil.example>) id 1r2; Tue, 14 Nov 2023 08:01:00 +0000");
+        assert!(!h.authenticated);
+        let h = p("from (authenticated ([203.0.113.9]) by mx.example.net with SMTP id 1; Tue, 14 Nov 2023 08:01:00 +0000");
         assert!(!h.authenticated);
 
         let h = p("by 10.180.12.11 with SMTP id u11mr8106663wib.61; Fri, 05 Jul 2013 16:24:28 -0700 (PDT)");
