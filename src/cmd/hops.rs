@@ -1,6 +1,8 @@
 //! `mailidx hops TARGET`
 
-use clap::{Args, ValueEnum};
+use clap::Args;
+
+use super::Format;
 use mailidx::db::DbPaths;
 use mailidx::inspect::{hops_report, HopsReport};
 
@@ -19,12 +21,6 @@ pub struct HopsArgs {
     pub dkim_keys: Option<std::path::PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum Format {
-    Table,
-    Json,
 }
 
 pub fn run(a: HopsArgs, db: DbPaths) -> anyhow::Result<i32> {

@@ -36,6 +36,14 @@ pub enum Command {
     Status(status::StatusArgs),
 }
 
+/// How a command prints records: a table for people, or JSON (JSON Lines for
+/// lists) with stable field names for programs.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq)]
+pub enum Format {
+    Table,
+    Json,
+}
+
 /// Runs a command and returns the exit status.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let db = mailidx::db::DbPaths::resolve(cli.db.as_deref());

@@ -1,6 +1,8 @@
 //! `mailidx search QUERY`
 
 use clap::{Args, ValueEnum};
+
+use super::Format;
 use mailidx::db::DbPaths;
 use mailidx::search::{Searchable, SortOrder};
 
@@ -26,13 +28,6 @@ pub enum SortArg {
     Date,
     /// Best match first
     Relevance,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
-pub enum Format {
-    Table,
-    /// JSON Lines, one object per hit
-    Json,
 }
 
 fn cut(s: &str, n: usize) -> String {

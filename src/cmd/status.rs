@@ -1,18 +1,14 @@
 //! `mailidx status`
 
-use clap::{Args, ValueEnum};
+use clap::Args;
+
+use super::Format;
 use mailidx::db::DbPaths;
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug)]
-pub enum Format {
-    Table,
-    Json,
 }
 
 pub fn run(a: StatusArgs, db: DbPaths) -> anyhow::Result<i32> {
