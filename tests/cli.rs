@@ -87,6 +87,13 @@ fn ingest_then_search_and_show() {
     // RFC 2047 + ISO-2022-JP headers decode
     let jp = search(db.path(), "from:taro");
     assert_eq!(subjects(&jp), ["会議資料の件"]);
+    // Japanese is searchable by the words a user types (CJK bigrams).
+    assert_eq!(subjects(&search(db.path(), "会議")), ["会議資料の件"]);
+    assert_eq!(subjects(&search(db.path(), "subject:資料")), ["会議資料の件"]);
+    assert_eq!(search(db.path(), "body:送ります").len(), 1);
+    assert_eq!(search(db.path(), "\"会議資料\"").len(), 1);
+    assert_eq!(search(db.path(), "資料 会議").len(), 1, "both words, any order");
+    assert_eq!(search(db.path(), "\"資料会議\"").len(), 0, "as a phrase, in order");
     // date ranges, newest first
     let y2019 = search(db.path(), "date:2019");
     assert_eq!(subjects(&y2019), ["Compiler notes", "Old photos from the 2019 trip"]);

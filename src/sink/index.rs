@@ -13,14 +13,15 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
     FAST, INDEXED, STORED, STRING,
 };
-use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer};
+use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, TextAnalyzer};
 use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
 
 use crate::error::{Error, Result};
 use crate::model::MessageRecord;
 
 /// Tokenizer for free text (subject, body, names, addresses): words split on
-/// non-alphanumerics, lowercased and folded to ASCII so `cafe` finds `café`.
+/// non-alphanumerics, Chinese/Japanese/Korean runs as bigrams
+/// ([`super::cjk`]), lowercased and folded to ASCII so `cafe` finds `café`.
 pub const TEXT_TOKENIZER: &str = "mail_text";
 /// Tokenizer for whole-value keyword fields matched case-insensitively
 /// (folder, label, MIME type).
@@ -107,7 +108,7 @@ impl IndexFields {
 
 /// Registers mailidx's tokenizers on an index (needed to write and to query).
 pub fn register_tokenizers(index: &Index) {
-    let text = TextAnalyzer::builder(SimpleTokenizer::default())
+    let text = TextAnalyzer::builder(super::cjk::CjkBigramTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)

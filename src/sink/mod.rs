@@ -2,6 +2,7 @@
 //! ([`parquet`] writes parts, [`tables`] says what columns each table has).
 //! Sinks take finished records; they never parse or analyse.
 
+pub mod cjk;
 pub mod index;
 pub mod parquet;
 pub mod tables;
