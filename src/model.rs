@@ -144,6 +144,23 @@ pub struct MessageRecord {
     pub auth: AuthSummary,
     pub auth_rows: Vec<AuthResultRecord>,
     pub dkim_rows: Vec<DkimSignatureRecord>,
+    /// Attachment and inline non-text parts (analyze::attachments).
+    pub attachment_rows: Vec<AttachmentRecord>,
+}
+
+/// One attachment or inline non-text part: one row of `attachments`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AttachmentRecord {
+    pub msg_key: String,
+    /// IMAP-style part path (RFC 3501 §6.4.5): `2`, `1.2`, `3.2` inside an attached message.
+    pub part_path: String,
+    pub filename: Option<String>,
+    pub declared_type: String,
+    pub sniffed_type: Option<String>,
+    pub disposition: Option<String>,
+    pub decoded_size: u64,
+    pub sha256: String,
+    pub in_nested_message: bool,
 }
 
 /// The message's authentication verdicts and alignment: `messages` columns.

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::db::DbPaths;
 use crate::error::{Error, Result};
 use crate::model::{
-    AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, Location, MessageRecord, RawMessage, SourceKind,
+    AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, Location, MessageRecord, RawMessage, SourceKind,
 };
 use crate::parse::{msg_key, parse_message};
 use crate::sink::index::{existing_keys, key_number, open_or_create, IndexSink};
@@ -159,6 +159,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         hops: PartWriter::new(&tables_dir, tables::RECEIVED_HOPS.table, &run_id)?,
         auth: PartWriter::new(&tables_dir, tables::AUTH_RESULTS.table, &run_id)?,
         dkim: PartWriter::new(&tables_dir, tables::DKIM_SIGNATURES.table, &run_id)?,
+        attachments: PartWriter::new(&tables_dir, tables::ATTACHMENTS.table, &run_id)?,
         errors: PartWriter::new(&tables_dir, tables::ERRORS.table, &run_id)?,
     };
 
@@ -428,6 +429,7 @@ struct TableWriters {
     hops: PartWriter,
     auth: PartWriter,
     dkim: PartWriter,
+    attachments: PartWriter,
     errors: PartWriter,
 }
 
@@ -451,12 +453,14 @@ fn run_sink(
     let mut hops: Vec<HopRecord> = Vec::new();
     let mut auth: Vec<AuthResultRecord> = Vec::new();
     let mut dkim: Vec<DkimSignatureRecord> = Vec::new();
+    let mut attachments: Vec<AttachmentRecord> = Vec::new();
     let mut problems: Vec<ErrorRecord> = Vec::new();
     let table_err = |table: &str, source| Error::Table { table: table.to_string(), source };
     let mut flush = |batch: &mut Vec<MessageRecord>,
                      hops: &mut Vec<HopRecord>,
                      auth: &mut Vec<AuthResultRecord>,
                      dkim: &mut Vec<DkimSignatureRecord>,
+                     attachments: &mut Vec<AttachmentRecord>,
                      problems: &mut Vec<ErrorRecord>,
                      index: &mut IndexSink| {
         let mut df = tables::messages_frame(batch).map_err(|e| table_err("messages", e))?;
@@ -467,6 +471,8 @@ fn run_sink(
         out.auth.write(&mut df)?;
         let mut df = tables::dkim_frame(dkim).map_err(|e| table_err("dkim_signatures", e))?;
         out.dkim.write(&mut df)?;
+        let mut df = tables::attachments_frame(attachments).map_err(|e| table_err("attachments", e))?;
+        out.attachments.write(&mut df)?;
         let mut df = tables::errors_frame(problems).map_err(|e| table_err("errors", e))?;
         out.errors.write(&mut df)?;
         index.commit()?;
@@ -474,6 +480,7 @@ fn run_sink(
         hops.clear();
         auth.clear();
         dkim.clear();
+        attachments.clear();
         problems.clear();
         Ok::<(), Error>(())
     };
@@ -489,6 +496,7 @@ fn run_sink(
                 hops.append(&mut rec.hops);
                 auth.append(&mut rec.auth_rows);
                 dkim.append(&mut rec.dkim_rows);
+                attachments.append(&mut rec.attachment_rows);
                 batch.push(*rec);
             }
             Item::Problem(p) => problems.push(p),
@@ -496,10 +504,10 @@ fn run_sink(
         // A batch ends at batch_rows messages, or sooner when their hops
         // (about five a message) would make the hops part large.
         if batch.len() >= batch_rows || hops.len() >= 3 * batch_rows {
-            flush(&mut batch, &mut hops, &mut auth, &mut dkim, &mut problems, &mut index)?;
+            flush(&mut batch, &mut hops, &mut auth, &mut dkim, &mut attachments, &mut problems, &mut index)?;
         }
     }
-    flush(&mut batch, &mut hops, &mut auth, &mut dkim, &mut problems, &mut index)?;
+    flush(&mut batch, &mut hops, &mut auth, &mut dkim, &mut attachments, &mut problems, &mut index)?;
     index.finish()?;
     Ok(counts)
 }

@@ -2,6 +2,7 @@
 //! forensics lives here: the Received chain ([`received`]) and, built on it,
 //! the hops and origin of a message ([`hops`]).
 
+pub mod attachments;
 pub mod auth;
 pub mod auth_results;
 pub mod dkim;

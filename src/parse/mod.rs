@@ -165,6 +165,7 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
         }
     }
     rec.mime_types = mime_types;
+    rec.attachment_rows = crate::analyze::attachments::attachments(m, &rec.msg_key);
     for part in m.attachments() {
         rec.attachment_count += 1;
         if let Some(name) = part.attachment_name() {

@@ -6,7 +6,7 @@
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::model::{AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, MessageRecord};
+use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, MessageRecord};
 
 /// Column types, named as in schemas/*.json.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -240,7 +240,40 @@ pub const ERRORS: TableSpec = TableSpec {
 };
 
 /// Every table mailidx writes, for the schema files and their test.
-pub const ALL: &[&TableSpec] = &[&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ERRORS];
+pub const ATTACHMENTS: TableSpec = TableSpec {
+    table: "attachments",
+    description: "Every leaf MIME part that is an attachment (disposition attachment or a file name) or inline non-text, including the parts of attached messages.",
+    one_row_per: "attachment part",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("part_path", Str, false, "IMAP-style part path (RFC 3501 §6.4.5): 2, 1.2, 3.2 inside an attached message"),
+        col("filename", Str, true, "File name, RFC 2047 / RFC 2231 decoded"),
+        col("declared_type", Str, false, "Content-Type as declared, lowercased (text/plain when absent)"),
+        col("sniffed_type", Str, true, "Type the first bytes show (PDF, PNG, JPEG, GIF, ZIP, OLE2, PE, TNEF, …); null when none matches"),
+        col("disposition", Str, true, "Content-Disposition: attachment or inline"),
+        col("decoded_size", U64, false, "Size after Base64/QP decoding (text parts: as UTF-8 after charset decoding)"),
+        col("sha256", Str, false, "SHA-256 of the decoded bytes, hex"),
+        col("in_nested_message", Bool, false, "The part is inside an attached message/rfc822"),
+    ],
+};
+
+pub const ALL: &[&TableSpec] = &[&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ATTACHMENTS, &ERRORS];
+
+/// Attachments as a DataFrame with the [`ATTACHMENTS`] columns.
+pub fn attachments_frame(rs: &[AttachmentRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
+        strs("part_path", rs.iter().map(|r| Some(r.part_path.as_str()))),
+        strs("filename", rs.iter().map(|r| r.filename.as_deref())),
+        strs("declared_type", rs.iter().map(|r| Some(r.declared_type.as_str()))),
+        strs("sniffed_type", rs.iter().map(|r| r.sniffed_type.as_deref())),
+        strs("disposition", rs.iter().map(|r| r.disposition.as_deref())),
+        u64s("decoded_size", rs.iter().map(|r| Some(r.decoded_size))),
+        strs("sha256", rs.iter().map(|r| Some(r.sha256.as_str()))),
+        bools("in_nested_message", rs.iter().map(|r| r.in_nested_message)),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
 
 fn strs<'a>(name: &str, it: impl Iterator<Item = Option<&'a str>>) -> Column {
     StringChunked::from_iter_options(name.into(), it).into_series().into_column()
@@ -484,6 +517,8 @@ mod tests {
         let d = DkimSignatureRecord { l: Some(5), t: Some(1), body_hash_ok: Some(true), ..Default::default() };
         assert_matches_spec(&dkim_frame(&[d]).unwrap(), &DKIM_SIGNATURES);
         assert_matches_spec(&dkim_frame(&[]).unwrap(), &DKIM_SIGNATURES);
+        assert_matches_spec(&attachments_frame(&[AttachmentRecord::default()]).unwrap(), &ATTACHMENTS);
+        assert_matches_spec(&attachments_frame(&[]).unwrap(), &ATTACHMENTS);
         let e = ErrorRecord {
             source_path: "p".into(),
             source_offset: None,
