@@ -296,3 +296,44 @@ fn decoded_headers_agree_with_python_email() {
         assert!(pct(date, date_n) >= 99.0, "{corpus} date");
     }
 }
+
+/// Attachments against Python's email package: every non-text leaf part
+/// Python calls an attachment (phishing_pot: real phishing payloads) is in
+/// the attachments table with the same SHA-256 of its decoded bytes.
+#[test]
+fn attachments_agree_with_python_email() {
+    let Some(shared) = shared() else { return };
+    let root = std::fs::canonicalize(shared.join("corpora/phishing_pot")).unwrap();
+    let db = tempfile::tempdir().unwrap();
+    ingest_into(vec![root.clone()], db.path());
+    let att = mailidx::sink::parquet::read_table(&db.path().join("tables"), "attachments").unwrap();
+    let msgs = mailidx::sink::parquet::read_table(&db.path().join("tables"), "messages").unwrap();
+    let s = |df: &polars::prelude::DataFrame, c: &str| df.column(c).unwrap().str().unwrap().clone();
+    let (mk, mp) = (s(&msgs, "msg_key"), s(&msgs, "source_path"));
+    let path_of: HashMap<String, String> = (0..msgs.height()).map(|i| (mk.get(i).unwrap().to_string(), mp.get(i).unwrap().to_string())).collect();
+    let (ak, ah) = (s(&att, "msg_key"), s(&att, "sha256"));
+    let mut ours: BTreeSet<(String, String)> = BTreeSet::new();
+    for i in 0..att.height() {
+        ours.insert((path_of[ak.get(i).unwrap()].clone(), ah.get(i).unwrap().to_string()));
+    }
+    let (mut n, mut found) = (0, 0);
+    let mut missing = Vec::new();
+    for r in oracle(&shared, "phishing_pot", "email_py") {
+        let path = root.join(r["relpath"].as_str().unwrap()).to_string_lossy().into_owned();
+        for p in r["parts"].as_array().into_iter().flatten() {
+            let ct = p["content_type"].as_str().unwrap_or("");
+            if p["is_attachment"] != true || ct.starts_with("text/") || p["decoded_sha256"].is_null() {
+                continue;
+            }
+            n += 1;
+            if ours.contains(&(path.clone(), p["decoded_sha256"].as_str().unwrap().to_string())) {
+                found += 1;
+            } else if missing.len() < 10 {
+                missing.push(format!("{} {} {ct}", r["relpath"], p["filename"]));
+            }
+        }
+    }
+    eprintln!("phishing_pot: {found}/{n} non-text attachments found with Python's SHA-256; missing e.g. {missing:?}");
+    assert!(n > 50, "phishing_pot has attachments");
+    assert!(found as f64 / n as f64 >= 0.95, "{found}/{n}");
+}
