@@ -19,3 +19,6 @@ echo "== mailidx search 'date:2019' --format json"
 echo
 echo "== mailidx status"
 "$mailidx" status --db "$DB"
+echo
+echo "== mailidx hops (the header analysis of the phishing sample)"
+"$mailidx" hops --db "$DB" 'samples/mail/Inbox/.Spam/cur/1700000004.M4P1.sample:2,'

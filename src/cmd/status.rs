@@ -21,7 +21,7 @@ pub fn run(a: StatusArgs, db: DbPaths) -> anyhow::Result<i32> {
     println!("messages   {}", s.messages);
     println!("index      {:.1} MB", s.index_bytes as f64 / 1e6);
     for t in &s.tables {
-        println!("table      {:<10} {:>9} rows  {:>4} files  {:>8.1} MB", t.table, t.rows, t.files, t.bytes as f64 / 1e6);
+        println!("table      {:<16} {:>9} rows  {:>4} files  {:>8.1} MB", t.table, t.rows, t.files, t.bytes as f64 / 1e6);
     }
     println!("folders");
     for (f, n) in &s.folders {
