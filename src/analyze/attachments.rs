@@ -42,14 +42,7 @@ fn walk(m: &Message<'_>, id: u32, path: &str, nested: bool, key: &str, out: &mut
         }
         _ => {
             let path = if path.is_empty() { "1".to_string() } else { path.to_string() };
-            let declared = part
-                .content_type()
-                .map(|ct| match ct.subtype() {
-                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                    None => ct.ctype().to_string(),
-                })
-                .unwrap_or_else(|| "text/plain".into())
-                .to_ascii_lowercase();
+            let declared = crate::parse::mime_type(part);
             let disposition = part.content_disposition().map(|d| d.ctype().to_ascii_lowercase());
             let filename = part.attachment_name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
             let is_text = declared.starts_with("text/");

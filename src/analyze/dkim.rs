@@ -196,42 +196,54 @@ fn relax_line(l: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Header canonicalisation of a whole header section, RFC 6376 §3.4.1
-/// (simple: unchanged, CRLF line ends) and §3.4.2 (relaxed: name lowercased,
-/// unfolded, WSP runs to one SP, no WSP around the colon or at the end).
-pub fn canonical_headers(headers: &[u8], relaxed: bool) -> Vec<u8> {
-    // Group physical lines into fields.
-    let mut fields: Vec<Vec<&[u8]>> = Vec::new();
-    for l in lines(headers) {
-        if (l.first() == Some(&b' ') || l.first() == Some(&b'\t')) && !fields.is_empty() {
-            fields.last_mut().expect("checked").push(l);
-        } else {
-            fields.push(vec![l]);
-        }
-    }
-    let mut out = Vec::new();
-    for f in fields {
-        if !relaxed {
-            for l in f {
-                out.extend_from_slice(l);
-                out.extend_from_slice(b"\r\n");
+/// The header fields of a header section, in order: (lowercased name,
+/// the field's bytes including its folded lines and line ends).
+pub fn header_fields(headers: &[u8]) -> Vec<(String, &[u8])> {
+    let mut out: Vec<(String, std::ops::Range<usize>)> = Vec::new();
+    let mut pos = 0;
+    while pos < headers.len() {
+        let end = memchr::memchr(b'\n', &headers[pos..]).map_or(headers.len(), |i| pos + i + 1);
+        let line = &headers[pos..end];
+        let continuation = line.first().is_some_and(|&b| b == b' ' || b == b'\t');
+        match out.last_mut() {
+            Some((_, range)) if continuation => range.end = end,
+            _ => {
+                let name = line.split(|&b| b == b':').next().unwrap_or_default();
+                out.push((String::from_utf8_lossy(name).trim().to_ascii_lowercase(), pos..end));
             }
-            continue;
         }
-        let joined: Vec<u8> = f.concat();
-        let (name, value) = match joined.iter().position(|&b| b == b':') {
-            Some(i) => (&joined[..i], &joined[i + 1..]),
-            None => (&joined[..], &[][..]),
-        };
-        let name: Vec<u8> = name.trim_ascii_end().to_ascii_lowercase();
-        let value = relax_line(value);
-        let value = value.trim_ascii();
-        out.extend_from_slice(&name);
-        out.push(b':');
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
+        pos = end;
     }
+    out.into_iter().map(|(n, r)| (n, &headers[r])).collect()
+}
+
+/// Canonicalisation of one header field, RFC 6376 §3.4.1 (simple:
+/// unchanged, CRLF line ends) and §3.4.2 (relaxed: name lowercased,
+/// unfolded, WSP runs to one SP, no WSP around the colon or at the end).
+pub fn canonical_field(field: &[u8], relaxed: bool) -> Vec<u8> {
+    let mut out = Vec::with_capacity(field.len() + 2);
+    if !relaxed {
+        for l in lines(field) {
+            out.extend_from_slice(l);
+            out.extend_from_slice(b"\r\n");
+        }
+        return out;
+    }
+    let joined: Vec<u8> = lines(field).concat();
+    let (name, value) = match joined.iter().position(|&b| b == b':') {
+        Some(i) => (&joined[..i], &joined[i + 1..]),
+        None => (&joined[..], &[][..]),
+    };
+    out.extend_from_slice(&name.trim_ascii_end().to_ascii_lowercase());
+    out.push(b':');
+    out.extend_from_slice(relax_line(value).trim_ascii());
+    out.extend_from_slice(b"\r\n");
     out
+}
+
+/// Canonicalisation of a whole header section, field by field.
+pub fn canonical_headers(headers: &[u8], relaxed: bool) -> Vec<u8> {
+    header_fields(headers).into_iter().flat_map(|(_, f)| canonical_field(f, relaxed)).collect()
 }
 
 /// The body-hash check of one signature.

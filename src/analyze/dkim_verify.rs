@@ -17,7 +17,7 @@ use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use super::dkim::{canonical_headers, split_message, DkimSignature};
+use super::dkim::{canonical_field, header_fields, split_message, DkimSignature};
 use crate::error::{Error, Result};
 
 /// A public key from a DKIM TXT record.
@@ -102,27 +102,6 @@ impl DkimKeys {
     }
 }
 
-/// The raw header fields of a header section, in order: (lowercased name,
-/// the field's bytes including folding and its line end).
-fn fields(headers: &[u8]) -> Vec<(String, &[u8])> {
-    let mut out: Vec<(String, std::ops::Range<usize>)> = Vec::new();
-    let mut pos = 0;
-    while pos < headers.len() {
-        let end = memchr::memchr(b'\n', &headers[pos..]).map_or(headers.len(), |i| pos + i + 1);
-        let line = &headers[pos..end];
-        let continuation = line.first().is_some_and(|&b| b == b' ' || b == b'\t');
-        match out.last_mut() {
-            Some((_, range)) if continuation => range.end = end,
-            _ => {
-                let name = line.split(|&b| b == b':').next().unwrap_or_default();
-                out.push((String::from_utf8_lossy(name).trim().to_ascii_lowercase(), pos..end));
-            }
-        }
-        pos = end;
-    }
-    out.into_iter().map(|(n, r)| (n, &headers[r])).collect()
-}
-
 /// The DKIM-Signature field with the value of its b= tag removed (RFC 6376
 /// §3.7: "including all surrounding whitespace").
 fn without_b_value(field: &[u8]) -> Vec<u8> {
@@ -174,7 +153,7 @@ pub fn verify(raw: &[u8], n: usize, sig: &DkimSignature, body_hash_ok: Option<bo
         }
     }
     let (headers, _) = split_message(raw);
-    let all = fields(headers);
+    let all = header_fields(headers);
     let relaxed = sig.c_header == "relaxed";
     // §5.4.2: each h= name takes the last unused instance, bottom up.
     let mut used = vec![false; all.len()];
@@ -183,11 +162,11 @@ pub fn verify(raw: &[u8], n: usize, sig: &DkimSignature, body_hash_ok: Option<bo
         let name = name.to_ascii_lowercase();
         if let Some(i) = (0..all.len()).rev().find(|&i| !used[i] && all[i].0 == name) {
             used[i] = true;
-            data.extend_from_slice(&canonical_headers(all[i].1, relaxed));
+            data.extend_from_slice(&canonical_field(all[i].1, relaxed));
         }
     }
     let (_, own) = all.iter().filter(|(name, _)| name == "dkim-signature").nth(n)?;
-    let mut own = canonical_headers(&without_b_value(own), relaxed);
+    let mut own = canonical_field(&without_b_value(own), relaxed);
     if own.ends_with(b"\r\n") {
         own.truncate(own.len() - 2);
     }
@@ -236,7 +215,7 @@ mod tests {
 
     #[test]
     fn fields_keep_folding() {
-        let f = fields(b"A: 1\r\n  2\r\nB: 3\r\n");
+        let f = header_fields(b"A: 1\r\n  2\r\nB: 3\r\n");
         assert_eq!(f.len(), 2);
         assert_eq!(f[0], ("a".to_string(), &b"A: 1\r\n  2\r\n"[..]));
     }

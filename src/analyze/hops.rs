@@ -41,8 +41,7 @@ const DYNAMIC_PREFIXES: &[&str] = &["ip", "host", "client", "user", "bb", "res",
 /// hop counts, transit time, the Date skew and the anomaly flags.
 pub fn annotate(rec: &mut MessageRecord, trusted: &[IpNet]) {
     let received = std::mem::take(&mut rec.received);
-    let parsed: Vec<&ParsedHop> = received.iter().map(|(_, h)| h).collect();
-    let origin = origin_index_of(&parsed, trusted);
+    let origin = origin_index(received.iter().map(|(_, h)| h), trusted);
     let mut hops: Vec<HopRecord> = received
         .iter()
         .enumerate()
@@ -240,12 +239,8 @@ pub fn is_trusted(hop: &ParsedHop, trusted: &[IpNet]) -> bool {
 
 /// Index (in header order, 0 = topmost) of the origin hop: the first relay
 /// from the top that is not trusted.
-pub fn origin_index(hops: &[ParsedHop], trusted: &[IpNet]) -> Option<usize> {
-    hops.iter().position(|h| is_relay(h) && !is_trusted(h, trusted))
-}
-
-fn origin_index_of(hops: &[&ParsedHop], trusted: &[IpNet]) -> Option<usize> {
-    hops.iter().position(|h| is_relay(h) && !is_trusted(h, trusted))
+pub fn origin_index<'a>(hops: impl IntoIterator<Item = &'a ParsedHop>, trusted: &[IpNet]) -> Option<usize> {
+    hops.into_iter().position(|h| is_relay(h) && !is_trusted(h, trusted))
 }
 
 #[cfg(test)]

@@ -152,14 +152,7 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
         if part.is_encoding_problem {
             rec.warnings.push(format!("part {i}: transfer-encoding could not be decoded"));
         }
-        let ct = part
-            .content_type()
-            .map(|ct| match ct.subtype() {
-                Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                None => ct.ctype().to_string(),
-            })
-            .unwrap_or_else(|| "text/plain".into())
-            .to_ascii_lowercase();
+        let ct = mime_type(part);
         if !mime_types.contains(&ct) {
             mime_types.push(ct);
         }
@@ -252,6 +245,18 @@ fn recover_missing(m: &Message<'_>, bytes: &[u8], rec: &mut MessageRecord) {
             }
         }
     }
+}
+
+/// A part's declared MIME type, lowercased; text/plain when it declares
+/// none (RFC 2045 §5.2).
+pub fn mime_type(part: &mail_parser::MessagePart<'_>) -> String {
+    part.content_type()
+        .map(|ct| match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub),
+            None => ct.ctype().to_string(),
+        })
+        .unwrap_or_else(|| "text/plain".into())
+        .to_ascii_lowercase()
 }
 
 /// The text a user reads: every text body part in order (mail-parser turns
