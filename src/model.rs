@@ -111,6 +111,22 @@ pub struct MessageRecord {
     pub attachment_count: u32,
     pub attachment_names: Vec<String>,
     pub mime_types: Vec<String>,
+    /// Headers of attached messages (From, Subject), indexed apart.
+    pub nested_headers: String,
+    /// Leaf MIME parts.
+    pub part_count: u32,
+    /// Attached messages (message/rfc822 parts), at any depth.
+    pub nested_message_count: u32,
+    /// Decoded bytes of text/* parts other than HTML, and of HTML parts.
+    pub text_bytes: u64,
+    pub html_bytes: u64,
+    /// Declared charsets of the text parts, lowercased, distinct.
+    pub charsets: Vec<String>,
+    pub smime_signed: bool,
+    pub smime_encrypted: bool,
+    pub pgp_signed: bool,
+    pub pgp_encrypted: bool,
+    pub has_tnef: bool,
     pub label: String,
     pub label_source: String,
     /// false when mail-parser found no header at all in the bytes.

@@ -98,7 +98,7 @@ impl Searchable {
         let f = &self.fields;
         let mut parser = QueryParser::for_index(
             &self.index,
-            vec![f.subject, f.from, f.to, f.cc, f.body, f.attachment_names],
+            vec![f.subject, f.from, f.to, f.cc, f.body, f.nested, f.attachment_names],
         );
         parser.set_conjunction_by_default();
         let rewritten = rewrite_query(query)?;
@@ -228,6 +228,7 @@ fn field_for(prefix: &str) -> Option<&'static str> {
         "cc" => "cc",
         "subject" => "subject",
         "body" => "body",
+        "nested" | "forwarded" => "nested",
         "id" | "message_id" | "mid" => "message_id",
         "attachment" | "attachments" | "attachment_names" => "attachment_names",
         "mimetype" | "mime" | "mime_types" => "mime_types",

@@ -4,10 +4,12 @@
 
 use std::fmt::Write as _;
 
-use mail_parser::{MessageParser, MimeHeaders, PartType};
+use std::borrow::Cow;
 
 use crate::db::DbPaths;
 use crate::error::Result;
+use crate::model::RawMessage;
+use crate::parse::{self, mime::PartKind, parse_message};
 use crate::search::{Hit, Searchable};
 use crate::source::read_message;
 
@@ -19,92 +21,90 @@ pub fn load(db: &DbPaths, key: &str) -> Result<(Hit, Vec<u8>, usize)> {
     Ok((hit, raw, sharing))
 }
 
-/// Decoded headers a reader wants, then the decoded text.
+/// Decoded headers a reader wants, then the decoded text. The message is
+/// read by the same code as ingest ([`crate::parse`]), so `show` prints what
+/// was indexed: charsets decoded, RFC 2047 words joined, text attachments
+/// and attached messages' text included.
 pub fn render(hit: &Hit, raw: &[u8]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Key:        {}", hit.msg_key);
     let _ = writeln!(out, "Location:   {} @ {} ({} bytes, {})", hit.source_path, hit.source_offset, hit.source_length, hit.source_kind);
     let _ = writeln!(out, "Folder:     {}", hit.folder);
-    let Some(m) = MessageParser::default().parse(raw) else {
-        let _ = writeln!(out, "\n(mail-parser found no headers; use --raw to see the bytes)");
+    let rec = parse_message(&RawMessage { bytes: Cow::Borrowed(raw), location: hit.location() }, hit.msg_key.clone());
+    if !rec.parse_ok {
+        let _ = writeln!(out, "\n(no header found: {}; use --raw to see the bytes)", rec.warnings.join("; "));
         return out;
-    };
-    let addr = |a: Option<&mail_parser::Address<'_>>| -> String {
-        a.map(|a| {
-            a.iter()
-                .map(|x| match (x.name(), x.address()) {
-                    (Some(n), Some(e)) => format!("{n} <{e}>"),
-                    (None, Some(e)) => e.to_string(),
-                    (Some(n), None) => n.to_string(),
-                    _ => String::new(),
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .unwrap_or_default()
+    }
+    let from = match (&rec.from_name, &rec.from_addr) {
+        (Some(n), Some(a)) => format!("{n} <{a}>"),
+        (None, Some(a)) => a.clone(),
+        (Some(n), None) => n.clone(),
+        _ => String::new(),
     };
     let rows = [
-        ("From", addr(m.from())),
-        ("To", addr(m.to())),
-        ("Cc", addr(m.cc())),
-        ("Reply-To", addr(m.reply_to())),
-        ("Date", m.date().map(|d| d.to_rfc3339()).unwrap_or_default()),
-        ("Subject", m.subject().unwrap_or_default().to_string()),
-        ("Message-ID", m.message_id().map(|s| format!("<{s}>")).unwrap_or_default()),
+        ("From", from),
+        ("To", rec.to_addrs.join(", ")),
+        ("Cc", rec.cc_addrs.join(", ")),
+        ("Reply-To", rec.reply_to.join(", ")),
+        ("Date", rec.date.and_then(chrono::DateTime::from_timestamp_millis).map(|d| d.to_rfc3339()).unwrap_or_default()),
+        ("Subject", rec.subject.clone().unwrap_or_default()),
+        ("Message-ID", rec.message_id.as_ref().map(|s| format!("<{s}>")).unwrap_or_default()),
     ];
     for (name, value) in rows {
         if !value.is_empty() {
             let _ = writeln!(out, "{:<11} {}", format!("{name}:"), value);
         }
     }
-    let attachments: Vec<String> = m
-        .attachments()
-        .map(|p| {
-            let ct = p.content_type().map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("*"))).unwrap_or_default();
-            format!("{} ({ct}, {} bytes)", p.attachment_name().unwrap_or("unnamed"), p.len())
-        })
-        .collect();
-    if !attachments.is_empty() {
-        let _ = writeln!(out, "Attachments: {}", attachments.join(", "));
+    if !rec.attachment_rows.is_empty() {
+        let list: Vec<String> = rec
+            .attachment_rows
+            .iter()
+            .map(|a| format!("{} ({}, {} bytes)", a.filename.as_deref().unwrap_or("unnamed"), a.declared_type, a.decoded_size))
+            .collect();
+        let _ = writeln!(out, "Attachments: {}", list.join(", "));
+    }
+    if !rec.nested_headers.is_empty() {
+        for line in rec.nested_headers.lines() {
+            let _ = writeln!(out, "Attached:   {line}");
+        }
+    }
+    if !rec.warnings.is_empty() {
+        let _ = writeln!(out, "Warnings:   {}", rec.warnings.join("; "));
     }
     out.push('\n');
-    for i in 0..m.text_body_count() {
-        if let Some(t) = m.body_text(i) {
-            out.push_str(&t);
-            if !t.ends_with('\n') {
-                out.push('\n');
-            }
-        }
+    out.push_str(&rec.body_text);
+    if !rec.body_text.ends_with('\n') {
+        out.push('\n');
     }
     out
 }
 
-/// The MIME tree, one line per part: depth, type, name and size.
+/// The MIME tree, one line per part: IMAP part path, type, charset,
+/// transfer encoding, file name, disposition and decoded size; attached
+/// messages with their From and Subject.
 pub fn render_parts(raw: &[u8]) -> String {
     let mut out = String::new();
-    if let Some(m) = MessageParser::default().parse(raw) {
-        walk(&m, 0, 0, &mut out);
+    for p in parse::mime_parts(raw) {
+        let path = if p.path.is_empty() { "-".to_string() } else { p.path.clone() };
+        let mut line = format!("{}{} {}", "  ".repeat(p.depth), path, p.content_type);
+        if let Some(c) = &p.charset {
+            let _ = write!(line, "; charset={c}");
+        }
+        if let Some(n) = &p.filename {
+            let _ = write!(line, " \"{n}\"");
+        }
+        if let Some(d) = p.disposition.as_ref().filter(|_| p.kind == PartKind::Leaf) {
+            let _ = write!(line, " ({d})");
+        }
+        if let Some(e) = p.transfer_encoding.as_ref().filter(|_| p.kind == PartKind::Leaf) {
+            let _ = write!(line, " [{e}]");
+        }
+        let what = if p.kind == PartKind::Leaf { "bytes decoded" } else { "bytes" };
+        let _ = write!(line, " {} {what}", p.decoded_size);
+        if let Some(s) = &p.summary {
+            let _ = write!(line, " — {s}");
+        }
+        let _ = writeln!(out, "{line}");
     }
     out
-}
-
-fn walk(m: &mail_parser::Message<'_>, id: u32, depth: usize, out: &mut String) {
-    let Some(part) = m.part(id) else { return };
-    let ct = part
-        .content_type()
-        .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or("*")))
-        .unwrap_or_else(|| "text/plain".into());
-    let name = part.attachment_name().map(|n| format!(" \"{n}\"")).unwrap_or_default();
-    // Containers have no decoded body: give their size in the message.
-    let size = if part.is_multipart() || part.is_message() { part.raw_len() as usize } else { part.len() };
-    let _ = writeln!(out, "{}{ct}{name} [{size} bytes]", "  ".repeat(depth));
-    match &part.body {
-        PartType::Multipart(children) => {
-            for c in children {
-                walk(m, *c, depth + 1, out);
-            }
-        }
-        PartType::Message(inner) => walk(inner, 0, depth + 1, out),
-        _ => {}
-    }
 }

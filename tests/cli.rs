@@ -130,8 +130,8 @@ fn ingest_then_search_and_show() {
     let file = std::fs::read(samples().join("Inbox/cur/1700000001.M1P1.sample:2,S")).unwrap();
     assert_eq!(raw, file);
     let parts = String::from_utf8(mailidx(db.path()).args(["show", "--parts", key]).output().unwrap().stdout).unwrap();
-    assert!(parts.starts_with("multipart/mixed"), "{parts}");
-    assert!(parts.contains("  application/pdf \"invoice-2023-117.pdf\""), "{parts}");
+    assert!(parts.starts_with("- multipart/mixed"), "{parts}");
+    assert!(parts.contains("  2 application/pdf \"invoice-2023-117.pdf\" (attachment) [base64]"), "{parts}");
 
     // messages from an mbox and a gzip'd mbox come back too, unquoted
     let carol = &search(db.path(), "from:carol")[0];

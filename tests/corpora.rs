@@ -337,3 +337,42 @@ fn attachments_agree_with_python_email() {
     assert!(n > 50, "phishing_pot has attachments");
     assert!(found as f64 / n as f64 >= 0.95, "{found}/{n}");
 }
+
+/// Japanese words typed by a user find the messages whose subject holds
+/// them (../shared/corpora/japanese; words taken from Python's decoded
+/// subjects, not from mailidx). Every subject with a run of 2+ CJK
+/// characters is tried with the first two of them.
+#[test]
+fn japanese_words_from_subjects_are_found() {
+    let Some(shared) = shared() else { return };
+    let root = std::fs::canonicalize(shared.join("corpora/japanese")).unwrap();
+    let db = tempfile::tempdir().unwrap();
+    ingest_into(vec![root.clone()], db.path());
+    let idx = Searchable::open(&DbPaths::new(db.path())).unwrap();
+    let cjk = |c: char| ('\u{3040}'..='\u{30ff}').contains(&c) || ('\u{4e00}'..='\u{9fff}').contains(&c);
+    let (mut tried, mut found) = (0, 0);
+    for r in oracle(&shared, "japanese", "email_py") {
+        let Some(subject) = r["subject"].as_str().filter(|s| !s.contains('\u{fffd}') && !s.contains('\u{1b}')) else { continue };
+        let chars: Vec<char> = subject.chars().collect();
+        let Some(start) = (0..chars.len().saturating_sub(1)).find(|&i| cjk(chars[i]) && cjk(chars[i + 1])) else {
+            continue;
+        };
+        let word: String = chars[start..start + 2].iter().collect();
+        let want_id = r["message_id"].as_str().map(|s| s.trim().trim_matches(|c| c == '<' || c == '>').to_string());
+        let path = root.join(r["relpath"].as_str().unwrap()).to_string_lossy().into_owned();
+        tried += 1;
+        let res = idx.search(&word, 500, SortOrder::Relevance).unwrap();
+        // A byte-identical copy elsewhere is indexed once, under its first path.
+        if res.hits.iter().any(|h| h.source_path == path || (want_id.is_some() && h.message_id == want_id)) {
+            found += 1;
+        } else {
+            eprintln!("not found: {word} in {subject:?} ({path})");
+        }
+    }
+    eprintln!("japanese: {found}/{tried} subject words found");
+    assert!(tried >= 20, "{tried}");
+    assert_eq!(found, tried);
+    // The word the issue names.
+    let res = idx.search("件名", 500, SortOrder::Relevance).unwrap();
+    assert!(!res.hits.is_empty());
+}

@@ -1,70 +1,8 @@
-//! The MIME tree's attachments as rows: every leaf part that is an
-//! attachment (disposition attachment, or a file name) or inline non-text
-//! (an embedded image), with its IMAP-style part path (`1.2.1`, RFC 3501
-//! §6.4.5), declared and sniffed type, decoded size and SHA-256. Parts of an
-//! attached message/rfc822 are walked and marked `in_nested_message`.
-
-use mail_parser::{Message, MimeHeaders, PartType};
-use sha2::{Digest, Sha256};
-
-use crate::model::AttachmentRecord;
-
-/// The attachments of a parsed message, in MIME tree order.
-pub fn attachments(m: &Message<'_>, key: &str) -> Vec<AttachmentRecord> {
-    let mut out = Vec::new();
-    walk(m, 0, "", false, key, &mut out, 0);
-    out
-}
-
-fn child_path(parent: &str, n: usize) -> String {
-    if parent.is_empty() { n.to_string() } else { format!("{parent}.{n}") }
-}
-
-fn walk(m: &Message<'_>, id: u32, path: &str, nested: bool, key: &str, out: &mut Vec<AttachmentRecord>, depth: usize) {
-    // Hostile mail nests messages deeply; mail-parser limits it too.
-    if depth > 20 {
-        return;
-    }
-    let Some(part) = m.part(id) else { return };
-    match &part.body {
-        PartType::Multipart(children) => {
-            for (n, c) in children.iter().enumerate() {
-                walk(m, *c, &child_path(path, n + 1), nested, key, out, depth + 1);
-            }
-        }
-        PartType::Message(inner) => {
-            // The encapsulated message's parts number under this part.
-            let here = if path.is_empty() { "1".to_string() } else { path.to_string() };
-            match &inner.part(0).map(|p| &p.body) {
-                Some(PartType::Multipart(_)) => walk(inner, 0, &here, true, key, out, depth + 1),
-                _ => walk(inner, 0, &child_path(&here, 1), true, key, out, depth + 1),
-            }
-        }
-        _ => {
-            let path = if path.is_empty() { "1".to_string() } else { path.to_string() };
-            let declared = crate::parse::mime_type(part);
-            let disposition = part.content_disposition().map(|d| d.ctype().to_ascii_lowercase());
-            let filename = part.attachment_name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-            let is_text = declared.starts_with("text/");
-            let attachment = disposition.as_deref() == Some("attachment") || filename.is_some() || !is_text;
-            if !attachment {
-                return;
-            }
-            let bytes = part.contents();
-            out.push(AttachmentRecord {
-                msg_key: key.to_string(),
-                part_path: path,
-                filename,
-                sniffed_type: sniff(bytes).map(str::to_string),
-                declared_type: declared,
-                disposition,
-                decoded_size: bytes.len() as u64,
-                sha256: Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect(),
-                in_nested_message: nested,
-            });
-        }
-    }
-}
+//! What an attachment's bytes say they are: magic numbers for the types
+//! phishing and malware mail carries (PDF, Office, archives, executables,
+//! TNEF, HTML smuggled as an attachment). The MIME walk that finds the
+//! attachments is [`crate::parse::mime`]; the declared type is compared
+//! with this sniffed one in the `attachments` table.
 
 /// The type the bytes say they are, from their first bytes (magic numbers);
 /// None when nothing matches.
@@ -116,26 +54,12 @@ pub fn sniff(b: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mail_parser::MessageParser;
 
     #[test]
-    fn paths_types_and_nested_messages() {
-        let msg = b"From: a@b.c\r\nContent-Type: multipart/mixed; boundary=A\r\n\r\n--A\r\nContent-Type: text/plain\r\n\r\nhi\r\n--A\r\nContent-Type: application/octet-stream; name=\"report.pdf\"\r\nContent-Disposition: attachment; filename=\"report.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--A\r\nContent-Type: message/rfc822\r\n\r\nFrom: x@y.z\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\ninner\r\n--B\r\nContent-Type: image/png; name=dot.png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--B--\r\n--A--\r\n";
-        let m = MessageParser::default().parse(&msg[..]).unwrap();
-        let a = attachments(&m, "k");
-        let got: Vec<(&str, Option<&str>, &str, Option<&str>, bool)> = a
-            .iter()
-            .map(|r| (r.part_path.as_str(), r.filename.as_deref(), r.declared_type.as_str(), r.sniffed_type.as_deref(), r.in_nested_message))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("2", Some("report.pdf"), "application/octet-stream", Some("application/pdf"), false),
-                ("3.2", Some("dot.png"), "image/png", Some("image/png"), true),
-            ]
-        );
-        assert_eq!(a[0].decoded_size, 9);
-        assert_eq!(a[0].sha256.len(), 64);
-        assert_eq!(a[0].disposition.as_deref(), Some("attachment"));
+    fn magic_numbers() {
+        assert_eq!(sniff(b"%PDF-1.4"), Some("application/pdf"));
+        assert_eq!(sniff(b"PK\x03\x04rest"), Some("application/zip"));
+        assert_eq!(sniff(b"  <!DOCTYPE html><p>"), Some("text/html"));
+        assert_eq!(sniff(b"hello"), None);
     }
 }

@@ -7,12 +7,15 @@
 //! A message mail-parser cannot make sense of still becomes a record, with
 //! `parse_ok = false` and a warning saying why: malformed mail is data.
 
+pub mod charset;
+pub mod mime;
 pub(crate) mod recover;
+pub mod rfc2047;
 
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 
-use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
 
 use crate::model::{MessageRecord, RawMessage};
 
@@ -59,12 +62,23 @@ pub fn parse_message(raw: &RawMessage<'_>, key: String) -> MessageRecord {
     }
     let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
         let parser = MessageParser::default();
-        parser.parse(bytes).map(|m| {
+        let build = |m: &Message<'_>| {
             let mut r = rec.clone();
-            fill_record(&m, &mut r);
-            recover_missing(&m, bytes, &mut r);
+            fill_record(m, &mut r);
+            recover_missing(m, bytes, &mut r);
             r
-        })
+        };
+        let m = parser.parse(bytes)?;
+        match overrun_fix(&m, bytes) {
+            None => Some(build(&m)),
+            Some((fixed, name)) => {
+                drop(m);
+                let m = parser.parse(&fixed[..])?;
+                let mut r = build(&m);
+                r.warnings.push(format!("{name} header ran into the body in mail-parser; re-read on its own"));
+                Some(r)
+            }
+        }
     }));
     match outcome {
         Ok(Some(filled)) if !filled.warnings.iter().any(|w| w == NO_HEADERS) => rec = filled,
@@ -79,6 +93,55 @@ pub fn parse_message(raw: &RawMessage<'_>, key: String) -> MessageRecord {
         rec.thread_id = thread_id(&rec);
     }
     rec
+}
+
+/// Where the header section really ends: after the first empty line.
+fn header_end(bytes: &[u8]) -> Option<usize> {
+    let lf = memchr::memmem::find(bytes, b"\n\n").map(|i| i + 2);
+    let crlf = memchr::memmem::find(bytes, b"\n\r\n").map(|i| i + 3);
+    match (lf, crlf) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// mail-parser's date parser can read past the end of a malformed last
+/// header (`Date: … 16:50:54 UT`) into the body, so the body loses its first
+/// lines. When the body starts after the first empty line, that header's
+/// value is blanked (same length, so offsets hold) for a second parse; the
+/// value itself is re-read from the original bytes by [`recover_missing`].
+fn overrun_fix(m: &Message<'_>, bytes: &[u8]) -> Option<(Vec<u8>, String)> {
+    let end = header_end(bytes)?;
+    if (m.root_part().offset_body as usize) <= end {
+        return None;
+    }
+    let h = m.root_part().headers.iter().find(|h| (h.offset_start() as usize) < end && h.offset_end() as usize >= end)?;
+    let mut fixed = bytes.to_vec();
+    let blank_line = end - if bytes[..end].ends_with(b"\r\n") { 2 } else { 1 };
+    for b in fixed.get_mut(h.offset_start() as usize..blank_line)? {
+        if *b != b'\n' && *b != b'\r' {
+            *b = b' ';
+        }
+    }
+    Some((fixed, h.name().to_string()))
+}
+
+/// A message's MIME tree, read the way [`parse_message`] reads it (for
+/// `mailidx show --parts` and the oracle tests).
+pub fn mime_parts(bytes: &[u8]) -> Vec<mime::PartInfo> {
+    let unified = unify_line_ends(bytes);
+    let bytes = skip_blank_lines(&unified);
+    let parts = |bytes: &[u8]| MessageParser::default().parse(bytes).map(|m| mime::walk(&m, "", 0).parts);
+    std::panic::catch_unwind(AssertUnwindSafe(|| {
+        let m = MessageParser::default().parse(bytes)?;
+        match overrun_fix(&m, bytes) {
+            None => Some(mime::walk(&m, "", 0).parts),
+            Some((fixed, _)) => parts(&fixed),
+        }
+    }))
+    .ok()
+    .flatten()
+    .unwrap_or_default()
 }
 
 /// Classic Mac OS mail (sisimai's `mac/` samples) ends lines with a bare CR,
@@ -124,9 +187,18 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
         rec.date = Some(d.to_timestamp() * 1000);
     }
 
-    if let Some(addr) = m.from().and_then(|a| a.first()) {
+    // The first From mailbox that has an address (`"a@b", <c@d>` is a
+    // quoted name, then the mailbox).
+    if let Some(addr) = m.from().and_then(|a| a.iter().find(|x| x.address().is_some()).or(a.first())) {
         rec.from_addr = addr.address().map(normalise_addr).filter(|a| !a.is_empty());
         rec.from_name = addr.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        // An encoded word used as the local part (`=?…?=@host`, spam
+        // software of 2002) comes back as a name and `@host`.
+        if let (Some(a), Some(n)) = (&rec.from_addr, &rec.from_name) {
+            if a.starts_with('@') {
+                rec.from_addr = Some(format!("\"{n}\"{a}"));
+            }
+        }
         rec.from_domain = rec.from_addr.as_deref().and_then(domain_of);
     }
     rec.sender_addr = m.sender().and_then(|a| a.first()).and_then(|a| a.address()).map(normalise_addr);
@@ -137,40 +209,98 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
     rec.cc_addrs = collect_all(m.all_cc(), &mut names);
     rec.bcc_addrs = collect_all(m.all_bcc(), &mut Vec::new());
     rec.recipient_names = names;
-    rec.subject = m.subject().map(|s| s.trim().to_string());
     rec.in_reply_to = id_list(m.in_reply_to());
     rec.references = id_list(m.references());
 
-    rec.body_text = body_text(m);
-    rec.body_chars = rec.body_text.chars().count() as u64;
-
+    let mime = mime::walk(m, &rec.msg_key, MAX_BODY_TEXT);
+    let hint = mime.charsets.first().map(String::as_str);
+    rec.subject = subject(m, hint, &mut rec.warnings).or_else(|| m.subject().map(|s| s.trim().to_string()));
+    reread_8bit_addresses(m, hint, rec);
+    rec.body_chars = mime.text.chars().count() as u64;
+    rec.body_text = mime.text;
+    rec.nested_headers = mime.nested_headers;
     let mut mime_types: Vec<String> = Vec::new();
-    for (i, part) in m.parts.iter().enumerate() {
-        if matches!(part.body, PartType::Multipart(_)) {
-            continue;
-        }
-        if part.is_encoding_problem {
-            rec.warnings.push(format!("part {i}: transfer-encoding could not be decoded"));
-        }
-        let ct = mime_type(part);
-        if !mime_types.contains(&ct) {
-            mime_types.push(ct);
+    for p in mime.parts.iter().filter(|p| p.kind == mime::PartKind::Leaf) {
+        if !mime_types.contains(&p.content_type) {
+            mime_types.push(p.content_type.clone());
         }
     }
     rec.mime_types = mime_types;
-    rec.attachment_rows = crate::analyze::attachments::attachments(m, &rec.msg_key);
-    for part in m.attachments() {
-        rec.attachment_count += 1;
-        if let Some(name) = part.attachment_name() {
-            let name = name.trim();
-            if !name.is_empty() {
-                rec.attachment_names.push(name.to_string());
-            }
-        } else if let PartType::Message(inner) = &part.body {
-            if let Some(s) = inner.subject() {
-                rec.attachment_names.push(format!("{}.eml", s.trim()));
-            }
+    rec.part_count = mime.parts.iter().filter(|p| p.kind == mime::PartKind::Leaf).count() as u32;
+    rec.nested_message_count = mime.parts.iter().filter(|p| p.kind == mime::PartKind::Message).count() as u32;
+    rec.text_bytes = mime.text_bytes;
+    rec.html_bytes = mime.html_bytes;
+    rec.charsets = mime.charsets;
+    rec.smime_signed = mime.smime_signed;
+    rec.smime_encrypted = mime.smime_encrypted;
+    rec.pgp_signed = mime.pgp_signed;
+    rec.pgp_encrypted = mime.pgp_encrypted;
+    rec.has_tnef = mime.has_tnef;
+    rec.warnings.extend(mime.warnings);
+    rec.attachment_count = mime.attachments.len() as u32;
+    rec.attachment_names = mime.attachments.iter().filter_map(|a| a.filename.clone()).collect();
+    rec.attachment_rows = mime.attachments;
+}
+
+/// The raw bytes of the first header field called `name` (its value).
+fn raw_header_value<'a>(m: &'a Message<'_>, name: &str) -> Option<&'a [u8]> {
+    let raw = m.raw_message();
+    let h = m.root_part().headers.iter().find(|h| h.name().eq_ignore_ascii_case(name))?;
+    raw.get(h.offset_start() as usize..(h.offset_end() as usize).min(raw.len()))
+}
+
+/// Raw header bytes that are not plain UTF-8: 8-bit legacy text or
+/// ISO-2022-JP escapes written without RFC 2047.
+fn needs_charset(raw: &[u8]) -> bool {
+    raw.contains(&0x1b) || std::str::from_utf8(raw).is_err()
+}
+
+/// The first Subject (RFC 5322 allows one; mail-parser keeps the last),
+/// decoded by [`rfc2047`]: mail-parser spaces adjacent encoded words apart
+/// and replaces raw 8-bit bytes. None when there is no Subject.
+fn subject(m: &Message<'_>, hint: Option<&str>, warnings: &mut Vec<String>) -> Option<String> {
+    let raw = raw_header_value(m, "Subject")?;
+    let (text, warning) = rfc2047::decode_unstructured(raw, hint);
+    if let Some(w) = warning {
+        warnings.push(format!("Subject: {w}"));
+    }
+    Some(text.trim().to_string())
+}
+
+/// Address headers written in raw 8-bit or ISO-2022-JP (common in old
+/// Japanese mail) are decoded to UTF-8 first, then parsed again, so display
+/// names are readable.
+fn reread_8bit_addresses(m: &Message<'_>, hint: Option<&str>, rec: &mut MessageRecord) {
+    let mut block = String::new();
+    for name in ["From", "To", "Cc"] {
+        if let Some(raw) = raw_header_value(m, name).filter(|r| needs_charset(r)) {
+            let d = charset::decode(hint, raw);
+            let d = if d.warning.is_some() && hint.is_some() { charset::decode(None, raw) } else { d };
+            block.push_str(&format!("{name}:{}\r\n", d.text.trim_end()));
+            rec.warnings.push(format!("{name}: raw 8-bit header text read as {}", d.used));
         }
+    }
+    if block.is_empty() {
+        return;
+    }
+    block.push_str("\r\n");
+    let Some(mini) = MessageParser::default().parse(block.as_bytes()) else { return };
+    if let Some(addr) = mini.from().and_then(|a| a.first()) {
+        rec.from_name = addr.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        if let Some(a) = addr.address().map(normalise_addr).filter(|a| !a.is_empty()) {
+            rec.from_domain = domain_of(&a);
+            rec.from_addr = Some(a);
+        }
+    }
+    if mini.to().is_some() || mini.cc().is_some() {
+        let mut names = Vec::new();
+        if mini.to().is_some() {
+            rec.to_addrs = collect_all(mini.all_to(), &mut names);
+        }
+        if mini.cc().is_some() {
+            rec.cc_addrs = collect_all(mini.all_cc(), &mut names);
+        }
+        rec.recipient_names = names;
     }
 }
 
@@ -257,30 +387,6 @@ pub fn mime_type(part: &mail_parser::MessagePart<'_>) -> String {
         })
         .unwrap_or_else(|| "text/plain".into())
         .to_ascii_lowercase()
-}
-
-/// The text a user reads: every text body part in order (mail-parser turns
-/// an HTML part into text when it has no plain alternative), capped at
-/// [`MAX_BODY_TEXT`] bytes on a character boundary.
-fn body_text(m: &Message<'_>) -> String {
-    let mut out = String::new();
-    for i in 0..m.text_body_count() {
-        if let Some(t) = m.body_text(i) {
-            if !out.is_empty() {
-                out.push('\n');
-            }
-            out.push_str(&t);
-            if out.len() >= MAX_BODY_TEXT {
-                let mut cut = MAX_BODY_TEXT;
-                while !out.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                out.truncate(cut);
-                break;
-            }
-        }
-    }
-    out
 }
 
 fn clean_id(id: &str) -> String {

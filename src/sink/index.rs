@@ -39,6 +39,8 @@ pub struct IndexFields {
     pub cc: Field,
     pub subject: Field,
     pub body: Field,
+    /// From and Subject of attached messages, apart from the outer headers.
+    pub nested: Field,
     pub attachment_names: Field,
     pub mime_types: Field,
     pub date: Field,
@@ -83,6 +85,7 @@ impl IndexFields {
             cc: b.add_text_field("cc", text(true)),
             subject: b.add_text_field("subject", text(true)),
             body: b.add_text_field("body", text(false)),
+            nested: b.add_text_field("nested", text(false)),
             attachment_names: b.add_text_field("attachment_names", text(true)),
             mime_types: b.add_text_field("mime_types", keyword.clone()),
             date: b.add_date_field(
@@ -206,6 +209,9 @@ impl IndexSink {
             doc.add_text(f.subject, s);
         }
         doc.add_text(f.body, &r.body_text);
+        if !r.nested_headers.is_empty() {
+            doc.add_text(f.nested, &r.nested_headers);
+        }
         for n in &r.attachment_names {
             doc.add_text(f.attachment_names, n);
         }

@@ -1,0 +1,496 @@
+//! The MIME tree of a parsed message, walked once: every part with its
+//! IMAP path (`1.2.1`, RFC 3501 §6.4.5), type, charset, file name and
+//! decoded size; the text a user would search (text parts decoded from
+//! their declared charset by [`super::charset`], HTML as text, text/*
+//! attachments, and the text of attached messages); the attachments table's
+//! rows; and the structure flags of `messages` (S/MIME, PGP/MIME, TNEF).
+//!
+//! mail-parser splits the tree and undoes Base64 and quoted-printable for
+//! non-text parts. Text parts are transfer-decoded here from the raw bytes,
+//! so that the charset step sees the bytes the sender wrote and can warn
+//! about them, and so that sizes are bytes, as other tools count them.
+
+use std::borrow::Cow;
+
+use mail_parser::{Encoding, Message, MessagePart, MimeHeaders, PartType};
+use sha2::{Digest, Sha256};
+
+use super::charset;
+use crate::model::AttachmentRecord;
+
+/// Deepest nesting walked; mail-parser bounds its own recursion as well.
+pub const MAX_DEPTH: usize = 64;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartKind {
+    Multipart,
+    /// An encapsulated message (message/rfc822, message/global).
+    Message,
+    Leaf,
+}
+
+/// One node of the MIME tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartInfo {
+    /// IMAP part path; the top of a single-part message is `1`, the top
+    /// multipart of a message is the empty path.
+    pub path: String,
+    pub depth: usize,
+    pub kind: PartKind,
+    pub content_type: String,
+    pub charset: Option<String>,
+    pub filename: Option<String>,
+    pub disposition: Option<String>,
+    pub transfer_encoding: Option<String>,
+    /// Bytes after Base64/QP decoding (before charset decoding); for
+    /// containers, their raw size.
+    pub decoded_size: u64,
+    pub in_nested_message: bool,
+    pub is_attachment: bool,
+    /// For an encapsulated message: its From and Subject, decoded.
+    pub summary: Option<String>,
+}
+
+/// What the walk found.
+#[derive(Debug, Default)]
+pub struct Mime {
+    pub parts: Vec<PartInfo>,
+    /// Searchable text, in tree order, capped at `max_text` bytes.
+    pub text: String,
+    /// Headers of attached messages (From, To, Subject), kept apart.
+    pub nested_headers: String,
+    pub attachments: Vec<AttachmentRecord>,
+    pub text_bytes: u64,
+    pub html_bytes: u64,
+    pub charsets: Vec<String>,
+    pub smime_signed: bool,
+    pub smime_encrypted: bool,
+    pub pgp_signed: bool,
+    pub pgp_encrypted: bool,
+    pub has_tnef: bool,
+    pub warnings: Vec<String>,
+}
+
+impl Mime {
+    pub fn leaf_count(&self) -> usize {
+        self.parts.iter().filter(|p| p.kind == PartKind::Leaf).count()
+    }
+}
+
+/// Walks a parsed message. `key` fills the attachment rows' msg_key.
+pub fn walk(m: &Message<'_>, key: &str, max_text: usize) -> Mime {
+    let mut w = Walker { key, max_text, raw: m.raw_message(), out: Mime::default() };
+    w.part(m, 0, "", 0, false, true);
+    w.out
+}
+
+struct Walker<'k> {
+    key: &'k str,
+    raw: &'k [u8],
+    max_text: usize,
+    out: Mime,
+}
+
+fn child_path(parent: &str, n: usize) -> String {
+    if parent.is_empty() { n.to_string() } else { format!("{parent}.{n}") }
+}
+
+/// The part's declared type, lowercased; text/plain when none (RFC 2045 §5.2).
+pub fn content_type(part: &MessagePart<'_>) -> String {
+    super::mime_type(part)
+}
+
+impl Walker<'_> {
+    fn part(&mut self, m: &Message<'_>, id: u32, path: &str, depth: usize, nested: bool, for_text: bool) {
+        if depth > MAX_DEPTH {
+            self.out.warnings.push(format!("part {path}: MIME nesting deeper than {MAX_DEPTH}; not walked"));
+            return;
+        }
+        let Some(part) = m.part(id) else { return };
+        let ct = content_type(part);
+        let attr = |name: &str| part.content_type().and_then(|c| c.attribute(name)).map(|v| v.to_ascii_lowercase());
+        let disposition = part.content_disposition().map(|d| d.ctype().to_ascii_lowercase());
+        let mut info = PartInfo {
+            path: path.to_string(),
+            depth,
+            kind: PartKind::Leaf,
+            content_type: ct.clone(),
+            charset: None,
+            filename: part.attachment_name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+            disposition: disposition.clone(),
+            transfer_encoding: part.content_transfer_encoding().map(|e| e.trim().to_ascii_lowercase()),
+            decoded_size: 0,
+            in_nested_message: nested,
+            is_attachment: false,
+            summary: None,
+        };
+        match &part.body {
+            PartType::Multipart(children) => {
+                info.kind = PartKind::Multipart;
+                info.decoded_size = part.raw_len() as u64;
+                let protocol = attr("protocol").unwrap_or_default();
+                match ct.as_str() {
+                    "multipart/signed" if protocol.contains("pkcs7-signature") => self.out.smime_signed = true,
+                    "multipart/signed" if protocol.contains("pgp-signature") => self.out.pgp_signed = true,
+                    "multipart/encrypted" if protocol.contains("pgp-encrypted") => self.out.pgp_encrypted = true,
+                    _ => {}
+                }
+                self.out.parts.push(info);
+                // In an alternative, only the best text version is searched.
+                let chosen = if ct == "multipart/alternative" { best_alternative(m, children) } else { None };
+                for (n, c) in children.iter().enumerate() {
+                    let text = for_text && chosen.is_none_or(|k| k == n);
+                    self.part(m, *c, &child_path(path, n + 1), depth + 1, nested, text);
+                }
+            }
+            PartType::Message(inner) => {
+                info.kind = PartKind::Message;
+                info.decoded_size = part.raw_len() as u64;
+                let mut summary = Vec::new();
+                if let Some(f) = inner.from().and_then(|a| a.first()) {
+                    let who = match (f.name(), f.address()) {
+                        (Some(n), Some(a)) => format!("{n} <{a}>"),
+                        (_, Some(a)) => a.to_string(),
+                        (Some(n), None) => n.to_string(),
+                        _ => String::new(),
+                    };
+                    summary.push(format!("From: {who}"));
+                }
+                if let Some(s) = inner.subject() {
+                    summary.push(format!("Subject: {}", s.trim()));
+                }
+                if !summary.is_empty() {
+                    let line = summary.join(" · ");
+                    if !self.out.nested_headers.is_empty() {
+                        self.out.nested_headers.push('\n');
+                    }
+                    self.out.nested_headers.push_str(&line);
+                    info.summary = Some(line);
+                }
+                self.out.parts.push(info);
+                // The encapsulated message's parts number under this part.
+                let here = if path.is_empty() { "1".to_string() } else { path.to_string() };
+                let inner_path = match inner.part(0).map(|p| &p.body) {
+                    Some(PartType::Multipart(_)) => here,
+                    _ => child_path(&here, 1),
+                };
+                self.part(inner, 0, &inner_path, depth + 1, true, for_text);
+            }
+            body => {
+                if info.path.is_empty() {
+                    info.path = "1".into();
+                }
+                let is_text = matches!(body, PartType::Text(_) | PartType::Html(_));
+                let uuencoded = info.transfer_encoding.as_deref().is_some_and(|e| matches!(e, "x-uuencode" | "uuencode" | "x-uue"));
+                let bytes: Cow<'_, [u8]> = if uuencoded {
+                    Cow::Owned(uudecode(raw_body(self.raw, part)))
+                } else if is_text || part.is_encoding_problem {
+                    // mail-parser stops at the first bad Base64 character;
+                    // mail readers skip it and go on.
+                    Cow::Owned(transfer_decoded(self.raw, part))
+                } else {
+                    Cow::Borrowed(part.contents())
+                };
+                info.decoded_size = bytes.len() as u64;
+                info.charset = attr("charset").map(|c| c.trim().trim_matches('"').to_string()).filter(|c| !c.is_empty());
+                if part.is_encoding_problem {
+                    self.out.warnings.push(format!("part {}: {} could not be decoded", info.path, transfer_name(part)));
+                }
+                self.flags(&ct, &info, &bytes);
+                let attachment = disposition.as_deref() == Some("attachment") || info.filename.is_some() || !ct.starts_with("text/");
+                info.is_attachment = attachment;
+                if attachment {
+                    self.out.attachments.push(AttachmentRecord {
+                        msg_key: self.key.to_string(),
+                        part_path: info.path.clone(),
+                        filename: info.filename.clone(),
+                        sniffed_type: crate::analyze::attachments::sniff(&bytes).map(str::to_string),
+                        declared_type: ct.clone(),
+                        disposition: disposition.clone(),
+                        decoded_size: bytes.len() as u64,
+                        sha256: Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
+                        in_nested_message: nested,
+                    });
+                }
+                if ct.starts_with("text/") {
+                    self.text(&info, &bytes, for_text);
+                }
+                self.out.parts.push(info);
+            }
+        }
+    }
+
+    fn flags(&mut self, ct: &str, info: &PartInfo, bytes: &[u8]) {
+        let o = &mut self.out;
+        match ct {
+            "application/pkcs7-signature" | "application/x-pkcs7-signature" => o.smime_signed = true,
+            "application/pkcs7-mime" | "application/x-pkcs7-mime" => {
+                // smime-type=signed-data is an opaque signature; anything
+                // else (enveloped-data, or none) is an encrypted body.
+                if bytes.len() > 8 && info.filename.as_deref().is_some_and(|f| f.ends_with(".p7s")) {
+                    o.smime_signed = true;
+                } else {
+                    o.smime_encrypted = true;
+                }
+            }
+            "application/pgp-signature" => o.pgp_signed = true,
+            "application/pgp-encrypted" => o.pgp_encrypted = true,
+            "application/ms-tnef" | "application/vnd.ms-tnef" => o.has_tnef = true,
+            _ => {}
+        }
+        if info.filename.as_deref().is_some_and(|f| f.eq_ignore_ascii_case("winmail.dat")) || bytes.starts_with(b"\x78\x9f\x3e\x22") {
+            o.has_tnef = true;
+        }
+    }
+
+    /// Decodes one text leaf and adds it to the searchable text.
+    fn text(&mut self, info: &PartInfo, bytes: &[u8], for_text: bool) {
+        let decoded = charset::decode(info.charset.as_deref(), bytes);
+        if let Some(w) = decoded.warning {
+            self.out.warnings.push(format!("part {}: {w}", info.path));
+        }
+        if let Some(cs) = info.charset.as_ref() {
+            if !self.out.charsets.contains(cs) {
+                self.out.charsets.push(cs.clone());
+            }
+        }
+        let html = info.content_type == "text/html";
+        if html {
+            self.out.html_bytes += bytes.len() as u64;
+        } else {
+            self.out.text_bytes += bytes.len() as u64;
+        }
+        let text = decoded.text;
+        if text.contains("-----BEGIN PGP SIGNED MESSAGE-----") {
+            self.out.pgp_signed = true;
+        }
+        if text.contains("-----BEGIN PGP MESSAGE-----") {
+            self.out.pgp_encrypted = true;
+        }
+        if !for_text || self.out.text.len() >= self.max_text {
+            return;
+        }
+        let text = if html { Cow::Owned(mail_parser::decoders::html::html_to_text(&text)) } else { Cow::Borrowed(text.as_str()) };
+        if !self.out.text.is_empty() {
+            self.out.text.push('\n');
+        }
+        self.out.text.push_str(&text);
+        if self.out.text.len() > self.max_text {
+            let mut cut = self.max_text;
+            while !self.out.text.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.out.text.truncate(cut);
+        }
+    }
+}
+
+/// In a multipart/alternative, the child whose text is searched: the first
+/// text/plain, else the first subtree holding one, else the last child
+/// (RFC 2046 §5.1.4: the last is the richest).
+fn best_alternative(m: &Message<'_>, children: &[u32]) -> Option<usize> {
+    let plain = |id: u32| m.part(id).is_some_and(|p| !p.is_multipart() && content_type(p) == "text/plain");
+    if let Some(i) = children.iter().position(|&c| plain(c)) {
+        return Some(i);
+    }
+    let holds_plain = |id: u32| match m.part(id).map(|p| &p.body) {
+        Some(PartType::Multipart(kids)) => kids.iter().any(|&k| plain(k)),
+        _ => false,
+    };
+    children.iter().position(|&c| holds_plain(c)).or(children.len().checked_sub(1))
+}
+
+fn transfer_name(part: &MessagePart<'_>) -> &'static str {
+    match part.encoding {
+        Encoding::Base64 => "Base64",
+        Encoding::QuotedPrintable => "quoted-printable",
+        Encoding::None => "the transfer encoding",
+    }
+}
+
+/// A text part's bytes after Base64/quoted-printable, before any charset.
+/// Offsets of parts inside attached messages count from the top message's
+/// first byte, so `raw` is always the top message.
+fn transfer_decoded(raw: &[u8], part: &MessagePart<'_>) -> Vec<u8> {
+    let body = raw_body(raw, part);
+    match part.encoding {
+        Encoding::Base64 => base64_lenient(body),
+        Encoding::QuotedPrintable => qp_lenient(body),
+        Encoding::None => body.to_vec(),
+    }
+}
+
+fn raw_body<'a>(raw: &'a [u8], part: &MessagePart<'_>) -> &'a [u8] {
+    let (start, end) = (part.raw_body_offset() as usize, (part.raw_end_offset() as usize).min(raw.len()));
+    raw.get(start..end).unwrap_or_default()
+}
+
+/// uuencoded data (`Content-Transfer-Encoding: x-uuencode`): the lines
+/// between `begin MODE NAME` and `end`; each starts with its length
+/// character. Without a `begin` line, the bytes are kept as they are.
+pub fn uudecode(b: &[u8]) -> Vec<u8> {
+    let mut lines = b.split(|&c| c == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    if !lines.by_ref().any(|l| l.starts_with(b"begin ")) {
+        return b.to_vec();
+    }
+    let mut out = Vec::with_capacity(b.len() * 3 / 4);
+    for line in lines {
+        if line == b"end" || line.is_empty() {
+            break;
+        }
+        let n = usize::from((line[0].wrapping_sub(b' ')) & 0x3f);
+        let mut chunk = Vec::with_capacity(n + 2);
+        for quad in line[1..].chunks(4) {
+            let v: Vec<u32> = (0..4).map(|i| u32::from(quad.get(i).map_or(0, |c| c.wrapping_sub(b' ') & 0x3f))).collect();
+            let w = (v[0] << 18) | (v[1] << 12) | (v[2] << 6) | v[3];
+            chunk.extend_from_slice(&[(w >> 16) as u8, (w >> 8) as u8, w as u8]);
+        }
+        chunk.truncate(n);
+        out.extend_from_slice(&chunk);
+    }
+    out
+}
+
+/// Base64 as mail readers decode it: characters outside the alphabet are
+/// skipped, decoding stops at padding, and a partial final group keeps its
+/// whole bytes.
+pub fn base64_lenient(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for &c in b {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => continue,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+/// Quoted-printable (RFC 2045 §6.7), leniently: a `=` not followed by two
+/// hex digits or a line break stays as it is, and hard line breaks are kept
+/// as written (CRLF or LF). Trailing blanks are kept, as Python's email and
+/// mail-parser keep them, so that sizes and SHA-256 agree with other tools
+/// (RFC 2045 asks decoders to delete them; 229 SpamAssassin messages differ
+/// only in that).
+pub fn qp_lenient(b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(b.len());
+    for line in b.split_inclusive(|&c| c == b'\n') {
+        let (content, eol): (&[u8], &[u8]) = match line.strip_suffix(b"\r\n") {
+            Some(c) => (c, b"\r\n"),
+            None => match line.strip_suffix(b"\n") {
+                Some(c) => (c, b"\n"),
+                None => (line, b""),
+            },
+        };
+        let mut soft = false;
+        let mut i = 0;
+        while i < content.len() {
+            let c = content[i];
+            if c == b'=' {
+                if i + 1 == content.len() {
+                    soft = true;
+                    break;
+                }
+                let hex = content.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+                if let Some(v) = hex {
+                    out.push(v);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(c);
+            i += 1;
+        }
+        if !soft {
+            out.extend_from_slice(eol);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mail_parser::MessageParser;
+
+    const NESTED: &[u8] = b"From: a@b.c\r\nContent-Type: multipart/mixed; boundary=A\r\n\r\n--A\r\nContent-Type: text/plain\r\n\r\nhi\r\n--A\r\nContent-Type: application/octet-stream; name=\"report.pdf\"\r\nContent-Disposition: attachment; filename=\"report.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--A\r\nContent-Type: message/rfc822\r\n\r\nFrom: Inner <x@y.z>\r\nSubject: inside\r\nContent-Type: multipart/mixed; boundary=B\r\n\r\n--B\r\nContent-Type: text/plain\r\n\r\ninner words\r\n--B\r\nContent-Type: image/png; name=dot.png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n--B--\r\n--A--\r\n";
+
+    #[test]
+    fn paths_types_and_nested_messages() {
+        let m = MessageParser::default().parse(NESTED).unwrap();
+        let w = walk(&m, "k", 1 << 20);
+        let got: Vec<(&str, Option<&str>, &str, Option<&str>, bool)> = w
+            .attachments
+            .iter()
+            .map(|r| (r.part_path.as_str(), r.filename.as_deref(), r.declared_type.as_str(), r.sniffed_type.as_deref(), r.in_nested_message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("2", Some("report.pdf"), "application/octet-stream", Some("application/pdf"), false),
+                ("3.2", Some("dot.png"), "image/png", Some("image/png"), true),
+            ]
+        );
+        assert_eq!(w.attachments[0].decoded_size, 9);
+        assert_eq!(w.attachments[0].sha256.len(), 64);
+        let paths: Vec<(&str, PartKind)> = w.parts.iter().map(|p| (p.path.as_str(), p.kind)).collect();
+        assert_eq!(
+            paths,
+            [("", PartKind::Multipart), ("1", PartKind::Leaf), ("2", PartKind::Leaf), ("3", PartKind::Message), ("3", PartKind::Multipart), ("3.1", PartKind::Leaf), ("3.2", PartKind::Leaf)]
+        );
+        assert_eq!(w.leaf_count(), 4);
+        // The inner text is searchable; its headers are kept apart.
+        assert_eq!(w.text, "hi\ninner words");
+        assert_eq!(w.nested_headers, "From: Inner <x@y.z> · Subject: inside");
+        assert_eq!(w.parts[1].decoded_size, 2, "text size excludes the line break before the boundary");
+    }
+
+    #[test]
+    fn alternatives_charsets_and_text_attachments() {
+        let msg = "From: a@b.c\nContent-Type: multipart/mixed; boundary=A\n\n--A\nContent-Type: multipart/alternative; boundary=B\n\n--B\nContent-Type: text/plain; charset=iso-2022-jp\n\n\x1b$B7oL>\x1b(B\n--B\nContent-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n<p>html =E2=9C=93</p>\n--B--\n--A\nContent-Type: text/csv; name=a.csv\nContent-Disposition: attachment\n\nx,y\n--A--\n";
+        let m = MessageParser::default().parse(msg.as_bytes()).unwrap();
+        let w = walk(&m, "k", 1 << 20);
+        assert_eq!(w.text, "件名\nx,y", "plain alternative and the CSV attachment");
+        assert_eq!(w.charsets, ["iso-2022-jp", "utf-8"]);
+        assert_eq!(w.html_bytes, "<p>html ✓</p>".len() as u64);
+        assert_eq!(w.attachments.len(), 1);
+        assert!(w.warnings.is_empty(), "{:?}", w.warnings);
+    }
+
+    #[test]
+    fn security_flags() {
+        let signed = b"Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=S\n\n--S\nContent-Type: text/plain\n\nx\n--S\nContent-Type: application/pkcs7-signature; name=smime.p7s\n\nAAAA\n--S--\n";
+        let m = MessageParser::default().parse(&signed[..]).unwrap();
+        let w = walk(&m, "k", 100);
+        assert!(w.smime_signed && !w.smime_encrypted && !w.pgp_signed);
+        let enc = b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\nContent-Transfer-Encoding: base64\n\nMIAGCSqGSIb3DQEHA6CAMIACAQAx\n";
+        let w = walk(&MessageParser::default().parse(&enc[..]).unwrap(), "k", 100);
+        assert!(w.smime_encrypted && !w.smime_signed);
+        let pgp = b"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=P\n\n--P\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n--P\nContent-Type: application/octet-stream\n\n-----BEGIN PGP MESSAGE-----\n--P--\n";
+        let w = walk(&MessageParser::default().parse(&pgp[..]).unwrap(), "k", 100);
+        assert!(w.pgp_encrypted);
+        let tnef = b"Content-Type: multipart/mixed; boundary=T\n\n--T\nContent-Type: application/ms-tnef; name=winmail.dat\nContent-Transfer-Encoding: base64\n\neJ8+IgAA\n--T--\n";
+        let w = walk(&MessageParser::default().parse(&tnef[..]).unwrap(), "k", 100);
+        assert!(w.has_tnef);
+    }
+
+    #[test]
+    fn lenient_transfer_decoding() {
+        assert_eq!(base64_lenient(b"SGVs\r\nbG8=\r\n"), b"Hello");
+        assert_eq!(base64_lenient(b"SGVsbA"), b"Hell");
+        assert_eq!(uudecode(b"\nbegin 644 x.txt\n&:&5L;&\\*\n`\nend\n"), b"hello\n");
+        assert_eq!(qp_lenient(b"caf=E9  \r\nsoft=\r\nbreak = x=4\nend"), b"caf\xe9  \r\nsoftbreak = x=4\nend");
+    }
+}
