@@ -135,6 +135,7 @@ impl Walker<'_> {
                     "multipart/encrypted" if protocol.contains("pgp-encrypted") => self.out.pgp_encrypted = true,
                     _ => {}
                 }
+                self.check_boundaries(part, &info.path, attr("boundary"), children.len());
                 self.out.parts.push(info);
                 // In an alternative, only the best text version is searched.
                 let chosen = if ct == "multipart/alternative" { best_alternative(m, children) } else { None };
@@ -195,6 +196,18 @@ impl Walker<'_> {
                 info.charset = attr("charset").map(|c| c.trim().trim_matches('"').to_string()).filter(|c| !c.is_empty());
                 if part.is_encoding_problem {
                     self.out.warnings.push(format!("part {}: {} could not be decoded", info.path, transfer_name(part)));
+                } else if part.encoding == Encoding::Base64 {
+                    if let Some(problem) = base64_problem(raw_body(self.raw, part)) {
+                        self.out.warnings.push(format!("part {}: Base64 {problem}", info.path));
+                    }
+                }
+                if ct.starts_with("multipart/") {
+                    let at = if path.is_empty() { "top multipart".to_string() } else { format!("part {path}") };
+                    let why = match attr("boundary") {
+                        None => "has no boundary parameter".to_string(),
+                        Some(b) => format!("boundary {b:?} never appears"),
+                    };
+                    self.out.warnings.push(format!("{at}: {ct} {why}; read as one part"));
                 }
                 self.flags(&ct, &info, &bytes);
                 let attachment = disposition.as_deref() == Some("attachment") || info.filename.is_some() || !ct.starts_with("text/");
@@ -217,6 +230,24 @@ impl Walker<'_> {
                 }
                 self.out.parts.push(info);
             }
+        }
+    }
+
+    /// Structural defects of a multipart: no boundary parameter, a boundary
+    /// that never appears, or no closing `--boundary--`. mail-parser reads on
+    /// regardless; the warning says the tree may not be what the sender meant.
+    fn check_boundaries(&mut self, part: &MessagePart<'_>, path: &str, boundary: Option<String>, children: usize) {
+        let at = if path.is_empty() { "top multipart".to_string() } else { format!("part {path}") };
+        let body = raw_body(self.raw, part);
+        let Some(b) = part.content_type().and_then(|c| c.attribute("boundary")).or(boundary.as_deref()).map(str::to_string) else {
+            self.out.warnings.push(format!("{at}: multipart without a boundary parameter"));
+            return;
+        };
+        let delim = format!("--{b}");
+        if children == 0 || memchr::memmem::find(body, delim.as_bytes()).is_none() {
+            self.out.warnings.push(format!("{at}: boundary {b:?} never appears; no parts found"));
+        } else if memchr::memmem::find(body, format!("{delim}--").as_bytes()).is_none() {
+            self.out.warnings.push(format!("{at}: multipart not closed (no --{b}--); message may be truncated"));
         }
     }
 
@@ -349,6 +380,31 @@ pub fn uudecode(b: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&chunk);
     }
     out
+}
+
+/// What is wrong with a Base64 body, if anything: characters outside the
+/// alphabet, or a length that is not a whole number of 4-character groups.
+fn base64_problem(b: &[u8]) -> Option<String> {
+    let (mut n, mut bad, mut after_pad) = (0usize, 0usize, false);
+    for &c in b {
+        match c {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if !after_pad => n += 1,
+            b'=' => {
+                after_pad = true;
+                n += 1;
+            }
+            b'\r' | b'\n' | b' ' | b'\t' => {}
+            _ if after_pad => {}
+            _ => bad += 1,
+        }
+    }
+    if bad > 0 {
+        Some(format!("has {bad} character(s) outside its alphabet (skipped)"))
+    } else if n % 4 != 0 {
+        Some(format!("length {n} is not a multiple of 4 (padding missing or data cut)"))
+    } else {
+        None
+    }
 }
 
 /// Base64 as mail readers decode it: characters outside the alphabet are
@@ -490,6 +546,9 @@ mod tests {
     fn lenient_transfer_decoding() {
         assert_eq!(base64_lenient(b"SGVs\r\nbG8=\r\n"), b"Hello");
         assert_eq!(base64_lenient(b"SGVsbA"), b"Hell");
+        assert_eq!(base64_problem(b"SGVs\r\nbG8=\r\n"), None);
+        assert!(base64_problem(b"SGV*s").unwrap().contains("1 character"));
+        assert!(base64_problem(b"SGVsbA").unwrap().contains("multiple of 4"));
         assert_eq!(uudecode(b"\nbegin 644 x.txt\n&:&5L;&\\*\n`\nend\n"), b"hello\n");
         assert_eq!(qp_lenient(b"caf=E9  \r\nsoft=\r\nbreak = x=4\nend"), b"caf\xe9  \r\nsoftbreak = x=4\nend");
     }

@@ -95,6 +95,33 @@ pub fn parse_message(raw: &RawMessage<'_>, key: String) -> MessageRecord {
     rec
 }
 
+/// A header section that is not well formed: it starts with a folded
+/// (continuation) line, or holds a line that is not a field (no colon):
+/// usually a missing empty line between header and body, so mail-parser
+/// reads the body as header or the header as body.
+fn header_section_problem(bytes: &[u8]) -> Option<String> {
+    let end = header_end(bytes).unwrap_or(bytes.len());
+    for (n, line) in bytes[..end].split(|&b| b == b'\n').enumerate() {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() {
+            break;
+        }
+        if line[0] == b' ' || line[0] == b'\t' {
+            if n == 0 {
+                return Some("first header line is a continuation line".into());
+            }
+            continue;
+        }
+        let name_end = memchr::memchr(b':', line);
+        let valid = name_end.is_some_and(|i| i > 0 && line[..i].iter().all(|&c| c.is_ascii_graphic() || c == b' '));
+        if !valid && !(n == 0 && line.starts_with(b"From ")) {
+            let shown = String::from_utf8_lossy(&line[..line.len().min(40)]).into_owned();
+            return Some(format!("header line {} is not a field: {shown:?} (missing empty line before the body?)", n + 1));
+        }
+    }
+    None
+}
+
 /// Where the header section really ends: after the first empty line.
 fn header_end(bytes: &[u8]) -> Option<usize> {
     let lf = memchr::memmem::find(bytes, b"\n\n").map(|i| i + 2);
@@ -178,6 +205,9 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
     let root = m.root_part();
     if root.headers.is_empty() {
         rec.warnings.push(NO_HEADERS.into());
+    }
+    if let Some(w) = header_section_problem(m.raw_message()) {
+        rec.warnings.push(w);
     }
     rec.header_size = root.offset_body as u64;
     read_trace_headers(m, rec);
@@ -562,6 +592,19 @@ Return-Path: <bounce@Lists.Example.com>\r\n\r\nHello there\r\n";
         assert_eq!(r.date, Some(993612985000));
         let msg = b"Date: Fri, 23 Aug 2002 19:27:52\nFrom: a@b.c\n\nbody\n";
         assert_eq!(parse_message(&raw(msg), msg_key(msg)).date, Some(1030130872000));
+    }
+
+    #[test]
+    fn structural_problems_are_warned() {
+        let warn = |msg: &[u8]| parse_message(&raw(msg), msg_key(msg)).warnings;
+        assert!(warn(b" folded\nFrom: a@b.c\n\nx").iter().any(|w| w.contains("continuation")));
+        assert!(warn(b"From: a@b.c\nthis is body\n\nx").iter().any(|w| w.contains("not a field")));
+        let open = b"From: a@b.c\nContent-Type: multipart/mixed; boundary=Q\n\n--Q\nContent-Type: text/plain\n\nx\n";
+        assert!(warn(open).iter().any(|w| w.contains("not closed")), "{:?}", warn(open));
+        let missing = b"From: a@b.c\nContent-Type: multipart/mixed; boundary=Q\n\nno parts\n";
+        assert!(warn(missing).iter().any(|w| w.contains("never appears")), "{:?}", warn(missing));
+        let fine = b"From: a@b.c\nContent-Type: multipart/mixed; boundary=Q\n\n--Q\n\nx\n--Q--\n";
+        assert!(warn(fine).is_empty(), "{:?}", warn(fine));
     }
 
     #[test]
