@@ -526,6 +526,14 @@ mod tests {
     }
 
     #[test]
+    fn rfc2231_and_rfc2047_file_names() {
+        let msg = b"Content-Type: multipart/mixed; boundary=Z\n\n--Z\nContent-Type: application/pdf\nContent-Disposition: attachment;\n filename*0*=utf-8''%E2%82%AC%20rechnung;\n filename*1=\".pdf\"\n\nx\n--Z\nContent-Type: application/zip; name=\"=?ISO-8859-1?Q?b=FCro.zip?=\"\n\nx\n--Z--\n";
+        let w = walk(&MessageParser::default().parse(&msg[..]).unwrap(), "k", 100);
+        let names: Vec<_> = w.attachments.iter().map(|a| a.filename.clone().unwrap_or_default()).collect();
+        assert_eq!(names, ["€ rechnung.pdf", "büro.zip"]);
+    }
+
+    #[test]
     fn security_flags() {
         let signed = b"Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=S\n\n--S\nContent-Type: text/plain\n\nx\n--S\nContent-Type: application/pkcs7-signature; name=smime.p7s\n\nAAAA\n--S--\n";
         let m = MessageParser::default().parse(&signed[..]).unwrap();
