@@ -20,10 +20,12 @@ pub mod inspect;
 pub mod model;
 pub mod parse;
 pub mod pipeline;
+pub mod report;
 pub mod search;
 pub mod show;
 pub mod sink;
 pub mod source;
+pub mod stats;
 pub mod status;
 
 pub use error::{Error, Result};

@@ -140,6 +140,9 @@ pub struct MessageRecord {
     pub received_positions: Vec<u32>,
     /// Authentication headers as found (analyze::auth reads them).
     pub auth_headers: Vec<AuthHeader>,
+    /// Spam-filter headers (X-Spam-*, Microsoft SCL) as (header position,
+    /// lowercase name, unfolded value); analyze::labels reads them.
+    pub filter_headers: Vec<(u32, String, String)>,
     /// DKIM-Signature headers with their offline body-hash check.
     pub dkim: Vec<CheckedSignature>,
     // The Received chain (filled by analyze::hops).
@@ -155,6 +158,16 @@ pub struct MessageRecord {
     /// Date header minus the time of the origin hop (or the lowest hop with a time).
     pub date_hop_skew_seconds: Option<i64>,
     pub anomalies: Anomalies,
+
+    /// The origin's network: its /24 (IPv4) or /48 (IPv6), as CIDR.
+    pub origin_net: Option<String>,
+    /// Organisational domain of the origin's rDNS name (Public Suffix List).
+    pub origin_rdns_org: Option<String>,
+    // Forgery signs (filled by analyze::forgery).
+    pub forgery: ForgerySigns,
+    /// Names of the signs present, as in `forgery_score`'s weights.
+    pub forgery_signs: Vec<String>,
+    pub forgery_score: u32,
 
     // Authentication (filled by analyze::auth).
     pub auth: AuthSummary,
@@ -177,6 +190,21 @@ pub struct AttachmentRecord {
     pub decoded_size: u64,
     pub sha256: String,
     pub in_nested_message: bool,
+}
+
+/// Signs of forgery: `messages` columns (see analyze::forgery).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ForgerySigns {
+    pub from_return_path_mismatch: bool,
+    pub reply_to_mismatch: bool,
+    pub display_name_spoof: bool,
+    pub message_id_domain_mismatch: bool,
+    pub spf_fail: bool,
+    pub dkim_fail: bool,
+    pub dmarc_fail: bool,
+    pub spf_unaligned: bool,
+    pub dkim_unaligned: bool,
+    pub received_anomaly: bool,
 }
 
 /// The message's authentication verdicts and alignment: `messages` columns.

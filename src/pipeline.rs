@@ -62,6 +62,8 @@ pub struct IngestConfig {
     pub paths: Vec<PathBuf>,
     pub db: DbPaths,
     pub label: Option<Label>,
+    /// Folder names and filter headers that label messages (`--spam-folder`, …).
+    pub label_rules: crate::analyze::labels::LabelRules,
     /// Rows per Parquet part (and per index commit).
     pub batch_rows: usize,
     /// tantivy's indexing memory budget in bytes.
@@ -76,7 +78,7 @@ pub struct IngestConfig {
 
 impl IngestConfig {
     pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
-        IngestConfig { paths, db, label: None, batch_rows: 20_000, index_heap: 128_000_000, trusted_networks: Vec::new(), authserv_ids: Vec::new(), dkim_keys: Default::default() }
+        IngestConfig { paths, db, label: None, label_rules: Default::default(), batch_rows: 20_000, index_heap: 128_000_000, trusted_networks: Vec::new(), authserv_ids: Vec::new(), dkim_keys: Default::default() }
     }
 }
 
@@ -133,6 +135,7 @@ struct Workers<'a> {
     bytes: AtomicU64,
     skipped: AtomicU64,
     label: Option<Label>,
+    label_rules: crate::analyze::labels::LabelRules,
     trusted: Vec<ipnet::IpNet>,
     authserv_ids: Vec<String>,
     dkim_keys: crate::analyze::dkim_verify::DkimKeys,
@@ -178,6 +181,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         bytes: AtomicU64::new(0),
         skipped: AtomicU64::new(0),
         label: cfg.label,
+        label_rules: cfg.label_rules.clone(),
         trusted: cfg.trusted_networks.clone(),
         authserv_ids: cfg.authserv_ids.clone(),
         dkim_keys: cfg.dkim_keys.clone(),
@@ -210,6 +214,8 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     }
     drop(tx);
     let counts = sink.join().map_err(|_| Error::Other("sink thread panicked".into()))??;
+    // The derived statistics describe the whole database, this run included.
+    crate::stats::rebuild(&cfg.db)?;
     progress.finish();
     Ok(IngestSummary {
         messages: counts.messages,
@@ -274,10 +280,8 @@ impl Workers<'_> {
         crate::analyze::hops::annotate(&mut rec, &self.trusted);
         crate::analyze::auth::annotate(&mut rec, &self.authserv_ids);
         crate::analyze::dkim_verify::verify_record(&raw.bytes, &mut rec, &self.dkim_keys);
-        if let Some(label) = self.label {
-            rec.label = label.as_str().into();
-            rec.label_source = "user".into();
-        }
+        crate::analyze::forgery::annotate(&mut rec);
+        crate::analyze::labels::annotate(&mut rec, &self.label_rules, self.label.map(Label::as_str));
         if !rec.parse_ok {
             let mut p = problem(std::path::Path::new(&rec.source_path), Some(rec.source_offset), "malformed", "");
             p.reason = rec.warnings.join("; ");

@@ -39,6 +39,13 @@ const DYNAMIC_PREFIXES: &[&str] = &["ip", "host", "client", "user", "bb", "res",
 
 /// Reads the Received chain of a record: fills `hops`, the origin columns,
 /// hop counts, transit time, the Date skew and the anomaly flags.
+/// The network a spam source is counted by: the /24 of an IPv4 address,
+/// the /48 of an IPv6 one (a site's allocation), as CIDR.
+pub fn network_of(ip: std::net::IpAddr) -> String {
+    let prefix = if ip.is_ipv4() { 24 } else { 48 };
+    IpNet::new(ip, prefix).map(|n| n.trunc().to_string()).unwrap_or_else(|_| ip.to_string())
+}
+
 pub fn annotate(rec: &mut MessageRecord, trusted: &[IpNet]) {
     let received = std::mem::take(&mut rec.received);
     let origin = origin_index(received.iter().map(|(_, h)| h), trusted);
@@ -81,7 +88,9 @@ pub fn annotate(rec: &mut MessageRecord, trusted: &[IpNet]) {
     if let Some(o) = origin {
         let h = &hops[o];
         rec.origin_ip = received[o].1.ip;
+        rec.origin_net = rec.origin_ip.map(network_of);
         rec.origin_rdns = h.rdns.clone();
+        rec.origin_rdns_org = h.rdns.as_deref().map(crate::analyze::auth::org_domain);
         rec.origin_helo = h.helo.clone();
         a.origin_helo_is_ip_literal = h.helo_is_ip_literal;
         a.origin_helo_rdns_mismatch = h.helo_rdns_mismatch;

@@ -7,5 +7,7 @@ pub mod auth;
 pub mod auth_results;
 pub mod dkim;
 pub mod dkim_verify;
+pub mod forgery;
 pub mod hops;
+pub mod labels;
 pub mod received;

@@ -18,6 +18,16 @@ pub struct IngestArgs {
     /// Label every message of this ingest as spam or ham
     #[arg(long, value_enum)]
     pub label: Option<LabelArg>,
+    /// A folder name (glob, `*` only, any case) whose mail is spam, besides
+    /// Spam, Junk, Junk E-mail, 迷惑メール, … (repeatable)
+    #[arg(long = "spam-folder", value_name = "GLOB")]
+    pub spam_folders: Vec<String>,
+    /// A folder name whose mail is ham, besides ham, *_ham (repeatable)
+    #[arg(long = "ham-folder", value_name = "GLOB")]
+    pub ham_folders: Vec<String>,
+    /// X-Spam-Score at or above this labels a message spam
+    #[arg(long, value_name = "SCORE", default_value_t = 5.0)]
+    pub spam_score_threshold: f64,
     /// A network whose relays you run or trust (repeatable), e.g. 192.0.2.0/24;
     /// the origin is the first hop outside these, private space and authenticated submission
     #[arg(long = "trusted-network", value_name = "CIDR")]
@@ -63,6 +73,9 @@ impl Progress for Bar {
 pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     let mut cfg = IngestConfig::new(a.paths, db);
     cfg.trusted_networks = a.trusted_networks;
+    cfg.label_rules.spam_folders.extend(a.spam_folders);
+    cfg.label_rules.ham_folders.extend(a.ham_folders);
+    cfg.label_rules.spam_score_threshold = a.spam_score_threshold;
     cfg.authserv_ids = a.authserv_ids;
     if let Some(p) = &a.dkim_keys {
         cfg.dkim_keys = mailidx::analyze::dkim_verify::DkimKeys::load(p)?;

@@ -2,6 +2,7 @@
 
 mod hops;
 mod ingest;
+mod report;
 mod search;
 mod show;
 mod status;
@@ -34,6 +35,10 @@ pub enum Command {
     Hops(hops::HopsArgs),
     /// What the database holds: messages, folders, labels, tables, problems
     Status(status::StatusArgs),
+    /// Spam sources, forged domains, authentication failures, label counts
+    Report(report::ReportArgs),
+    /// Derived statistics tables (spam_sources, forgery_by_domain, daily)
+    Stats(report::StatsArgs),
 }
 
 /// How a command prints records: a table for people, or JSON (JSON Lines for
@@ -53,5 +58,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Show(a) => show::run(a, db),
         Command::Status(a) => status::run(a, db),
         Command::Hops(a) => hops::run(a, db),
+        Command::Report(a) => report::run(a, db),
+        Command::Stats(a) => report::run_stats(a, db),
     }
 }

@@ -352,6 +352,13 @@ fn read_trace_headers(m: &Message<'_>, rec: &mut MessageRecord) {
             "arc-seal" => Some(AuthHeaderKind::ArcSeal),
             "arc-message-signature" => Some(AuthHeaderKind::ArcMessageSignature),
             "dkim-signature" => None,
+            n @ ("x-spam-flag" | "x-spam-status" | "x-spam-score" | "x-ms-exchange-organization-scl" | "x-forefront-antispam-report"
+            | "x-microsoft-antispam") => {
+                let value = String::from_utf8_lossy(raw.get(h.offset_start() as usize..(h.offset_end() as usize).min(raw.len())).unwrap_or_default());
+                let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+                rec.filter_headers.push((pos as u32, n.to_string(), value));
+                continue;
+            }
             _ => continue,
         };
         let (start, end) = (h.offset_start() as usize, (h.offset_end() as usize).min(raw.len()));

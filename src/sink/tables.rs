@@ -26,6 +26,11 @@ pub enum ColType {
     Timestamp,
     #[serde(rename = "list<string>")]
     ListStr,
+    #[serde(rename = "float64")]
+    F64,
+    /// Calendar day (UTC).
+    #[serde(rename = "date")]
+    Date,
 }
 
 impl ColType {
@@ -39,6 +44,8 @@ impl ColType {
             ColType::Bool => DataType::Boolean,
             ColType::Timestamp => DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)),
             ColType::ListStr => DataType::List(Box::new(DataType::String)),
+            ColType::F64 => DataType::Float64,
+            ColType::Date => DataType::Date,
         }
     }
 }
@@ -110,12 +117,14 @@ pub const MESSAGES: TableSpec = TableSpec {
         col("pgp_encrypted", Bool, false, "PGP encrypted: multipart/encrypted with application/pgp-encrypted, or inline BEGIN PGP MESSAGE"),
         col("has_tnef", Bool, false, "Carries a TNEF (winmail.dat, application/ms-tnef) part"),
         col("label", Str, false, "spam, ham or unknown"),
-        col("label_source", Str, false, "Where the label came from: user (--label) or none"),
+        col("label_source", Str, false, "Where the label came from: user (--label), folder (Spam, Junk, *_ham, … and --spam-folder/--ham-folder), header:NAME (X-Spam-Flag, X-Spam-Status, X-Spam-Score, Microsoft SCL, written above the origin), or none"),
         col("parse_ok", Bool, false, "false when no header could be parsed (empty file, not a message)"),
         col("warnings", ListStr, false, "What was wrong with the message (unparseable date, undecodable part, …)"),
         col("origin_ip", Str, true, "IP of the origin: the first Received hop from the top that the receiving side does not vouch for (not private/loopback/link-local, not authenticated, not in --trusted-network)"),
         col("origin_rdns", Str, true, "rDNS name of the origin hop as the receiving MTA wrote it"),
         col("origin_helo", Str, true, "HELO/EHLO name the origin gave"),
+        col("origin_net", Str, true, "The origin's /24 (IPv4) or /48 (IPv6) network, CIDR"),
+        col("origin_rdns_org", Str, true, "Organisational domain of origin_rdns (Public Suffix List)"),
         col("hop_count", U32, false, "Received headers"),
         col("unparsed_hop_count", U32, false, "Received headers without a from clause naming an address (by-only lines, qmail 'invoked' lines, unparseable)"),
         col("transit_seconds", I64, true, "Topmost hop time minus lowest hop time"),
@@ -142,6 +151,18 @@ pub const MESSAGES: TableSpec = TableSpec {
         col("dkim_body_hash_mismatch", Bool, false, "Some DKIM-Signature's bh= does not match the body as stored (changed after signing)"),
         col("auth_results_trusted", U32, false, "Authentication-Results headers written by the receiving side (above the origin, or a named --authserv-id)"),
         col("auth_results_untrusted", U32, false, "Authentication-Results headers below the origin: data, not verdicts (a sender can forge them)"),
+        col("from_return_path_mismatch", Bool, false, "From and Return-Path (envelope sender) have different organisational domains. Weight 1"),
+        col("reply_to_mismatch", Bool, false, "A Reply-To address has another organisational domain than From. Weight 2"),
+        col("display_name_spoof", Bool, false, "The From display name holds an address or domain of another organisational domain than the From address. Weight 3"),
+        col("message_id_domain_mismatch", Bool, false, "The Message-ID's domain is a real domain unrelated to From, Return-Path, DKIM d= and the SPF domain. Weight 1"),
+        col("spf_fail", Bool, false, "spf_result is fail, softfail or permerror. Weight 2"),
+        col("dkim_fail", Bool, false, "dkim_result is fail or permerror. Weight 2"),
+        col("dmarc_fail", Bool, false, "dmarc_result is fail, or dmarc_computed is fail. Weight 3"),
+        col("spf_unaligned", Bool, false, "SPF passed for a domain not aligned with From. Weight 1"),
+        col("dkim_unaligned", Bool, false, "DKIM passed but no signature is aligned with From. Weight 1"),
+        col("received_anomaly", Bool, false, "hops_time_reversed, private_after_public, origin_helo_is_ip_literal or origin_helo_rdns_mismatch. Weight 1"),
+        col("forgery_signs", ListStr, false, "Names of the signs present (the columns above, plus dkim_body_hash_mismatch and date_far_from_hops, weight 1 each)"),
+        col("forgery_score", U32, false, "Sum of the weights of forgery_signs (0 to 19)"),
     ],
 };
 
@@ -267,7 +288,76 @@ pub const ATTACHMENTS: TableSpec = TableSpec {
     ],
 };
 
-pub const ALL: &[&TableSpec] = &[&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ATTACHMENTS, &ERRORS];
+pub const SPAM_SOURCES: TableSpec = TableSpec {
+    table: "spam_sources",
+    description: "Where mail comes from, counted four ways: by origin IP, by its /24 or /48 network, by the organisational domain of its rDNS name, and by the HELO name it gave. Derived from messages by `mailidx stats rebuild` (and after every ingest).",
+    one_row_per: "(kind, source): one origin IP, network, rDNS organisational domain or HELO",
+    columns: &[
+        col("kind", Str, false, "ip, net, rdns_org or helo"),
+        col("source", Str, false, "The origin IP, network (CIDR), rDNS organisational domain or HELO name"),
+        col("messages", U32, false, "Messages from this source"),
+        col("spam_messages", U32, false, "Of those, labelled spam"),
+        col("first_seen", Timestamp, true, "Earliest Date header among them"),
+        col("last_seen", Timestamp, true, "Latest Date header among them"),
+        col("spf_fail_share", F64, false, "Share with spf_fail"),
+        col("dkim_fail_share", F64, false, "Share with dkim_fail"),
+        col("dmarc_fail_share", F64, false, "Share with dmarc_fail"),
+        col("dynamic_share", F64, false, "Share whose origin rDNS looks dynamic or consumer (origin_rdns_dynamic)"),
+        col("top_from_domains", ListStr, true, "Up to 5 most frequent From domains, most frequent first; null when none had a From domain"),
+    ],
+};
+
+pub const FORGERY_BY_DOMAIN: TableSpec = TableSpec {
+    table: "forgery_by_domain",
+    description: "Whose names are used, and how well they are defended: per organisational domain of the From address. Derived from messages by `mailidx stats rebuild` (and after every ingest).",
+    one_row_per: "From organisational domain",
+    columns: &[
+        col("domain", Str, false, "from_org_domain"),
+        col("messages", U32, false, "Messages with a From address in this organisational domain"),
+        col("forged_messages", U32, false, "Of those, forgery_score 3 or more (a DMARC failure or a display-name spoof alone, or two lesser signs); rows are sorted by this"),
+        col("spam_messages", U32, false, "Of those, labelled spam"),
+        col("spf_pass", U32, false, "spf_result = pass"),
+        col("spf_fail", U32, false, "spf_fail (fail, softfail, permerror)"),
+        col("dkim_pass", U32, false, "dkim_result = pass"),
+        col("dkim_fail", U32, false, "dkim_fail"),
+        col("dmarc_pass", U32, false, "dmarc_result = pass, or dmarc_computed = pass"),
+        col("dmarc_fail", U32, false, "dmarc_fail (the receiver's fail, or dmarc_computed = fail)"),
+        col("spf_aligned_share", F64, false, "Share with spf_aligned_relaxed"),
+        col("dkim_aligned_share", F64, false, "Share with dkim_aligned_relaxed"),
+        col("return_path_mismatches", U32, false, "from_return_path_mismatch"),
+        col("reply_to_mismatches", U32, false, "reply_to_mismatch"),
+        col("display_name_spoofs", U32, false, "display_name_spoof"),
+        col("origins", U32, false, "Distinct origin IPs seen"),
+        col("mean_forgery_score", F64, false, "Mean forgery_score"),
+        col("first_seen", Timestamp, true, "Earliest Date header"),
+        col("last_seen", Timestamp, true, "Latest Date header"),
+    ],
+};
+
+pub const DAILY: TableSpec = TableSpec {
+    table: "daily",
+    description: "Mail per day and label, with authentication failures and transit time. Derived from messages by `mailidx stats rebuild` (and after every ingest); messages without a date are left out.",
+    one_row_per: "(day, label)",
+    columns: &[
+        col("day", Date, false, "UTC day of the Date header"),
+        col("label", Str, false, "spam, ham or unknown"),
+        col("messages", U32, false, "Messages that day with that label"),
+        col("spf_fail", U32, false, "Of those, spf_fail"),
+        col("dkim_fail", U32, false, "Of those, dkim_fail"),
+        col("dmarc_fail", U32, false, "Of those, dmarc_fail"),
+        col("auth_failures", U32, false, "Of those, any of spf_fail, dkim_fail, dmarc_fail"),
+        col("median_transit_seconds", F64, true, "Median transit_seconds; null when no message had hop times"),
+    ],
+};
+
+/// The tables an ingest writes part by part.
+pub const BASE: &[&TableSpec] = &[&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ATTACHMENTS, &ERRORS];
+
+/// The tables `stats rebuild` derives from `messages`.
+pub const DERIVED: &[&TableSpec] = &[&SPAM_SOURCES, &FORGERY_BY_DOMAIN, &DAILY];
+
+pub const ALL: &[&TableSpec] =
+    &[&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ATTACHMENTS, &ERRORS, &SPAM_SOURCES, &FORGERY_BY_DOMAIN, &DAILY];
 
 /// Attachments as a DataFrame with the [`ATTACHMENTS`] columns.
 pub fn attachments_frame(rs: &[AttachmentRecord]) -> PolarsResult<DataFrame> {
@@ -372,6 +462,8 @@ pub fn messages_frame(rs: &[MessageRecord]) -> PolarsResult<DataFrame> {
         owned_strs("origin_ip", rs.iter().map(|r| r.origin_ip.map(|i| i.to_string()))),
         strs("origin_rdns", rs.iter().map(|r| r.origin_rdns.as_deref())),
         strs("origin_helo", rs.iter().map(|r| r.origin_helo.as_deref())),
+        strs("origin_net", rs.iter().map(|r| r.origin_net.as_deref())),
+        strs("origin_rdns_org", rs.iter().map(|r| r.origin_rdns_org.as_deref())),
         u32s("hop_count", rs.iter().map(|r| r.hop_count)),
         u32s("unparsed_hop_count", rs.iter().map(|r| r.unparsed_hop_count)),
         i64s("transit_seconds", rs.iter().map(|r| r.transit_seconds)),
@@ -398,6 +490,18 @@ pub fn messages_frame(rs: &[MessageRecord]) -> PolarsResult<DataFrame> {
         bools("dkim_body_hash_mismatch", rs.iter().map(|r| r.auth.dkim_body_hash_mismatch)),
         u32s("auth_results_trusted", rs.iter().map(|r| r.auth.auth_results_trusted)),
         u32s("auth_results_untrusted", rs.iter().map(|r| r.auth.auth_results_untrusted)),
+        bools("from_return_path_mismatch", rs.iter().map(|r| r.forgery.from_return_path_mismatch)),
+        bools("reply_to_mismatch", rs.iter().map(|r| r.forgery.reply_to_mismatch)),
+        bools("display_name_spoof", rs.iter().map(|r| r.forgery.display_name_spoof)),
+        bools("message_id_domain_mismatch", rs.iter().map(|r| r.forgery.message_id_domain_mismatch)),
+        bools("spf_fail", rs.iter().map(|r| r.forgery.spf_fail)),
+        bools("dkim_fail", rs.iter().map(|r| r.forgery.dkim_fail)),
+        bools("dmarc_fail", rs.iter().map(|r| r.forgery.dmarc_fail)),
+        bools("spf_unaligned", rs.iter().map(|r| r.forgery.spf_unaligned)),
+        bools("dkim_unaligned", rs.iter().map(|r| r.forgery.dkim_unaligned)),
+        bools("received_anomaly", rs.iter().map(|r| r.forgery.received_anomaly)),
+        lists("forgery_signs", rs.iter().map(|r| &r.forgery_signs)),
+        u32s("forgery_score", rs.iter().map(|r| r.forgery_score)),
     ];
     DataFrame::new(rs.len(), cols)
 }

@@ -1,0 +1,97 @@
+//! `mailidx report` and `mailidx stats rebuild`
+
+use chrono::NaiveDate;
+use clap::{Args, Subcommand, ValueEnum};
+use mailidx::db::DbPaths;
+use mailidx::report;
+use mailidx::stats::Filter;
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Rows per list (per kind for the spam sources)
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Only messages dated on or after this day (YYYY-MM-DD, UTC)
+    #[arg(long, value_parser = parse_day)]
+    pub since: Option<NaiveDate>,
+    /// Only messages dated on or before this day (YYYY-MM-DD, UTC)
+    #[arg(long, value_parser = parse_day)]
+    pub until: Option<NaiveDate>,
+    /// Only messages with this label
+    #[arg(long, value_enum)]
+    pub label: Option<LabelArg>,
+    /// Only these sections (repeatable): labels, auth_failures, spam_sources, forged_domains
+    #[arg(long = "section", value_parser = clap::builder::PossibleValuesParser::new(report::SECTIONS))]
+    pub sections: Vec<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum LabelArg {
+    Spam,
+    Ham,
+    Unknown,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| format!("{s:?}: {e} (want YYYY-MM-DD)"))
+}
+
+fn day_ms(d: NaiveDate) -> i64 {
+    d.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or_default()
+}
+
+pub fn run(a: ReportArgs, db: DbPaths) -> anyhow::Result<i32> {
+    let filter = Filter {
+        since: a.since.map(day_ms),
+        until: a.until.and_then(|d| d.succ_opt()).map(day_ms),
+        label: a.label.map(|l| format!("{l:?}").to_ascii_lowercase()),
+    };
+    let mut sections = report::build(&db, &filter, a.top)?;
+    if !a.sections.is_empty() {
+        sections.retain(|s| a.sections.iter().any(|n| n == s.name));
+    }
+    let text = match a.format {
+        ReportFormat::Table => report::render_table(&sections),
+        ReportFormat::Json => report::render_json(&sections),
+        ReportFormat::Csv => report::render_csv(&sections),
+    };
+    print!("{text}");
+    Ok(0)
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    #[command(subcommand)]
+    pub action: StatsAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StatsAction {
+    /// Recompute spam_sources, forgery_by_domain and daily from messages
+    Rebuild,
+}
+
+pub fn run_stats(a: StatsArgs, db: DbPaths) -> anyhow::Result<i32> {
+    match a.action {
+        StatsAction::Rebuild => {
+            let rebuilt = mailidx::stats::rebuild(&db)?;
+            if rebuilt.is_empty() {
+                eprintln!("mailidx: no messages in {}; nothing to derive", db.root.display());
+                return Ok(2);
+            }
+            for (table, rows) in rebuilt {
+                println!("{table}: {rows} rows");
+            }
+            Ok(0)
+        }
+    }
+}
