@@ -1,31 +1,49 @@
-"""Run a notebook's code cells in order, printing each cell's last expression.
+"""Execute notebooks headless with nbclient, as Jupyter would, and fail on
+the first cell that raises.
 
-A stand-in for `jupyter nbconvert --execute` that needs only Python and the
-notebook's own imports; tests/notebooks.rs uses it to check that every
-notebook runs against a database mailidx wrote.
+    MAILIDX_DB=DIR python3 notebooks/run_notebook.py notebooks/NAME.ipynb ...
+    MAILIDX_DB=DIR python3 notebooks/run_notebook.py --write notebooks/*.ipynb
 
-    MAILIDX_DB=DIR python3 notebooks/run_notebook.py notebooks/NAME.ipynb
+Without --write the notebook files are left as they are; with it, each is
+saved with its fresh outputs (how the committed outputs were made, from a
+database of ../shared/corpora/spamassassin). For every notebook it prints
+one line: the name, the cells run and the figures drawn.
 """
-import ast
-import json
+import argparse
+import os
 import sys
 
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
-def run(path):
-    nb = json.load(open(path, encoding="utf-8"))
-    env = {"__name__": "__main__"}
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        tree = ast.parse("".join(cell["source"]))
-        last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        exec(compile(tree, path, "exec"), env)
-        if last is not None:
-            value = eval(compile(ast.Expression(last.value), path, "eval"), env)
-            if value is not None:
-                print(value)
+
+def run(path, write):
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
+    try:
+        client.execute()
+    except CellExecutionError as e:
+        print(f"{path}: a cell failed\n{e}", file=sys.stderr)
+        return False
+    cells = sum(1 for c in nb.cells if c.cell_type == "code")
+    figures = sum(1 for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                  if "image/png" in o.get("data", {}))
+    if write:
+        nbformat.write(nb, path)
+    print(f"{os.path.basename(path)}: {cells} cells, {figures} figures")
+    return True
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--write", action="store_true", help="save the outputs into the notebook files")
+    p.add_argument("notebooks", nargs="+")
+    a = p.parse_args()
+    ok = all([run(nb, a.write) for nb in a.notebooks])
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":
-    for p in sys.argv[1:]:
-        run(p)
+    main()

@@ -22,3 +22,6 @@ echo "== mailidx status"
 echo
 echo "== mailidx hops (the header analysis of the phishing sample)"
 "$mailidx" hops --db "$DB" 'samples/mail/Inbox/.Spam/cur/1700000004.M4P1.sample:2,'
+echo
+echo "== mailidx report (labels from folder names: .Spam is spam)"
+"$mailidx" report --db "$DB" --top 3

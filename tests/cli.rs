@@ -321,3 +321,29 @@ fn ingest_verifies_dkim_with_supplied_keys() {
     assert!((0..ok.len()).all(|i| ok.get(i) == Some(true)));
     assert_eq!(search(db.path(), "dmarc_computed:pass").len(), 2);
 }
+
+#[test]
+fn folder_labels_report_and_stats_rebuild() {
+    let db = tempfile::tempdir().unwrap();
+    mailidx(db.path()).args(["ingest", "--quiet"]).arg(samples()).assert().code(0);
+    // The sample's Maildir++ .Spam folder labels its message spam.
+    let spam = search(db.path(), "label:spam");
+    assert_eq!(spam.len(), 1);
+    let out = mailidx(db.path()).args(["report", "--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for s in ["labels", "auth_failures", "spam_sources", "forged_domains"] {
+        assert!(r[s].is_array(), "{s} missing: {r}");
+    }
+    let spam_row = r["labels"].as_array().unwrap().iter().find(|x| x["label"] == "spam").unwrap();
+    assert_eq!(spam_row["messages"], 1);
+    let rebuilt = mailidx(db.path()).args(["stats", "rebuild"]).output().unwrap();
+    assert_eq!(rebuilt.status.code(), Some(0));
+    let text = String::from_utf8(rebuilt.stdout).unwrap();
+    assert!(text.contains("spam_sources: ") && text.contains("forgery_by_domain: ") && text.contains("daily: "), "{text}");
+    // An empty database has nothing to report: exit 2 with a reason.
+    let empty = tempfile::tempdir().unwrap();
+    let out = mailidx(empty.path()).args(["report"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ingest"), "{}", String::from_utf8_lossy(&out.stderr));
+}
