@@ -1,6 +1,18 @@
 //! The database directory: where the index and the tables live, and how its
 //! location is chosen (`--db`, then `$MAILIDX_DB`, then the per-user data
 //! directory, e.g. `~/.local/share/mailidx` on Linux).
+//!
+//! ```text
+//! DB/index/                 tantivy; each commit's payload names the table snapshot it goes with
+//! DB/store/NAME/*.parquet   every Parquet part ever written and still referenced
+//! DB/snapshots/GEN/NAME/    one generation of the tables: hard links into store/
+//! DB/snapshots/GEN/.sources.json   what each archive file looked like when ingested
+//! DB/tables -> snapshots/GEN        the committed generation, for notebooks and other readers
+//! DB/lock                   held by a running ingest
+//! ```
+//!
+//! mailidx's own readers follow the index's payload, so the tables they read
+//! always match the index, even just after a crash (see [`crate::sink::store`]).
 
 use std::path::{Path, PathBuf};
 
@@ -29,9 +41,42 @@ impl DbPaths {
         self.root.join("index")
     }
 
-    /// One folder per Parquet table: `tables/NAME/*.parquet`.
+    /// The committed tables, one folder per table (`NAME/*.parquet`): the
+    /// snapshot the index's last commit names; `DB/tables` for a database
+    /// without one.
     pub fn tables_dir(&self) -> PathBuf {
+        match self.committed_generation() {
+            Some(g) => self.snapshot_dir(g),
+            None => self.root.join("tables"),
+        }
+    }
+
+    /// The `tables` link other readers use.
+    pub fn tables_link(&self) -> PathBuf {
         self.root.join("tables")
+    }
+
+    pub fn store_dir(&self) -> PathBuf {
+        self.root.join("store")
+    }
+
+    pub fn snapshots_dir(&self) -> PathBuf {
+        self.root.join("snapshots")
+    }
+
+    pub fn snapshot_dir(&self, generation: u64) -> PathBuf {
+        self.snapshots_dir().join(format!("{generation:08}"))
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        self.root.join("lock")
+    }
+
+    /// The table generation of the index's last commit (its payload).
+    pub fn committed_generation(&self) -> Option<u64> {
+        let meta = std::fs::read(self.index_dir().join("meta.json")).ok()?;
+        let v: serde_json::Value = serde_json::from_slice(&meta).ok()?;
+        v.get("payload")?.as_str()?.strip_prefix("tables:")?.parse().ok()
     }
 
     pub fn exists(&self) -> bool {

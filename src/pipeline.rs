@@ -1,16 +1,19 @@
 //! The ingest pipeline: the only module that knows every stage.
 //!
 //! ```text
-//! discover ──► rayon workers: map file, split, hash, parse ──► bounded queue ──► sink thread
-//!                                                                              ├─ tantivy index
-//!                                                                              └─ Parquet parts
+//! lock ─► discover ─► plan (what changed) ─► rayon workers: map, split, hash, parse ─► bounded queue ─► sink thread
+//!                                                                                     ├─ tantivy index
+//!                                                                                     └─ Parquet parts (table store)
+//!         ─► reconcile: removed and renamed copies, gone messages, derived tables ─► final commit
 //! ```
 //!
 //! Workers hand finished records to one sink thread through a bounded channel,
 //! so at most `QUEUE_DEPTH` records plus one Parquet batch are in memory
-//! whatever the archive's size. Messages whose key is already in the index, or
-//! was seen earlier in the run, are counted as duplicates and not written
-//! again, so re-running an ingest adds nothing twice.
+//! whatever the archive's size. Every batch is one commit: its Parquet parts
+//! and its index documents become visible together ([`crate::sink::store`]).
+//! Files unchanged since the last ingest are not read; a message whose key is
+//! already in the index only gains a location. Ctrl-C ([`STOP`]) or a kill
+//! at any point leaves the last commit in force; the next ingest finishes the job.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -30,9 +33,13 @@ use crate::model::{
 };
 use crate::parse::{msg_key, parse_message};
 use crate::sink::index::{existing_keys, key_number, open_or_create, IndexSink};
-use crate::sink::parquet::PartWriter;
+use crate::sink::store::TableStore;
 use crate::sink::tables;
 use crate::source::{self, compressed, mbox, mmap::MappedFile, SourceFile};
+
+/// Set (by the CLI's Ctrl-C / SIGTERM handler) to stop an ingest cleanly:
+/// workers stop taking messages, the sink commits what it has.
+pub static STOP: AtomicBool = AtomicBool::new(false);
 
 /// Records in flight between the workers and the sink.
 const QUEUE_DEPTH: usize = 2048;
@@ -108,9 +115,23 @@ pub struct IngestSummary {
     pub skipped: u64,
     /// Files in the tree that are not mail (listed in errors).
     pub ignored: u64,
-    /// Messages already in the database or seen twice in this run.
+    /// Copies of messages already in the database or seen twice in this
+    /// run: recorded as locations, not parsed again.
     pub duplicates: u64,
     pub files: u64,
+    /// Files unchanged since the last ingest, not read.
+    pub unchanged_files: u64,
+    /// Mbox files read only from where they ended last time.
+    pub appended_files: u64,
+    /// Maildir files renamed (flags, new/ → cur/): their locations followed.
+    pub renamed: u64,
+    /// Copies gone from the archive.
+    pub removed_copies: u64,
+    /// Messages gone from the archive (no copy left): removed from the index and every table.
+    pub removed_messages: u64,
+    /// Stopped by Ctrl-C or SIGTERM: what was committed stays, the rest is
+    /// done by the next ingest.
+    pub interrupted: bool,
     pub seconds: f64,
     pub db: PathBuf,
 }
@@ -118,12 +139,14 @@ pub struct IngestSummary {
 impl IngestSummary {
     /// Exit status 1 ("finished, but some messages were skipped") applies.
     pub fn had_problems(&self) -> bool {
-        self.malformed > 0 || self.skipped > 0
+        self.malformed > 0 || self.skipped > 0 || self.interrupted
     }
 }
 
 enum Item {
     Message(Box<MessageRecord>),
+    /// Another copy of a message already known (key, where).
+    Copy(String, Location),
     Problem(ErrorRecord),
 }
 
@@ -131,9 +154,13 @@ enum Item {
 struct Workers<'a> {
     existing: HashSet<u64>,
     seen: Mutex<HashSet<u64>>,
+    /// Copies the database already records: (path, offset).
+    recorded: HashSet<(String, u64)>,
     duplicates: AtomicU64,
     bytes: AtomicU64,
     skipped: AtomicU64,
+    /// Files that failed to read this run: their state is not recorded.
+    failed: Mutex<HashSet<PathBuf>>,
     label: Option<Label>,
     label_rules: crate::analyze::labels::LabelRules,
     trusted: Vec<ipnet::IpNet>,
@@ -144,6 +171,42 @@ struct Workers<'a> {
     abort: AtomicBool,
 }
 
+impl Workers<'_> {
+    fn stopped(&self) -> bool {
+        self.abort.load(Ordering::Relaxed) || STOP.load(Ordering::Relaxed)
+    }
+}
+
+/// Holds the database's lock file for the life of an ingest.
+pub struct DbLock {
+    _file: std::fs::File,
+}
+
+/// Takes the database's lock, or says who holds it: two ingests at once
+/// would each commit over the other's tables.
+pub fn lock(db: &DbPaths) -> Result<DbLock> {
+    let path = db.lock_path();
+    let mut file = std::fs::OpenOptions::new().create(true).truncate(false).read(true).write(true).open(&path).map_err(|e| Error::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {
+            use std::io::{Seek, Write};
+            let _ = file.set_len(0);
+            let _ = file.seek(std::io::SeekFrom::Start(0));
+            let _ = writeln!(file, "{}", std::process::id());
+            Ok(DbLock { _file: file })
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            Err(Error::Other(format!(
+                "{} is in use by another mailidx ingest (pid {}); wait for it to finish, or stop it",
+                db.root.display(),
+                holder.trim()
+            )))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+    }
+}
+
 /// Runs an ingest of `cfg.paths` into `cfg.db`.
 pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
@@ -152,34 +215,34 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         return Err(Error::Other(format!("--db {}: is a file, not a database directory", cfg.db.root.display())));
     }
     std::fs::create_dir_all(&cfg.db.root).map_err(|e| Error::io(&cfg.db.root, e))?;
+    let _lock = lock(&cfg.db)?;
     let (index, fields) = open_or_create(&cfg.db.index_dir())?;
+    let store = TableStore::open(&cfg.db)?;
     let existing = existing_keys(&index, &fields)?;
     let index_sink = IndexSink::new(&index, fields, cfg.index_heap)?;
-    let run_id = run_id();
-    let tables_dir = cfg.db.tables_dir();
-    let out = TableWriters {
-        messages: PartWriter::new(&tables_dir, tables::MESSAGES.table, &run_id)?,
-        hops: PartWriter::new(&tables_dir, tables::RECEIVED_HOPS.table, &run_id)?,
-        auth: PartWriter::new(&tables_dir, tables::AUTH_RESULTS.table, &run_id)?,
-        dkim: PartWriter::new(&tables_dir, tables::DKIM_SIGNATURES.table, &run_id)?,
-        attachments: PartWriter::new(&tables_dir, tables::ATTACHMENTS.table, &run_id)?,
-        errors: PartWriter::new(&tables_dir, tables::ERRORS.table, &run_id)?,
-    };
+    let plan = crate::incremental::plan(&found, &store.sources);
+    let committed = crate::reconcile::Committed::load(&store)?;
+    // Copies already recorded, except those of files read again from the start.
+    let recorded = committed.recorded_except(&plan.dropped);
+    let known = known_file_problems(&store)?;
 
-    progress.start(found.total_bytes(), found.files.len());
+    let to_read: Vec<(&SourceFile, u64)> = plan.read.iter().map(|f| (f, 0)).chain(plan.appended.iter().map(|(f, o)| (f, *o))).collect();
+    progress.start(to_read.iter().map(|(f, o)| f.size - o.min(&f.size)).sum(), to_read.len());
     let (tx, rx) = sync_channel::<Item>(QUEUE_DEPTH);
     let batch_rows = cfg.batch_rows.max(1);
     let sink = std::thread::Builder::new()
         .name("mailidx-sink".into())
-        .spawn(move || run_sink(rx, index_sink, out, batch_rows))
+        .spawn(move || run_sink(rx, index_sink, store, batch_rows))
         .map_err(|e| Error::Other(format!("cannot start sink thread: {e}")))?;
 
     let workers = Workers {
         existing,
         seen: Mutex::new(HashSet::new()),
+        recorded,
         duplicates: AtomicU64::new(0),
         bytes: AtomicU64::new(0),
         skipped: AtomicU64::new(0),
+        failed: Mutex::new(HashSet::new()),
         label: cfg.label,
         label_rules: cfg.label_rules.clone(),
         trusted: cfg.trusted_networks.clone(),
@@ -189,7 +252,6 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         abort: AtomicBool::new(false),
     };
     // Files already listed in `errors` by an earlier ingest are not listed again.
-    let known = known_file_problems(&tables_dir)?;
     let is_new = |path: &std::path::Path, kind: &str| !known.contains(&(path.to_string_lossy().into_owned(), kind.to_string()));
     for (path, why) in found.ignored.iter().filter(|(p, _)| is_new(p, "not_mail")) {
         let _ = tx.send(Item::Problem(problem(path, None, "not_mail", why)));
@@ -201,23 +263,21 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         }
     }
     let singles: Vec<&SourceFile> =
-        found.files.iter().filter(|f| matches!(f.kind, SourceKind::Maildir | SourceKind::Eml)).collect();
+        to_read.iter().map(|(f, _)| *f).filter(|f| matches!(f.kind, SourceKind::Maildir | SourceKind::Eml)).collect();
     singles.par_iter().for_each_with(tx.clone(), |tx, f| workers.single_file(f, tx));
-    for f in found.files.iter().filter(|f| f.kind.is_mbox()) {
-        if workers.abort.load(Ordering::Relaxed) {
+    for (f, from) in to_read.iter().filter(|(f, _)| f.kind.is_mbox()) {
+        if workers.stopped() {
             break;
         }
         match f.kind {
-            SourceKind::Mbox => workers.mbox_file(f, &tx),
+            SourceKind::Mbox => workers.mbox_file(f, *from as usize, &tx),
             _ => workers.compressed_file(f, &tx),
         }
     }
     drop(tx);
-    let counts = sink.join().map_err(|_| Error::Other("sink thread panicked".into()))??;
-    // The derived statistics describe the whole database, this run included.
-    crate::stats::rebuild(&cfg.db)?;
-    progress.finish();
-    Ok(IngestSummary {
+    let (mut index_sink, mut store, counts) = sink.join().map_err(|_| Error::Other("sink thread panicked".into()))??;
+    let interrupted = STOP.load(Ordering::Relaxed) || workers.abort.load(Ordering::Relaxed);
+    let mut summary = IngestSummary {
         messages: counts.messages,
         bytes: workers.bytes.load(Ordering::Relaxed),
         malformed: counts.malformed,
@@ -225,25 +285,46 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         ignored: found.ignored.len() as u64,
         duplicates: workers.duplicates.load(Ordering::Relaxed),
         files: found.files.len() as u64,
-        seconds: started.elapsed().as_secs_f64(),
+        unchanged_files: plan.unchanged.len() as u64,
+        appended_files: plan.appended.len() as u64,
+        interrupted,
         db: cfg.db.root.clone(),
-    })
+        ..Default::default()
+    };
+    let changed = !to_read.is_empty() || !plan.dropped.is_empty() || !plan.renamed.is_empty();
+    if !interrupted && changed {
+        // Removed and renamed copies, messages left without a copy, the
+        // sources' new state, and the derived tables: one last commit.
+        let failed = workers.failed.into_inner().unwrap_or_default();
+        let done: Vec<&SourceFile> = to_read.iter().map(|(f, _)| *f).filter(|f| !failed.contains(&f.path)).collect();
+        let r = crate::reconcile::finish(&mut store, &mut index_sink, &committed, &plan, &done)?;
+        summary.renamed = r.renamed;
+        summary.removed_copies = r.removed_copies;
+        summary.removed_messages = r.removed_messages;
+    }
+    index_sink.finish()?;
+    progress.finish();
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
 }
 
 /// (path, kind) of the whole-file problems the `errors` table already lists.
-fn known_file_problems(tables_dir: &std::path::Path) -> Result<HashSet<(String, String)>> {
+fn known_file_problems(store: &TableStore) -> Result<HashSet<(String, String)>> {
     let mut known = HashSet::new();
-    if crate::sink::parquet::part_files(tables_dir, tables::ERRORS.table)?.is_empty() {
-        return Ok(known);
-    }
-    let df = crate::sink::parquet::read_table(tables_dir, tables::ERRORS.table)?;
-    let col = |name: &str| {
-        df.column(name).and_then(|c| c.str().cloned()).map_err(|source| Error::Table { table: "errors".into(), source })
-    };
-    let (paths, kinds) = (col("source_path")?, col("error_kind")?);
-    for i in 0..df.height() {
-        if let (Some(p), Some(k)) = (paths.get(i), kinds.get(i)) {
-            known.insert((p.to_string(), k.to_string()));
+    for p in store.files(tables::ERRORS.table) {
+        let f = std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
+        let table_err = |source| Error::Table { table: "errors".into(), source };
+        use polars::prelude::SerReader;
+        let df = polars::prelude::ParquetReader::new(f)
+            .with_columns(Some(vec!["source_path".into(), "error_kind".into()]))
+            .finish()
+            .map_err(table_err)?;
+        let col = |name: &str| df.column(name).and_then(|c| c.str().cloned()).map_err(table_err);
+        let (paths, kinds) = (col("source_path")?, col("error_kind")?);
+        for i in 0..df.height() {
+            if let (Some(p), Some(k)) = (paths.get(i), kinds.get(i)) {
+                known.insert((p.to_string(), k.to_string()));
+            }
         }
     }
     Ok(known)
@@ -259,21 +340,21 @@ fn problem(path: &std::path::Path, offset: Option<u64>, kind: &str, reason: &str
     }
 }
 
-/// A name for this run's Parquet parts that sorts by time.
-fn run_id() -> String {
-    let now = chrono::Utc::now();
-    format!("{}-{}", now.format("%Y%m%dT%H%M%S%3f"), std::process::id())
-}
-
 impl Workers<'_> {
-    /// Hashes, de-duplicates and parses one message, and queues the result.
+    /// Hashes one message; a copy the database records is passed over, a
+    /// copy of a known message becomes a location, a new message is parsed
+    /// and analysed.
     fn handle(&self, raw: RawMessage<'_>, tx: &SyncSender<Item>) {
         self.bytes.fetch_add(raw.bytes.len() as u64, Ordering::Relaxed);
+        if self.recorded.contains(&(raw.location.path.clone(), raw.location.offset)) {
+            return;
+        }
         let key = msg_key(&raw.bytes);
         let num = key_number(&key).unwrap_or_default();
         let fresh = !self.existing.contains(&num) && self.seen.lock().map(|mut s| s.insert(num)).unwrap_or(true);
         if !fresh {
             self.duplicates.fetch_add(1, Ordering::Relaxed);
+            self.send(tx, Item::Copy(key, raw.location));
             return;
         }
         let mut rec = parse_message(&raw, key);
@@ -299,12 +380,15 @@ impl Workers<'_> {
 
     fn io_problem(&self, f: &SourceFile, e: &std::io::Error, tx: &SyncSender<Item>) {
         self.skipped.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut failed) = self.failed.lock() {
+            failed.insert(f.path.clone());
+        }
         self.send(tx, Item::Problem(problem(&f.path, None, "io", &e.to_string())));
     }
 
     /// A Maildir message or a single message file.
     fn single_file(&self, f: &SourceFile, tx: &mut SyncSender<Item>) {
-        if self.abort.load(Ordering::Relaxed) {
+        if self.stopped() {
             return;
         }
         let map = match MappedFile::open(&f.path) {
@@ -334,22 +418,27 @@ impl Workers<'_> {
         self.progress.advance(1, f.size);
     }
 
-    /// An uncompressed mbox: mapped, split serially, parsed in parallel.
-    fn mbox_file(&self, f: &SourceFile, tx: &SyncSender<Item>) {
+    /// An uncompressed mbox from byte `from` on (0, or where it ended at the
+    /// last ingest): mapped, split serially, parsed in parallel.
+    fn mbox_file(&self, f: &SourceFile, from: usize, tx: &SyncSender<Item>) {
         let map = match MappedFile::open(&f.path) {
             Ok(m) => m,
             Err(e) => return self.io_problem(f, &e, tx),
         };
         let path = f.path.to_string_lossy().into_owned();
-        let mut splitter = mbox::MboxSplitter::new(&map);
-        let mut released = 0;
+        let data = map.get(from..).unwrap_or_default();
+        let mut splitter = mbox::MboxSplitter::new(data);
+        let mut released = from;
         loop {
+            if self.stopped() {
+                return;
+            }
             let chunk: Vec<mbox::MboxEntry<'_>> = splitter.by_ref().take(STREAM_CHUNK).collect();
             let Some(last) = chunk.last() else { break };
-            let done = last.offset + last.bytes.len();
+            let done = from + last.offset + last.bytes.len();
             chunk.par_iter().for_each_with(tx.clone(), |tx, e| {
-                if !self.abort.load(Ordering::Relaxed) {
-                    self.handle(mbox_message(f, &path, e.offset as u64, e.bytes), tx);
+                if !self.stopped() {
+                    self.handle(mbox_message(f, &path, (from + e.offset) as u64, e.bytes), tx);
                 }
             });
             self.progress.advance(chunk.len() as u64, (done - released) as u64);
@@ -371,7 +460,7 @@ impl Workers<'_> {
         let mut stream = compressed::StreamingMbox::new(decoder);
         let mut reported = 0u64;
         loop {
-            if self.abort.load(Ordering::Relaxed) {
+            if self.stopped() {
                 return;
             }
             let mut chunk = Vec::with_capacity(STREAM_CHUNK);
@@ -389,7 +478,9 @@ impl Workers<'_> {
             }
             let n = chunk.len() as u64;
             chunk.par_iter().for_each_with(tx.clone(), |tx, e| {
-                self.handle(mbox_message(f, &path, e.offset, &e.bytes), tx);
+                if !self.stopped() {
+                    self.handle(mbox_message(f, &path, e.offset, &e.bytes), tx);
+                }
             });
             let now = disk.load(Ordering::Relaxed);
             self.progress.advance(n, now - reported);
@@ -427,67 +518,59 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// One part writer per table the sink writes.
-struct TableWriters {
-    messages: PartWriter,
-    hops: PartWriter,
-    auth: PartWriter,
-    dkim: PartWriter,
-    attachments: PartWriter,
-    errors: PartWriter,
-}
-
 #[derive(Default)]
 struct SinkCounts {
     messages: u64,
     malformed: u64,
 }
 
-/// The sink thread: adds records to the index and writes Parquet parts in
-/// batches. A batch's part is written before the index commit that makes its
-/// messages count as present.
-fn run_sink(
-    rx: Receiver<Item>,
-    mut index: IndexSink,
-    mut out: TableWriters,
-    batch_rows: usize,
-) -> Result<SinkCounts> {
+/// The rows of one batch, one vector per table.
+#[derive(Default)]
+struct Batch {
+    messages: Vec<MessageRecord>,
+    hops: Vec<HopRecord>,
+    auth: Vec<AuthResultRecord>,
+    dkim: Vec<DkimSignatureRecord>,
+    attachments: Vec<AttachmentRecord>,
+    problems: Vec<ErrorRecord>,
+    locations: Vec<Location>,
+    location_keys: Vec<String>,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.messages.is_empty() && self.problems.is_empty() && self.locations.is_empty()
+    }
+
+    /// Writes the batch's parts and commits them with the index documents
+    /// added since the last commit.
+    fn commit(&mut self, store: &mut TableStore, index: &mut IndexSink) -> Result<()> {
+        let table_err = |table: &str, source| Error::Table { table: table.to_string(), source };
+        let frames = [
+            (tables::MESSAGES.table, tables::messages_frame(&self.messages)),
+            (tables::RECEIVED_HOPS.table, tables::hops_frame(&self.hops)),
+            (tables::AUTH_RESULTS.table, tables::auth_frame(&self.auth)),
+            (tables::DKIM_SIGNATURES.table, tables::dkim_frame(&self.dkim)),
+            (tables::ATTACHMENTS.table, tables::attachments_frame(&self.attachments)),
+            (tables::ERRORS.table, tables::errors_frame(&self.problems)),
+            (tables::LOCATIONS.table, tables::locations_frame(&self.locations, &self.location_keys)),
+        ];
+        for (table, df) in frames {
+            store.write_part(table, &mut df.map_err(|e| table_err(table, e))?)?;
+        }
+        let payload = store.stage()?;
+        index.commit(&payload)?;
+        store.published()?;
+        *self = Batch::default();
+        Ok(())
+    }
+}
+
+/// The sink thread: adds records to the index and, every `batch_rows`
+/// messages, writes their Parquet parts and commits both together.
+fn run_sink(rx: Receiver<Item>, mut index: IndexSink, mut store: TableStore, batch_rows: usize) -> Result<(IndexSink, TableStore, SinkCounts)> {
     let mut counts = SinkCounts::default();
-    let mut batch: Vec<MessageRecord> = Vec::with_capacity(batch_rows.min(65_536));
-    let mut hops: Vec<HopRecord> = Vec::new();
-    let mut auth: Vec<AuthResultRecord> = Vec::new();
-    let mut dkim: Vec<DkimSignatureRecord> = Vec::new();
-    let mut attachments: Vec<AttachmentRecord> = Vec::new();
-    let mut problems: Vec<ErrorRecord> = Vec::new();
-    let table_err = |table: &str, source| Error::Table { table: table.to_string(), source };
-    let mut flush = |batch: &mut Vec<MessageRecord>,
-                     hops: &mut Vec<HopRecord>,
-                     auth: &mut Vec<AuthResultRecord>,
-                     dkim: &mut Vec<DkimSignatureRecord>,
-                     attachments: &mut Vec<AttachmentRecord>,
-                     problems: &mut Vec<ErrorRecord>,
-                     index: &mut IndexSink| {
-        let mut df = tables::messages_frame(batch).map_err(|e| table_err("messages", e))?;
-        out.messages.write(&mut df)?;
-        let mut df = tables::hops_frame(hops).map_err(|e| table_err("received_hops", e))?;
-        out.hops.write(&mut df)?;
-        let mut df = tables::auth_frame(auth).map_err(|e| table_err("auth_results", e))?;
-        out.auth.write(&mut df)?;
-        let mut df = tables::dkim_frame(dkim).map_err(|e| table_err("dkim_signatures", e))?;
-        out.dkim.write(&mut df)?;
-        let mut df = tables::attachments_frame(attachments).map_err(|e| table_err("attachments", e))?;
-        out.attachments.write(&mut df)?;
-        let mut df = tables::errors_frame(problems).map_err(|e| table_err("errors", e))?;
-        out.errors.write(&mut df)?;
-        index.commit()?;
-        batch.clear();
-        hops.clear();
-        auth.clear();
-        dkim.clear();
-        attachments.clear();
-        problems.clear();
-        Ok::<(), Error>(())
-    };
+    let mut b = Batch::default();
     for item in rx {
         match item {
             Item::Message(mut rec) => {
@@ -497,21 +580,35 @@ fn run_sink(
                     counts.malformed += 1;
                 }
                 rec.body_text = String::new();
-                hops.append(&mut rec.hops);
-                auth.append(&mut rec.auth_rows);
-                dkim.append(&mut rec.dkim_rows);
-                attachments.append(&mut rec.attachment_rows);
-                batch.push(*rec);
+                b.hops.append(&mut rec.hops);
+                b.auth.append(&mut rec.auth_rows);
+                b.dkim.append(&mut rec.dkim_rows);
+                b.attachments.append(&mut rec.attachment_rows);
+                b.location_keys.push(rec.msg_key.clone());
+                b.locations.push(Location {
+                    path: rec.source_path.clone(),
+                    offset: rec.source_offset,
+                    length: rec.source_length,
+                    folder: rec.folder.clone(),
+                    kind: SourceKind::parse(&rec.source_kind).unwrap_or(SourceKind::Eml),
+                    flags: rec.maildir_flags.clone(),
+                });
+                b.messages.push(*rec);
             }
-            Item::Problem(p) => problems.push(p),
+            Item::Copy(key, loc) => {
+                b.location_keys.push(key);
+                b.locations.push(loc);
+            }
+            Item::Problem(p) => b.problems.push(p),
         }
-        // A batch ends at batch_rows messages, or sooner when their hops
-        // (about five a message) would make the hops part large.
-        if batch.len() >= batch_rows || hops.len() >= 3 * batch_rows {
-            flush(&mut batch, &mut hops, &mut auth, &mut dkim, &mut attachments, &mut problems, &mut index)?;
+        // A batch ends at batch_rows messages (or copies), or sooner when
+        // their hops (about five a message) would make the hops part large.
+        if b.messages.len() >= batch_rows || b.locations.len() >= 4 * batch_rows || b.hops.len() >= 3 * batch_rows {
+            b.commit(&mut store, &mut index)?;
         }
     }
-    flush(&mut batch, &mut hops, &mut auth, &mut dkim, &mut attachments, &mut problems, &mut index)?;
-    index.finish()?;
-    Ok(counts)
+    if !b.is_empty() {
+        b.commit(&mut store, &mut index)?;
+    }
+    Ok((index, store, counts))
 }

@@ -5,12 +5,13 @@
 //! stats rebuild` on demand, and `mailidx report` runs the same queries over
 //! a filtered view (dates, label).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
 use crate::db::DbPaths;
 use crate::error::{Error, Result};
+use crate::sink::store::TableStore;
 use crate::sink::tables::{TableSpec, DAILY, FORGERY_BY_DOMAIN, MESSAGES, SPAM_SOURCES};
 
 /// Which messages a statistic covers.
@@ -27,15 +28,20 @@ fn table_err(table: &str) -> impl Fn(PolarsError) -> Error + '_ {
     move |source| Error::Table { table: table.to_string(), source }
 }
 
-/// The `messages` table as a lazy scan; None when it has no parts yet.
+/// The committed `messages` table as a lazy scan; None when it has no parts yet.
 pub fn messages(tables_dir: &Path) -> Result<Option<LazyFrame>> {
-    if crate::sink::parquet::part_files(tables_dir, MESSAGES.table)?.is_empty() {
+    scan(&crate::sink::parquet::part_files(tables_dir, MESSAGES.table)?)
+}
+
+/// A lazy scan of `messages` part files; None when there are none.
+pub fn scan(files: &[PathBuf]) -> Result<Option<LazyFrame>> {
+    if files.is_empty() {
         return Ok(None);
     }
-    let pattern = tables_dir.join(MESSAGES.table).join("*.parquet");
     // Parts written before a column existed read it as null.
     let args = ScanArgsParquet { allow_missing_columns: true, ..Default::default() };
-    let lf = LazyFrame::scan_parquet(PlRefPath::new(pattern.to_string_lossy().as_ref()), args).map_err(table_err("messages"))?;
+    let paths: Vec<PlRefPath> = files.iter().map(|p| PlRefPath::new(p.to_string_lossy().as_ref())).collect();
+    let lf = LazyFrame::scan_parquet_files(paths.into_iter().collect(), args).map_err(table_err("messages"))?;
     Ok(Some(lf))
 }
 
@@ -190,14 +196,9 @@ pub fn collect(lf: LazyFrame, table: &str) -> Result<DataFrame> {
     Ok(df)
 }
 
-/// What `stats rebuild` wrote: (table, rows).
-pub type Rebuilt = Vec<(&'static str, usize)>;
-
-/// Recomputes every derived table from `messages` and replaces its file
-/// (`tables/NAME/derived.parquet`, written aside and renamed into place).
-pub fn rebuild(db: &DbPaths) -> Result<Rebuilt> {
-    let tables_dir = db.tables_dir();
-    let Some(msgs) = messages(&tables_dir)? else { return Ok(Vec::new()) };
+/// The derived tables computed from these `messages` parts.
+pub fn derive(message_files: &[PathBuf]) -> Result<Vec<(&'static str, DataFrame)>> {
+    let Some(msgs) = scan(message_files)? else { return Ok(Vec::new()) };
     let queries: [(&TableSpec, LazyFrame); 3] = [
         (&SPAM_SOURCES, spam_sources(msgs.clone())?),
         (&FORGERY_BY_DOMAIN, forgery_by_domain(msgs.clone())),
@@ -205,20 +206,32 @@ pub fn rebuild(db: &DbPaths) -> Result<Rebuilt> {
     ];
     let mut out = Vec::new();
     for (spec, lf) in queries {
-        let mut df = collect(lf, spec.table)?;
-        write_derived(&tables_dir, spec.table, &mut df)?;
-        out.push((spec.table, df.height()));
+        out.push((spec.table, collect(lf, spec.table)?));
     }
     Ok(out)
 }
 
-fn write_derived(tables_dir: &Path, table: &str, df: &mut DataFrame) -> Result<()> {
-    let dir = tables_dir.join(table);
-    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let tmp = dir.join(".derived.parquet.tmp");
-    let path = dir.join("derived.parquet");
-    let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    ParquetWriter::new(file).with_compression(ParquetCompression::Zstd(None)).finish(df).map_err(table_err(table))?;
-    std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
-    Ok(())
+/// `mailidx stats rebuild`: recomputes every derived table from `messages`
+/// and commits them (under the ingest lock, as an ingest would).
+pub fn rebuild(db: &DbPaths) -> Result<Vec<(&'static str, usize)>> {
+    if !db.exists() {
+        return Err(Error::NoDatabase(db.root.clone()));
+    }
+    let _lock = crate::pipeline::lock(db)?;
+    let (index, fields) = crate::sink::index::open_or_create(&db.index_dir())?;
+    let mut store = TableStore::open(db)?;
+    let derived = derive(&store.files(MESSAGES.table))?;
+    if derived.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for (table, mut df) in derived {
+        out.push((table, df.height()));
+        store.replace_table(table, &mut df)?;
+    }
+    let mut sink = crate::sink::index::IndexSink::new(&index, fields, 50_000_000)?;
+    let payload = store.stage()?;
+    sink.commit(&payload)?;
+    store.published()?;
+    Ok(out)
 }

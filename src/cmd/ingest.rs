@@ -42,6 +42,9 @@ pub struct IngestArgs {
     /// No progress bar (it is also off when stderr is not a terminal)
     #[arg(long, short)]
     pub quiet: bool,
+    /// Messages per commit (Parquet part and index commit)
+    #[arg(long, default_value_t = 20_000, hide = true)]
+    pub batch_rows: usize,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -72,6 +75,15 @@ impl Progress for Bar {
 
 pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     let mut cfg = IngestConfig::new(a.paths, db);
+    cfg.batch_rows = a.batch_rows;
+    // Ctrl-C and SIGTERM stop the ingest cleanly: what is done is committed.
+    let _ = ctrlc::set_handler(|| {
+        if pipeline::STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            // A second Ctrl-C: stop now; the last commit stands.
+            std::process::exit(130);
+        }
+        eprintln!("\nmailidx: stopping; committing what is done (Ctrl-C again to quit at once)");
+    });
     cfg.trusted_networks = a.trusted_networks;
     cfg.label_rules.spam_folders.extend(a.spam_folders);
     cfg.label_rules.ham_folders.extend(a.ham_folders);
@@ -111,7 +123,18 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
         s.duplicates,
         s.ignored
     );
+    println!(
+        "{} files unchanged, {} grown, {} renamed; {} copies and {} messages gone from the archive removed",
+        s.unchanged_files, s.appended_files, s.renamed, s.removed_copies, s.removed_messages
+    );
     println!("database: {}", s.db.display());
+    if s.interrupted {
+        eprintln!(
+            "mailidx: interrupted; the {} messages committed are in the database. Run the same ingest again to finish.",
+            s.messages
+        );
+        return Ok(1);
+    }
     if s.had_problems() {
         eprintln!(
             "mailidx: {} messages malformed and {} files skipped, see {}",

@@ -23,12 +23,34 @@ use crate::model::{MessageRecord, RawMessage};
 /// part is still in the archive and shown by `mailidx show`.
 pub const MAX_BODY_TEXT: usize = 1 << 20;
 
-/// The stable key of a message: the first 64 bits of the BLAKE3 hash of its
-/// bytes (after mbox unquoting), as 16 hex digits. The same message stored in
-/// a Maildir and in an mbox gets the same key.
+/// The stable key of a message: the first 64 bits of a BLAKE3 hash, as 16
+/// hex digits. Of a message with a Message-ID, the hash covers its bytes
+/// (after mbox unquoting) without the delivery trace fields (Received,
+/// Return-Path, Delivered-To, X-Original-To), which each copy gets on its
+/// own route: the same message stored in two mailboxes, or in a Maildir and
+/// an mbox, is one message. Without a Message-ID nothing says two messages
+/// are one, and the key is the hash of every byte.
 pub fn msg_key(bytes: &[u8]) -> String {
-    let hash = blake3::hash(bytes);
-    hex(&hash.as_bytes()[..8])
+    let end = header_end(bytes).unwrap_or(bytes.len());
+    let head = &bytes[..end];
+    let field_is = |line: &[u8], name: &[u8]| line.len() > name.len() && line[..name.len()].eq_ignore_ascii_case(name);
+    let has_id = head.split(|&b| b == b'\n').any(|l| field_is(l, b"message-id:"));
+    if !has_id {
+        return hex(&blake3::hash(bytes).as_bytes()[..8]);
+    }
+    const TRACE: [&[u8]; 4] = [b"received:", b"return-path:", b"delivered-to:", b"x-original-to:"];
+    let mut h = blake3::Hasher::new();
+    let mut skipping = false;
+    for line in head.split_inclusive(|&b| b == b'\n') {
+        if !matches!(line.first(), Some(b' ' | b'\t')) {
+            skipping = TRACE.iter().any(|t| field_is(line, t));
+        }
+        if !skipping {
+            h.update(line);
+        }
+    }
+    h.update(&bytes[end..]);
+    hex(&h.finalize().as_bytes()[..8])
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -618,5 +640,18 @@ Return-Path: <bounce@Lists.Example.com>\r\n\r\nHello there\r\n";
     fn keys_are_stable() {
         assert_eq!(msg_key(b"abc"), msg_key(b"abc"));
         assert_ne!(msg_key(b"abc"), msg_key(b"abd"));
+    }
+
+    #[test]
+    fn copies_by_different_routes_share_a_key() {
+        let a = b"Received: from a by b; Mon, 1 Jan 2024 00:00:00 +0000\nReturn-Path: <x@y.z>\nMessage-ID: <1@x>\nSubject: s\n\nbody\n";
+        let b = b"Delivered-To: me@here\nReceived: from c\n  by d; Tue, 2 Jan 2024 00:00:00 +0000\nMessage-ID: <1@x>\nSubject: s\n\nbody\n";
+        assert_eq!(msg_key(a), msg_key(b));
+        let other_body = b"Message-ID: <1@x>\nSubject: s\n\nbody!\n";
+        assert_ne!(msg_key(a), msg_key(other_body));
+        // Without a Message-ID, only identical bytes are one message.
+        let c = b"Received: from a\nSubject: s\n\nbody\n";
+        let d = b"Received: from b\nSubject: s\n\nbody\n";
+        assert_ne!(msg_key(c), msg_key(d));
     }
 }

@@ -14,7 +14,7 @@ use tantivy::schema::{
     FAST, INDEXED, STORED, STRING,
 };
 use tantivy::tokenizer::{AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, TextAnalyzer};
-use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
+use tantivy::{DateTime, DocSet, Index, IndexWriter, TantivyDocument, Term};
 
 use crate::error::{Error, Result};
 use crate::model::MessageRecord;
@@ -149,9 +149,30 @@ pub fn existing_keys(index: &Index, fields: &IndexFields) -> Result<HashSet<u64>
     let mut keys = HashSet::new();
     for seg in searcher.segment_readers() {
         let inverted = seg.inverted_index(fields.msg_key)?;
+        let alive = seg.alive_bitset();
         let mut stream = inverted.terms().stream().map_err(|e| Error::Other(format!("reading index keys: {e}")))?;
         while stream.advance() {
-            if let Some(k) = std::str::from_utf8(stream.key()).ok().and_then(key_number) {
+            let Some(k) = std::str::from_utf8(stream.key()).ok().and_then(key_number) else { continue };
+            // A deleted message's key stays in the term list until a merge.
+            let live = match alive {
+                None => true,
+                Some(bits) => {
+                    let mut postings = inverted
+                        .read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)
+                        .map_err(|e| Error::Other(format!("reading index keys: {e}")))?;
+                    let mut any = false;
+                    let mut doc = postings.doc();
+                    while doc != tantivy::TERMINATED {
+                        if bits.is_alive(doc) {
+                            any = true;
+                            break;
+                        }
+                        doc = postings.advance();
+                    }
+                    any
+                }
+            };
+            if live {
                 keys.insert(k);
             }
         }
@@ -250,15 +271,22 @@ impl IndexSink {
         Ok(())
     }
 
-    /// Makes everything added so far durable and visible to searches.
-    pub fn commit(&mut self) -> Result<()> {
-        self.writer.commit()?;
+    /// Removes a message from the index (at the next commit).
+    pub fn delete(&mut self, key: &str) {
+        self.writer.delete_term(Term::from_field_text(self.fields.msg_key, key));
+    }
+
+    /// Makes everything added so far durable and visible to searches, with
+    /// `payload` (the table generation that goes with it) in the commit.
+    pub fn commit(&mut self, payload: &str) -> Result<()> {
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(payload);
+        prepared.commit()?;
         Ok(())
     }
 
-    /// Commits and waits for background merges to finish.
-    pub fn finish(mut self) -> Result<()> {
-        self.writer.commit()?;
+    /// Waits for background merges to finish.
+    pub fn finish(self) -> Result<()> {
         self.writer.wait_merging_threads()?;
         Ok(())
     }

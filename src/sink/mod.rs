@@ -5,4 +5,5 @@
 pub mod cjk;
 pub mod index;
 pub mod parquet;
+pub mod store;
 pub mod tables;

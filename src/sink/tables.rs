@@ -78,7 +78,7 @@ pub const MESSAGES: TableSpec = TableSpec {
     description: "Every message mailidx ingested, decoded. msg_key joins every other table.",
     one_row_per: "unique message (same raw bytes = same message)",
     columns: &[
-        col("msg_key", Str, false, "First 64 bits of the BLAKE3 hash of the message bytes (mbox quoting undone), 16 hex digits"),
+        col("msg_key", Str, false, "First 64 bits of the BLAKE3 hash of the message bytes (mbox quoting undone), 16 hex digits; for a message with a Message-ID, the delivery trace fields (Received, Return-Path, Delivered-To, X-Original-To) are left out of the hash, so copies delivered by different routes are one message"),
         col("message_id", Str, true, "Message-ID without angle brackets"),
         col("source_path", Str, false, "Absolute path of the file holding the message"),
         col("source_offset", U64, false, "Byte offset of the message in the file (decompressed stream for .gz/.zst)"),
@@ -350,14 +350,53 @@ pub const DAILY: TableSpec = TableSpec {
     ],
 };
 
+pub const LOCATIONS: TableSpec = TableSpec {
+    table: "locations",
+    description: "Every copy of every message in the archive: the same message stored twice (same bytes, or same Message-ID and content with different Received headers) is one row of messages and two rows here. Kept true by every ingest: removed files leave, renamed Maildir files follow.",
+    one_row_per: "copy of a message in the archive",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("path", Str, false, "Absolute path of the file holding this copy"),
+        col("offset", U64, false, "Byte offset of the copy in the file (decompressed stream for .gz/.zst)"),
+        col("length", U64, false, "Length in bytes of the copy as stored"),
+        col("kind", Str, false, "maildir, mbox, mbox.gz, mbox.zst or eml"),
+        col("folder", Str, false, "Mail folder relative to the ingested path"),
+        col("flags", Str, false, "Maildir flags after :2, (empty for other kinds)"),
+    ],
+};
+
 /// The tables an ingest writes part by part.
-pub const BASE: &[&TableSpec] = &[&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ATTACHMENTS, &ERRORS];
+pub const BASE: &[&TableSpec] = &[&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ATTACHMENTS, &ERRORS, &LOCATIONS];
 
 /// The tables `stats rebuild` derives from `messages`.
 pub const DERIVED: &[&TableSpec] = &[&SPAM_SOURCES, &FORGERY_BY_DOMAIN, &DAILY];
 
-pub const ALL: &[&TableSpec] =
-    &[&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ATTACHMENTS, &ERRORS, &SPAM_SOURCES, &FORGERY_BY_DOMAIN, &DAILY];
+pub const ALL: &[&TableSpec] = &[
+    &MESSAGES,
+    &RECEIVED_HOPS,
+    &AUTH_RESULTS,
+    &DKIM_SIGNATURES,
+    &ATTACHMENTS,
+    &ERRORS,
+    &LOCATIONS,
+    &SPAM_SOURCES,
+    &FORGERY_BY_DOMAIN,
+    &DAILY,
+];
+
+/// Locations as a DataFrame with the [`LOCATIONS`] columns.
+pub fn locations_frame(rs: &[crate::model::Location], keys: &[String]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("msg_key", keys.iter().map(|k| Some(k.as_str()))),
+        strs("path", rs.iter().map(|r| Some(r.path.as_str()))),
+        u64s("offset", rs.iter().map(|r| Some(r.offset))),
+        u64s("length", rs.iter().map(|r| Some(r.length))),
+        strs("kind", rs.iter().map(|r| Some(r.kind.as_str()))),
+        strs("folder", rs.iter().map(|r| Some(r.folder.as_str()))),
+        strs("flags", rs.iter().map(|r| Some(r.flags.as_str()))),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
 
 /// Attachments as a DataFrame with the [`ATTACHMENTS`] columns.
 pub fn attachments_frame(rs: &[AttachmentRecord]) -> PolarsResult<DataFrame> {

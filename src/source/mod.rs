@@ -25,11 +25,20 @@ pub struct SourceFile {
     pub folder: String,
     /// Size on disk (compressed size for compressed mbox).
     pub size: u64,
+    /// Modification time, nanoseconds since the epoch.
+    pub mtime_ns: u64,
+}
+
+/// A file's modification time in nanoseconds since the epoch (0 if unknown).
+pub fn mtime_ns(m: &std::fs::Metadata) -> u64 {
+    m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as u64)
 }
 
 /// What a walk of the user's paths found.
 #[derive(Debug, Default)]
 pub struct Discovery {
+    /// The roots the user named, absolute.
+    pub roots: Vec<PathBuf>,
     pub files: Vec<SourceFile>,
     /// Files in the tree that are not mail (licences, JSON, …), with why.
     pub ignored: Vec<(PathBuf, String)>,
@@ -53,12 +62,13 @@ pub fn discover(roots: &[PathBuf]) -> Result<Discovery> {
             _ => Error::io(root, e),
         })?;
         let root = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+        found.roots.push(root.clone());
         let before = found.files.len();
         if meta.is_dir() {
             std::fs::read_dir(&root).map_err(|e| Error::io(&root, e))?;
             walk_dir(&root, &root, &mut found);
         } else {
-            classify_file(&root, &root, meta.len(), &mut found);
+            classify_file(&root, &root, &meta, &mut found);
         }
         if found.files.len() == before {
             return Err(Error::NoMail(root));
@@ -109,6 +119,7 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
                         kind: SourceKind::Maildir,
                         folder: folder.clone(),
                         size: m.len(),
+                        mtime_ns: mtime_ns(&m),
                     }),
                     Ok(_) => {}
                     Err(e) => found.unreadable.push((path, e.to_string())),
@@ -130,7 +141,7 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
             }
         } else if !name.starts_with('.') {
             match std::fs::metadata(&path) {
-                Ok(m) if m.is_file() => classify_file(root, &path, m.len(), found),
+                Ok(m) if m.is_file() => classify_file(root, &path, &m, found),
                 Ok(_) => {}
                 Err(e) => found.unreadable.push((path, e.to_string())),
             }
@@ -142,7 +153,8 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
 /// file with a header line (a field name, then a colon: RFC 5322 §2.2 allows
 /// any printable ASCII in the name, real ones are letters, digits and dashes,
 /// which keeps JSON and prose out); `.gz` and `.zst` files are decompressed to look.
-fn classify_file(root: &Path, path: &Path, size: u64, found: &mut Discovery) {
+fn classify_file(root: &Path, path: &Path, meta: &std::fs::Metadata, found: &mut Discovery) {
+    let (size, mtime_ns) = (meta.len(), mtime_ns(meta));
     let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
     let compressed = if name.ends_with(".gz") {
         Some(SourceKind::MboxGz)
@@ -179,7 +191,7 @@ fn classify_file(root: &Path, path: &Path, size: u64, found: &mut Discovery) {
         let rel = path.strip_prefix(root).unwrap_or(path);
         strip_mbox_ext(&rel.to_string_lossy())
     };
-    found.files.push(SourceFile { path: path.to_path_buf(), kind, folder, size });
+    found.files.push(SourceFile { path: path.to_path_buf(), kind, folder, size, mtime_ns });
 }
 
 fn read_head(path: &Path, compressed: Option<SourceKind>) -> std::io::Result<Vec<u8>> {

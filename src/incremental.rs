@@ -1,0 +1,129 @@
+//! What changed in the archive since the last ingest, from the files on disk
+//! and what each looked like then ([`Sources`]): which files to read whole,
+//! which mbox files only grew (read from where they ended), which are
+//! unchanged (not read at all), which copies are gone, and which Maildir
+//! files were only renamed (flags changed, or moved from new/ to cur/): those
+//! keep their message and are not read again.
+//!
+//! Only files under the roots of this ingest are compared: ingesting one
+//! folder never removes another's mail. A file that cannot be read now is
+//! left as it was.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use crate::model::SourceKind;
+use crate::source::maildir::split_name;
+use crate::source::{Discovery, SourceFile};
+use crate::sink::store::{SourceState, Sources};
+
+/// What an ingest has to do.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// Files to read whole: new, or changed in place.
+    pub read: Vec<SourceFile>,
+    /// Uncompressed mbox files that only grew, with where the known part ends.
+    pub appended: Vec<(SourceFile, u64)>,
+    /// Files as they were: nothing to read.
+    pub unchanged: Vec<SourceFile>,
+    /// Files whose recorded copies no longer stand: gone, or changed and read again.
+    pub dropped: HashSet<String>,
+    /// Maildir files renamed in their folder: (old path, the file now).
+    pub renamed: Vec<(String, SourceFile)>,
+}
+
+/// A Maildir file's folder directory (above cur/ or new/) and unique name.
+fn maildir_identity(path: &Path) -> Option<(PathBuf, String)> {
+    let name = path.file_name()?.to_string_lossy().into_owned();
+    let dir = path.parent()?.parent()?.to_path_buf();
+    Some((dir, split_name(&name).0.to_string()))
+}
+
+/// Whether a `From ` line begins at `offset` (an append starts a message;
+/// anything else means the known part was cut mid-message).
+fn starts_message_at(path: &Path, offset: u64) -> bool {
+    crate::source::mmap::MappedFile::open(path).is_ok_and(|m| m.get(offset as usize..).is_some_and(|rest| rest.starts_with(b"From ")))
+}
+
+/// BLAKE3 of the first `len` bytes of a file, as hex.
+pub fn prefix_hash(path: &Path, len: u64) -> std::io::Result<String> {
+    let map = crate::source::mmap::MappedFile::open(path)?;
+    let end = (len as usize).min(map.len());
+    Ok(blake3::hash(&map[..end]).to_hex().to_string())
+}
+
+pub fn plan(found: &Discovery, sources: &Sources) -> Plan {
+    let mut p = Plan::default();
+    let on_disk: HashSet<String> = found.files.iter().map(|f| f.path.to_string_lossy().into_owned()).collect();
+    let unreadable: Vec<&PathBuf> = found.unreadable.iter().map(|(p, _)| p).collect();
+    let under_roots = |path: &str| found.roots.iter().any(|r| Path::new(path).starts_with(r));
+    let cannot_tell = |path: &str| unreadable.iter().any(|u| Path::new(path).starts_with(u));
+
+    // Copies that are gone from where they were.
+    let vanished: Vec<(&String, &SourceState)> =
+        sources.iter().filter(|(path, _)| under_roots(path) && !on_disk.contains(*path) && !cannot_tell(path)).collect();
+    // New Maildir files by (folder, unique name): rename targets.
+    let mut new_maildir: HashMap<(PathBuf, String), &SourceFile> = HashMap::new();
+    for f in &found.files {
+        let path = f.path.to_string_lossy();
+        if f.kind == SourceKind::Maildir && !sources.contains_key(path.as_ref()) {
+            if let Some(id) = maildir_identity(&f.path) {
+                new_maildir.insert(id, f);
+            }
+        }
+    }
+    let mut rename_targets: HashSet<String> = HashSet::new();
+    for (path, st) in vanished {
+        let target = (st.kind == SourceKind::Maildir.as_str())
+            .then(|| maildir_identity(Path::new(path)))
+            .flatten()
+            .and_then(|id| new_maildir.get(&id))
+            .filter(|f| f.size == st.size);
+        match target {
+            Some(f) => {
+                rename_targets.insert(f.path.to_string_lossy().into_owned());
+                p.renamed.push((path.clone(), (*f).clone()));
+            }
+            None => {
+                p.dropped.insert(path.clone());
+            }
+        }
+    }
+    for f in &found.files {
+        let path = f.path.to_string_lossy().into_owned();
+        if rename_targets.contains(&path) {
+            continue;
+        }
+        let Some(st) = sources.get(&path) else {
+            p.read.push(f.clone());
+            continue;
+        };
+        if st.size == f.size && st.mtime_ns == f.mtime_ns && st.kind == f.kind.as_str() {
+            p.unchanged.push(f.clone());
+            continue;
+        }
+        let grew = f.kind == SourceKind::Mbox
+            && f.size > st.size
+            && starts_message_at(&f.path, st.size)
+            && st.prefix_hash.as_deref().is_some_and(|h| prefix_hash(&f.path, st.size).is_ok_and(|now| now == h));
+        if grew {
+            p.appended.push((f.clone(), st.size));
+        } else {
+            p.dropped.insert(path);
+            p.read.push(f.clone());
+        }
+    }
+    p
+}
+
+/// The state to record for a file that was read whole or to its end.
+pub fn state_of(f: &SourceFile, now_ms: i64) -> SourceState {
+    SourceState {
+        kind: f.kind.as_str().to_string(),
+        size: f.size,
+        mtime_ns: f.mtime_ns,
+        folder: f.folder.clone(),
+        prefix_hash: (f.kind == SourceKind::Mbox).then(|| prefix_hash(&f.path, f.size).ok()).flatten(),
+        ingested_at: now_ms,
+    }
+}
