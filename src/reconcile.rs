@@ -158,7 +158,8 @@ fn final_locations(store: &TableStore, committed: &Committed, plan: &Plan) -> Re
     let renames: HashMap<&str, &SourceFile> = plan.renamed.iter().map(|(old, f)| (old.as_str(), f)).collect();
     let mut cols: [Vec<String>; 5] = Default::default(); // msg_key, path, kind, folder, flags
     let (mut offsets, mut lengths) = (Vec::new(), Vec::new());
-    let mut before: HashSet<(String, u64)> = HashSet::new();
+    // Copies of dropped files; those not read again are removed.
+    let mut dropped: HashSet<(String, u64)> = HashSet::new();
     if let Some(df) = &committed.locations {
         let (k, p, o, l, kind, fo, fl) = (
             strs(df, "msg_key")?,
@@ -171,8 +172,8 @@ fn final_locations(store: &TableStore, committed: &Committed, plan: &Plan) -> Re
         );
         for i in 0..df.height() {
             let path = p.get(i).unwrap_or_default();
-            before.insert((path.to_string(), o.get(i).unwrap_or(0)));
             if plan.dropped.contains(path) {
+                dropped.insert((path.to_string(), o.get(i).unwrap_or(0)));
                 continue;
             }
             let (path, flags) = match renames.get(path) {
@@ -218,7 +219,7 @@ fn final_locations(store: &TableStore, committed: &Committed, plan: &Plan) -> Re
             lengths.push(l.get(i).unwrap_or(0));
         }
     }
-    out.removed_copies = before.iter().filter(|b| !after.contains(*b)).count() as u64;
+    out.removed_copies = dropped.iter().filter(|d| !after.contains(*d)).count() as u64;
     let s = |name: &str, v: &Vec<String>| Column::new(name.into(), v.clone());
     let df = DataFrame::new(
         offsets.len(),

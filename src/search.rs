@@ -78,6 +78,7 @@ pub struct SearchResult {
 
 /// An open index, ready for queries.
 pub struct Searchable {
+    db: DbPaths,
     index: Index,
     fields: IndexFields,
     searcher: Searcher,
@@ -90,7 +91,7 @@ impl Searchable {
         }
         let (index, fields) = open_existing(&db.index_dir())?;
         let searcher = index.reader()?.searcher();
-        Ok(Searchable { index, fields, searcher })
+        Ok(Searchable { db: db.clone(), index, fields, searcher })
     }
 
     /// Runs a user query.
@@ -126,8 +127,43 @@ impl Searchable {
                 (n, top.into_iter().map(|(_, a)| (None, a)).collect())
             }
         };
-        let hits = addrs.into_iter().map(|(score, a)| self.hit(a, score)).collect::<Result<Vec<_>>>()?;
+        let mut hits = addrs.into_iter().map(|(score, a)| self.hit(a, score)).collect::<Result<Vec<_>>>()?;
+        self.current_locations(&mut hits)?;
         Ok(SearchResult { total, hits })
+    }
+
+    /// Where each hit's message is now: the index keeps where it was first
+    /// read, the `locations` table follows renames and removals. A hit keeps
+    /// its indexed place when that copy is still there.
+    fn current_locations(&self, hits: &mut [Hit]) -> Result<()> {
+        let files = crate::sink::parquet::part_files(&self.db.tables_dir(), crate::sink::tables::LOCATIONS.table)?;
+        if hits.is_empty() || files.is_empty() {
+            return Ok(());
+        }
+        use polars::prelude::*;
+        let err = |source| Error::Table { table: "locations".into(), source };
+        let keys: Vec<String> = hits.iter().map(|h| h.msg_key.clone()).collect();
+        let paths: Vec<PlRefPath> = files.iter().map(|p| PlRefPath::new(p.to_string_lossy().as_ref())).collect();
+        let df = LazyFrame::scan_parquet_files(paths.into_iter().collect(), ScanArgsParquet::default())
+            .map_err(err)?
+            .filter(col("msg_key").is_in(lit(Series::new("keys".into(), keys)).implode(false), false))
+            .select([col("msg_key"), col("path"), col("offset"), col("length"), col("kind")])
+            .collect()
+            .map_err(err)?;
+        let s = |c: &str| df.column(c).and_then(|c| c.str().cloned()).map_err(err);
+        let u = |c: &str| df.column(c).and_then(|c| c.u64().cloned()).map_err(err);
+        let (k, p, o, l, kind) = (s("msg_key")?, s("path")?, u("offset")?, u("length")?, s("kind")?);
+        for h in hits.iter_mut() {
+            let rows: Vec<usize> = (0..df.height()).filter(|&i| k.get(i) == Some(h.msg_key.as_str())).collect();
+            let still_there = rows.iter().any(|&i| p.get(i) == Some(h.source_path.as_str()) && o.get(i) == Some(h.source_offset));
+            if let (false, Some(&i)) = (still_there, rows.first()) {
+                h.source_path = p.get(i).unwrap_or_default().to_string();
+                h.source_offset = o.get(i).unwrap_or(0);
+                h.source_length = l.get(i).unwrap_or(0);
+                h.source_kind = kind.get(i).unwrap_or_default().to_string();
+            }
+        }
+        Ok(())
     }
 
     /// The message with this key (or, failing that, this Message-ID), and
@@ -140,7 +176,10 @@ impl Searchable {
             let q = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
             let (top, n) = self.searcher.search(&q, &(TopDocs::with_limit(1).order_by_score(), Count))?;
             if let Some((_, addr)) = top.first() {
-                return Ok((self.hit(*addr, None)?, n));
+                let mut hit = [self.hit(*addr, None)?];
+                self.current_locations(&mut hit)?;
+                let [hit] = hit;
+                return Ok((hit, n));
             }
         }
         Err(Error::UnknownKey(key.to_string()))

@@ -23,11 +23,28 @@ pub struct TableStatus {
     pub bytes: u64,
 }
 
+/// Archive files of one kind and folder, and when they were last ingested.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceGroup {
+    pub kind: String,
+    pub folder: String,
+    pub files: u64,
+    pub bytes: u64,
+    /// RFC 3339, UTC.
+    pub last_ingested: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
     pub db: String,
+    /// The table generation in force (one per commit).
+    pub generation: u64,
     /// Messages in the index.
     pub messages: u64,
+    /// Copies of messages in the archive (rows of `locations`).
+    pub locations: u64,
+    /// Archive files the database knows, by kind and folder.
+    pub sources: Vec<SourceGroup>,
     /// Messages per folder and per label (from the messages table).
     pub folders: BTreeMap<String, u64>,
     pub labels: BTreeMap<String, u64>,
@@ -35,6 +52,8 @@ pub struct Status {
     pub errors: BTreeMap<String, u64>,
     pub tables: Vec<TableStatus>,
     pub index_bytes: u64,
+    /// Bytes of the Parquet tables in force.
+    pub tables_bytes: u64,
 }
 
 pub fn status(db: &DbPaths) -> Result<Status> {
@@ -80,8 +99,35 @@ pub fn status(db: &DbPaths) -> Result<Status> {
             *errors.entry(k.to_string()).or_default() += 1;
         }
     }
+    let mut groups: BTreeMap<(String, String), SourceGroup> = BTreeMap::new();
+    let sources_file = db.tables_dir().join(".sources.json");
+    if let Ok(bytes) = std::fs::read(&sources_file) {
+        let sources: crate::sink::store::Sources =
+            serde_json::from_slice(&bytes).map_err(|e| Error::Other(format!("{}: {e}", sources_file.display())))?;
+        for st in sources.values() {
+            let g = groups.entry((st.kind.clone(), st.folder.clone())).or_insert_with(|| SourceGroup {
+                kind: st.kind.clone(),
+                folder: st.folder.clone(),
+                files: 0,
+                bytes: 0,
+                last_ingested: None,
+            });
+            g.files += 1;
+            g.bytes += st.size;
+            let when = chrono::DateTime::from_timestamp_millis(st.ingested_at).map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            if when > g.last_ingested {
+                g.last_ingested = when;
+            }
+        }
+    }
+    let locations = tables_out.iter().find(|t| t.table == tables::LOCATIONS.table).map_or(0, |t| t.rows);
+    let tables_bytes = tables_out.iter().map(|t| t.bytes).sum();
     Ok(Status {
         db: db.root.display().to_string(),
+        generation: db.committed_generation().unwrap_or(0),
+        locations,
+        sources: groups.into_values().collect(),
+        tables_bytes,
         messages: searcher.num_docs(),
         folders,
         labels,

@@ -17,9 +17,23 @@ pub fn run(a: StatusArgs, db: DbPaths) -> anyhow::Result<i32> {
         println!("{}", serde_json::to_string(&s)?);
         return Ok(0);
     }
-    println!("database   {}", s.db);
+    println!("database   {} (generation {})", s.db, s.generation);
     println!("messages   {}", s.messages);
-    println!("index      {:.1} MB", s.index_bytes as f64 / 1e6);
+    println!("copies     {} (locations)", s.locations);
+    println!("on disk    index {:.1} MB, tables {:.1} MB", s.index_bytes as f64 / 1e6, s.tables_bytes as f64 / 1e6);
+    if !s.sources.is_empty() {
+        println!("sources (files by kind and folder, last ingested)");
+        for g in &s.sources {
+            println!(
+                "  {:>7} {:<8} {:>9.1} MB  {}  {}",
+                g.files,
+                g.kind,
+                g.bytes as f64 / 1e6,
+                g.last_ingested.as_deref().unwrap_or("-"),
+                g.folder
+            );
+        }
+    }
     for t in &s.tables {
         println!("table      {:<16} {:>9} rows  {:>4} files  {:>8.1} MB", t.table, t.rows, t.files, t.bytes as f64 / 1e6);
     }
