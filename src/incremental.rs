@@ -45,11 +45,21 @@ fn starts_message_at(path: &Path, offset: u64) -> bool {
     crate::source::mmap::MappedFile::open(path).is_ok_and(|m| m.get(offset as usize..).is_some_and(|rest| rest.starts_with(b"From ")))
 }
 
-/// BLAKE3 of the first `len` bytes of a file, as hex.
+/// BLAKE3 of the first `len` bytes of a file, as hex. Read in blocks, not
+/// mapped: a whole mapped mbox would count in the process's resident memory.
 pub fn prefix_hash(path: &Path, len: u64) -> std::io::Result<String> {
-    let map = crate::source::mmap::MappedFile::open(path)?;
-    let end = (len as usize).min(map.len());
-    Ok(blake3::hash(&map[..end]).to_hex().to_string())
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?.take(len);
+    let mut h = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().to_hex().to_string())
 }
 
 pub fn plan(found: &Discovery, sources: &Sources) -> Plan {
