@@ -156,9 +156,8 @@ class Mailidx:
         return du(self.db / "index") + du(self.db / "store")
 
     def count(self, q):
-        r = subprocess.run([str(self.bin), "--db", str(self.db), "search", "--limit", "1", q], capture_output=True, text=True)
-        m = re.search(r"of (\d+) matching", r.stderr)
-        return int(m.group(1)) if m else (0 if "no messages" in r.stderr.lower() or not r.stdout.strip() else None)
+        r = subprocess.run([str(self.bin), "--db", str(self.db), "search", "--count", q], capture_output=True, text=True)
+        return int(r.stdout.strip()) if r.stdout.strip().isdigit() else None
 
 
 class Notmuch:

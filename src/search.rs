@@ -90,12 +90,18 @@ impl Searchable {
             return Err(Error::NoDatabase(db.root.clone()));
         }
         let (index, fields) = open_existing(&db.index_dir())?;
-        let searcher = index.reader()?.searcher();
+        // A one-shot reader: no thread watching for new commits.
+        let searcher = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into()?.searcher();
         Ok(Searchable { db: db.clone(), index, fields, searcher })
     }
 
-    /// Runs a user query.
-    pub fn search(&self, query: &str, limit: usize, sort: SortOrder) -> Result<SearchResult> {
+    /// How many messages match a query (nothing is read back).
+    pub fn count(&self, query: &str) -> Result<usize> {
+        let q = self.parse(query)?;
+        Ok(self.searcher.search(&q, &Count)?)
+    }
+
+    fn parse(&self, query: &str) -> Result<Box<dyn tantivy::query::Query>> {
         let f = &self.fields;
         let mut parser = QueryParser::for_index(
             &self.index,
@@ -103,18 +109,22 @@ impl Searchable {
         );
         parser.set_conjunction_by_default();
         let rewritten = rewrite_query(query)?;
-        let q = if rewritten.trim().is_empty() {
-            Box::new(tantivy::query::AllQuery)
-        } else {
-            match parser.parse_query(&rewritten) {
-                Ok(q) => q,
-                // `-word` alone: everything but what matches.
-                Err(tantivy::query::QueryParserError::AllButQueryForbidden) => parser
-                    .parse_query(&format!("* {rewritten}"))
-                    .map_err(|e| Error::Query(format!("{e} (in: {rewritten})")))?,
-                Err(e) => return Err(Error::Query(query_error(&e, &rewritten))),
+        if rewritten.trim().is_empty() {
+            return Ok(Box::new(tantivy::query::AllQuery));
+        }
+        match parser.parse_query(&rewritten) {
+            Ok(q) => Ok(q),
+            // `-word` alone: everything but what matches.
+            Err(tantivy::query::QueryParserError::AllButQueryForbidden) => {
+                parser.parse_query(&format!("* {rewritten}")).map_err(|e| Error::Query(format!("{e} (in: {rewritten})")))
             }
-        };
+            Err(e) => Err(Error::Query(query_error(&e, &rewritten))),
+        }
+    }
+
+    /// Runs a user query.
+    pub fn search(&self, query: &str, limit: usize, sort: SortOrder) -> Result<SearchResult> {
+        let q = self.parse(query)?;
         let limit = limit.max(1);
         let (total, addrs): (usize, Vec<(Option<f32>, DocAddress)>) = match sort {
             SortOrder::Relevance => {
@@ -128,7 +138,11 @@ impl Searchable {
             }
         };
         let mut hits = addrs.into_iter().map(|(score, a)| self.hit(a, score)).collect::<Result<Vec<_>>>()?;
-        self.current_locations(&mut hits)?;
+        // A listing needs the locations table only where the indexed file
+        // is gone (a renamed or removed copy); `find` always consults it.
+        if hits.iter().any(|h| !std::path::Path::new(&h.source_path).exists()) {
+            self.current_locations(&mut hits)?;
+        }
         Ok(SearchResult { total, hits })
     }
 

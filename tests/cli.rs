@@ -330,6 +330,8 @@ fn folder_labels_report_and_stats_rebuild() {
     // The sample's Maildir++ .Spam folder labels its message spam.
     let spam = search(db.path(), "label:spam");
     assert_eq!(spam.len(), 1);
+    let count = mailidx(db.path()).args(["search", "--count", "label:spam"]).output().unwrap();
+    assert_eq!(String::from_utf8(count.stdout).unwrap(), "1\n");
     let out = mailidx(db.path()).args(["report", "--format", "json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

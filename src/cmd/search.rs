@@ -20,6 +20,9 @@ pub struct SearchArgs {
     pub sort: SortArg,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Print only how many messages match
+    #[arg(long, short = 'c')]
+    pub count: bool,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -45,6 +48,10 @@ pub fn run(a: SearchArgs, db: DbPaths) -> anyhow::Result<i32> {
         SortArg::Date => SortOrder::Date,
         SortArg::Relevance => SortOrder::Relevance,
     };
+    if a.count {
+        println!("{}", Searchable::open(&db)?.count(&a.query.join(" "))?);
+        return Ok(0);
+    }
     let result = Searchable::open(&db)?.search(&a.query.join(" "), a.limit as usize, sort)?;
     match a.format {
         Format::Json => {
