@@ -136,6 +136,8 @@ pub struct MessageRecord {
     /// Received headers as parse read them (raw text, hop), header order;
     /// analyze::hops turns them into `hops` and the origin columns.
     pub received: Vec<(String, crate::analyze::received::ParsedHop)>,
+    /// Received headers past `Limits::max_received`, counted, not analysed.
+    pub unanalysed_received: u32,
     /// Position of each Received header among all header fields.
     pub received_positions: Vec<u32>,
     /// Authentication headers as found (analyze::auth reads them).

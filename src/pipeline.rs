@@ -31,7 +31,7 @@ use crate::error::{Error, Result};
 use crate::model::{
     AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, Location, MessageRecord, RawMessage, SourceKind,
 };
-use crate::parse::{msg_key, parse_message};
+use crate::parse::{msg_key, parse_message_with, Limits};
 use crate::sink::index::{existing_keys, key_number, open_or_create, IndexSink};
 use crate::sink::store::TableStore;
 use crate::sink::tables;
@@ -81,11 +81,13 @@ pub struct IngestConfig {
     pub authserv_ids: Vec<String>,
     /// DKIM public keys the user supplies (`--dkim-keys`); empty: no verification.
     pub dkim_keys: crate::analyze::dkim_verify::DkimKeys,
+    /// Bounds on the work one message may cause (`--max-…`).
+    pub limits: Limits,
 }
 
 impl IngestConfig {
     pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
-        IngestConfig { paths, db, label: None, label_rules: Default::default(), batch_rows: 20_000, index_heap: 128_000_000, trusted_networks: Vec::new(), authserv_ids: Vec::new(), dkim_keys: Default::default() }
+        IngestConfig { paths, db, label: None, label_rules: Default::default(), batch_rows: 20_000, index_heap: 128_000_000, trusted_networks: Vec::new(), authserv_ids: Vec::new(), dkim_keys: Default::default(), limits: Limits::default() }
     }
 }
 
@@ -166,6 +168,7 @@ struct Workers<'a> {
     trusted: Vec<ipnet::IpNet>,
     authserv_ids: Vec<String>,
     dkim_keys: crate::analyze::dkim_verify::DkimKeys,
+    limits: Limits,
     progress: &'a dyn Progress,
     /// Set when the sink has stopped: workers stop producing.
     abort: AtomicBool,
@@ -248,6 +251,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         trusted: cfg.trusted_networks.clone(),
         authserv_ids: cfg.authserv_ids.clone(),
         dkim_keys: cfg.dkim_keys.clone(),
+        limits: cfg.limits,
         progress,
         abort: AtomicBool::new(false),
     };
@@ -357,7 +361,7 @@ impl Workers<'_> {
             self.send(tx, Item::Copy(key, raw.location));
             return;
         }
-        let mut rec = parse_message(&raw, key);
+        let mut rec = parse_message_with(&raw, key, &self.limits);
         crate::analyze::hops::annotate(&mut rec, &self.trusted);
         crate::analyze::auth::annotate(&mut rec, &self.authserv_ids);
         crate::analyze::dkim_verify::verify_record(&raw.bytes, &mut rec, &self.dkim_keys);
@@ -427,6 +431,15 @@ impl Workers<'_> {
         };
         let path = f.path.to_string_lossy().into_owned();
         let data = map.get(from..).unwrap_or_default();
+        // Classic Mac OS mbox files end lines with a bare CR; read them with
+        // LF (one byte for one, so offsets hold).
+        let unified: Vec<u8>;
+        let data = if memchr::memchr(b'\n', data).is_none() && memchr::memchr(b'\r', data).is_some() {
+            unified = data.iter().map(|&b| if b == b'\r' { b'\n' } else { b }).collect();
+            &unified[..]
+        } else {
+            data
+        };
         let mut splitter = mbox::MboxSplitter::new(data);
         let mut released = from;
         loop {

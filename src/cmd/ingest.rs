@@ -42,6 +42,18 @@ pub struct IngestArgs {
     /// No progress bar (it is also off when stderr is not a terminal)
     #[arg(long, short)]
     pub quiet: bool,
+    /// Received headers analysed per message (the rest are counted in a warning)
+    #[arg(long, default_value_t = 500)]
+    pub max_received: usize,
+    /// MIME leaf parts walked per message
+    #[arg(long, default_value_t = 10_000)]
+    pub max_parts: usize,
+    /// Longest Subject and display name kept, in bytes
+    #[arg(long, default_value_t = 16 * 1024)]
+    pub max_header_bytes: usize,
+    /// Searchable text kept per message, in bytes
+    #[arg(long, default_value_t = 1 << 20)]
+    pub max_body_bytes: usize,
     /// Messages per commit (Parquet part and index commit)
     #[arg(long, default_value_t = 20_000, hide = true)]
     pub batch_rows: usize,
@@ -76,6 +88,10 @@ impl Progress for Bar {
 pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     let mut cfg = IngestConfig::new(a.paths, db);
     cfg.batch_rows = a.batch_rows;
+    cfg.limits.max_received = a.max_received;
+    cfg.limits.max_parts = a.max_parts;
+    cfg.limits.max_header_bytes = a.max_header_bytes;
+    cfg.limits.max_body_text = a.max_body_bytes;
     // Ctrl-C and SIGTERM stop the ingest cleanly: what is done is committed.
     let _ = ctrlc::set_handler(|| {
         if pipeline::STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {

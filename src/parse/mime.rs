@@ -79,8 +79,16 @@ impl Mime {
 
 /// Walks a parsed message. `key` fills the attachment rows' msg_key.
 pub fn walk(m: &Message<'_>, key: &str, max_text: usize) -> Mime {
-    let mut w = Walker { key, max_text, raw: m.raw_message(), out: Mime::default() };
+    walk_within(m, key, &super::Limits { max_body_text: max_text, ..Default::default() })
+}
+
+/// [`walk`] within the parts, depth and text limits given.
+pub fn walk_within(m: &Message<'_>, key: &str, limits: &super::Limits) -> Mime {
+    let mut w = Walker { key, max_text: limits.max_body_text, max_parts: limits.max_parts, max_depth: limits.max_depth, leaves: 0, skipped: 0, raw: m.raw_message(), out: Mime::default() };
     w.part(m, 0, "", 0, false, true);
+    if w.skipped > 0 {
+        w.out.warnings.push(format!("{} MIME parts beyond the first {} not walked (limit max_parts)", w.skipped, w.max_parts));
+    }
     w.out
 }
 
@@ -88,6 +96,10 @@ struct Walker<'k> {
     key: &'k str,
     raw: &'k [u8],
     max_text: usize,
+    max_parts: usize,
+    max_depth: usize,
+    leaves: usize,
+    skipped: usize,
     out: Mime,
 }
 
@@ -102,8 +114,8 @@ pub fn content_type(part: &MessagePart<'_>) -> String {
 
 impl Walker<'_> {
     fn part(&mut self, m: &Message<'_>, id: u32, path: &str, depth: usize, nested: bool, for_text: bool) {
-        if depth > MAX_DEPTH {
-            self.out.warnings.push(format!("part {path}: MIME nesting deeper than {MAX_DEPTH}; not walked"));
+        if depth > self.max_depth {
+            self.out.warnings.push(format!("part {path}: MIME nesting deeper than {}; not walked (limit max_depth)", self.max_depth));
             return;
         }
         let Some(part) = m.part(id) else { return };
@@ -177,7 +189,9 @@ impl Walker<'_> {
                 };
                 self.part(inner, 0, &inner_path, depth + 1, true, for_text);
             }
+            _ if self.leaves >= self.max_parts => self.skipped += 1,
             body => {
+                self.leaves += 1;
                 if info.path.is_empty() {
                     info.path = "1".into();
                 }
@@ -195,7 +209,8 @@ impl Walker<'_> {
                 info.decoded_size = bytes.len() as u64;
                 info.charset = attr("charset").map(|c| c.trim().trim_matches('"').to_string()).filter(|c| !c.is_empty());
                 if part.is_encoding_problem {
-                    self.out.warnings.push(format!("part {}: {} could not be decoded", info.path, transfer_name(part)));
+                    let enc = info.transfer_encoding.clone().unwrap_or_else(|| transfer_name(part).to_string());
+                    self.out.warnings.push(format!("part {}: {enc} body could not be decoded; decoded leniently", info.path));
                 } else if part.encoding == Encoding::Base64 {
                     if let Some(problem) = base64_problem(raw_body(self.raw, part)) {
                         self.out.warnings.push(format!("part {}: Base64 {problem}", info.path));

@@ -23,6 +23,52 @@ use crate::model::{MessageRecord, RawMessage};
 /// part is still in the archive and shown by `mailidx show`.
 pub const MAX_BODY_TEXT: usize = 1 << 20;
 
+/// Bounds on the work one message may cause, so that hostile mail cannot
+/// make an ingest use unbounded time or memory. A message over a limit is
+/// kept and indexed as far as the limit allows, with a warning naming the
+/// limit. `ingest` takes them from the command line (`--max-…`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Longest decoded Subject and display name kept, in bytes.
+    pub max_header_bytes: usize,
+    /// Received headers analysed (hops rows); the rest are counted.
+    pub max_received: usize,
+    /// MIME leaf parts walked; the rest are counted.
+    pub max_parts: usize,
+    /// MIME nesting walked.
+    pub max_depth: usize,
+    /// Searchable text kept, in bytes.
+    pub max_body_text: usize,
+    /// Warnings kept per message; the rest are counted in a last one.
+    pub max_warnings: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_header_bytes: 16 * 1024,
+            max_received: 500,
+            max_parts: 10_000,
+            max_depth: mime::MAX_DEPTH,
+            max_body_text: MAX_BODY_TEXT,
+            max_warnings: 100,
+        }
+    }
+}
+
+/// Cuts a string to at most `max` bytes on a character boundary.
+fn cut_to(s: &mut String, max: usize) -> bool {
+    if s.len() <= max {
+        return false;
+    }
+    let mut cut = max;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    s.truncate(cut);
+    true
+}
+
 /// The stable key of a message: the first 64 bits of a BLAKE3 hash, as 16
 /// hex digits. Of a message with a Message-ID, the hash covers its bytes
 /// (after mbox unquoting) without the delivery trace fields (Received,
@@ -60,6 +106,11 @@ fn hex(bytes: &[u8]) -> String {
 /// Parses one message into a record. Never fails and never panics: a parser
 /// panic on hostile input is caught and recorded as a warning.
 pub fn parse_message(raw: &RawMessage<'_>, key: String) -> MessageRecord {
+    parse_message_with(raw, key, &Limits::default())
+}
+
+/// [`parse_message`] within explicit [`Limits`].
+pub fn parse_message_with(raw: &RawMessage<'_>, key: String, limits: &Limits) -> MessageRecord {
     let loc = &raw.location;
     let mut rec = MessageRecord {
         msg_key: key,
@@ -86,7 +137,7 @@ pub fn parse_message(raw: &RawMessage<'_>, key: String) -> MessageRecord {
         let parser = MessageParser::default();
         let build = |m: &Message<'_>| {
             let mut r = rec.clone();
-            fill_record(m, &mut r);
+            fill_record(m, &mut r, limits);
             recover_missing(m, bytes, &mut r);
             r
         };
@@ -113,6 +164,17 @@ pub fn parse_message(raw: &RawMessage<'_>, key: String) -> MessageRecord {
     }
     if rec.thread_id.is_empty() {
         rec.thread_id = thread_id(&rec);
+    }
+    if rec.unanalysed_received > 0 {
+        rec.warnings.push(format!(
+            "{} Received headers beyond the first {} not analysed (limit max_received)",
+            rec.unanalysed_received, limits.max_received
+        ));
+    }
+    if rec.warnings.len() > limits.max_warnings {
+        let more = rec.warnings.len() - limits.max_warnings;
+        rec.warnings.truncate(limits.max_warnings);
+        rec.warnings.push(format!("… and {more} more warnings (limit max_warnings)"));
     }
     rec
 }
@@ -222,7 +284,7 @@ fn skip_blank_lines(bytes: &[u8]) -> &[u8] {
 
 const NO_HEADERS: &str = "no header fields found";
 
-fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
+fn fill_record(m: &Message<'_>, rec: &mut MessageRecord, limits: &Limits) {
     rec.parse_ok = true;
     let root = m.root_part();
     if root.headers.is_empty() {
@@ -232,7 +294,7 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
         rec.warnings.push(w);
     }
     rec.header_size = root.offset_body as u64;
-    read_trace_headers(m, rec);
+    read_trace_headers(m, rec, limits);
     rec.message_id = m.message_id().map(clean_id).filter(|s| !s.is_empty());
 
     if let Some(d) = m.date().filter(|d| d.is_valid()) {
@@ -264,9 +326,19 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord) {
     rec.in_reply_to = id_list(m.in_reply_to());
     rec.references = id_list(m.references());
 
-    let mime = mime::walk(m, &rec.msg_key, MAX_BODY_TEXT);
+    let mime = mime::walk_within(m, &rec.msg_key, limits);
     let hint = mime.charsets.first().map(String::as_str);
     rec.subject = subject(m, hint, &mut rec.warnings).or_else(|| m.subject().map(|s| s.trim().to_string()));
+    if let Some(n) = rec.from_name.as_mut() {
+        if cut_to(n, limits.max_header_bytes) {
+            rec.warnings.push(format!("From display name longer than {} bytes; cut (limit max_header_bytes)", limits.max_header_bytes));
+        }
+    }
+    if let Some(s) = rec.subject.as_mut() {
+        if cut_to(s, limits.max_header_bytes) {
+            rec.warnings.push(format!("Subject longer than {} bytes; cut (limit max_header_bytes)", limits.max_header_bytes));
+        }
+    }
     reread_8bit_addresses(m, hint, rec);
     rec.body_chars = mime.text.chars().count() as u64;
     rec.body_text = mime.text;
@@ -360,7 +432,7 @@ fn reread_8bit_addresses(m: &Message<'_>, hint: Option<&str>, rec: &mut MessageR
 /// positions: Received (read into hops; mail-parser's own parse of the header
 /// fills gaps), Authentication-Results, ARC-*, Received-SPF, and
 /// DKIM-Signature (with the body-hash check over this message's body).
-fn read_trace_headers(m: &Message<'_>, rec: &mut MessageRecord) {
+fn read_trace_headers(m: &Message<'_>, rec: &mut MessageRecord, limits: &Limits) {
     use crate::model::{AuthHeader, AuthHeaderKind, CheckedSignature};
     let raw = m.raw_message();
     let body = raw.get(m.root_part().offset_body as usize..).unwrap_or_default();
@@ -389,6 +461,9 @@ fn read_trace_headers(m: &Message<'_>, rec: &mut MessageRecord) {
         let position = pos as u32;
         match kind {
             Some(kind) => rec.auth_headers.push(AuthHeader { kind, position, value: text }),
+            None if name.eq_ignore_ascii_case("received") && rec.received.len() >= limits.max_received => {
+                rec.unanalysed_received += 1;
+            }
             None if name.eq_ignore_ascii_case("received") => {
                 let hop = crate::analyze::received::parse_received(&text, h.value().as_received());
                 rec.received.push((text, hop));

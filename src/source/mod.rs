@@ -121,7 +121,10 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
                         size: m.len(),
                         mtime_ns: mtime_ns(&m),
                     }),
-                    Ok(_) => {}
+                    Ok(m) => {
+                        let what = if m.is_dir() { "a directory" } else { "not a regular file (socket, device or FIFO)" };
+                        found.ignored.push((path, format!("{what} inside a Maildir cur/ or new/ folder")));
+                    }
                     Err(e) => found.unreadable.push((path, e.to_string())),
                 }
             }

@@ -1,0 +1,128 @@
+//! A hostile archive, written here: MIME nested 10,000 deep, 100,000 parts,
+//! a 50 MB header line, 100,000 Received headers, broken Base64, NUL bytes
+//! and invalid UTF-8 in headers, mbox files without a final newline, with
+//! unquoted `From ` lines in bodies and with CR-only line ends, an empty
+//! file, a symlink loop, a socket and a directory where a message should be.
+//! The ingest must not panic, must finish in bounded time and memory, must
+//! say what it did about each, and must ingest every other message.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use polars::prelude::*;
+
+fn write(dir: &Path, name: &str, data: &[u8]) {
+    std::fs::write(dir.join(name), data).unwrap();
+}
+
+fn hostile_archive(root: &Path) {
+    let cur = root.join("Hostile/cur");
+    std::fs::create_dir_all(&cur).unwrap();
+    std::fs::create_dir_all(root.join("Hostile/new")).unwrap();
+    let mut deep = b"From: a@b.example\nSubject: deep\n".to_vec();
+    for i in 0..10_000 {
+        deep.extend_from_slice(format!("Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n").as_bytes());
+    }
+    deep.extend_from_slice(b"Content-Type: text/plain\n\nleaf\n");
+    write(&cur, "deep:2,", &deep);
+    let mut many = b"From: a@b.example\nSubject: many parts\nContent-Type: multipart/mixed; boundary=X\n\n".to_vec();
+    for i in 0..100_000 {
+        many.extend_from_slice(format!("--X\nContent-Type: text/plain\n\np{i}\n").as_bytes());
+    }
+    many.extend_from_slice(b"--X--\n");
+    write(&cur, "many:2,", &many);
+    let mut big = b"From: a@b.example\nSubject: ".to_vec();
+    big.resize(big.len() + 50_000_000, b'A');
+    big.extend_from_slice(b"\n\nbody\n");
+    write(&cur, "bigheader:2,", &big);
+    let mut hops = Vec::new();
+    for i in 0..100_000 {
+        hops.extend_from_slice(format!("Received: from h{i} ([10.0.{}.{}]) by mx; Mon, 1 Jan 2024 00:00:00 +0000\n", i / 250 % 250, i % 250).as_bytes());
+    }
+    hops.extend_from_slice(b"From: a@b.example\nSubject: hops\n\nbody\n");
+    write(&cur, "hops:2,", &hops);
+    write(&cur, "b64:2,", b"From: a@b.example\nSubject: bad base64\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\n!!!!@@@@####\n");
+    write(&cur, "qp:2,", b"From: a@b.example\nSubject: bad qp\nContent-Transfer-Encoding: quoted-printable\n\n=ZZ=\n=4\n");
+    write(&cur, "nul:2,", b"From: a\x00@b.example\nSubject: nul\x00 \xff\xfe bytes\n\nbody\x00\n");
+    write(&cur, "empty:2,", b"");
+    write(&cur, "good:2,", b"From: ok@b.example\nSubject: the one good message\nMessage-ID: <good@b.example>\n\nfine\n");
+    std::fs::create_dir_all(cur.join("a-directory:2,")).unwrap();
+    std::os::unix::fs::symlink(root.join("loop"), root.join("loop")).unwrap();
+    let _socket = std::os::unix::net::UnixListener::bind(root.join("Hostile/cur/socket:2,")).unwrap();
+    std::mem::forget(_socket);
+    // mbox files: no final newline; an unquoted From_ line in a body; CR only.
+    write(root, "nofinal.mbox", b"From x Mon Jan  1 00:00:00 2024\nFrom: a@b.example\nSubject: no newline at the end\n\nlast line");
+    write(
+        root,
+        "unquoted.mbox",
+        b"From x Mon Jan  1 00:00:00 2024\nFrom: a@b.example\nSubject: first\n\nbody\nFrom here on, a sentence\n\nFrom x Mon Jan  1 00:00:01 2024\nFrom: c@d.example\nSubject: second\n\nbody\n",
+    );
+    write(root, "cr.mbox", b"From x Mon Jan  1 00:00:00 2024\rFrom: a@b.example\rSubject: cr only\r\rbody\r");
+}
+
+#[test]
+fn a_hostile_archive_is_ingested_with_every_problem_recorded() {
+    let work = tempfile::tempdir().unwrap();
+    let archive = work.path().join("archive");
+    hostile_archive(&archive);
+    let db = work.path().join("db");
+    let started = Instant::now();
+    let out = Command::cargo_bin("mailidx").unwrap().arg("--db").arg(&db).args(["ingest", "-q"]).arg(&archive).timeout(Duration::from_secs(120)).output().unwrap();
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("{stdout}{stderr}took {took:?}");
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "no panic, no failure: {:?} {stderr}", out.status);
+    assert!(took < Duration::from_secs(60), "bounded time: {took:?}");
+
+    let tables = mailidx::db::DbPaths::new(&db).tables_dir();
+    let m = mailidx::sink::parquet::read_table(&tables, "messages").unwrap();
+    let warnings_of = |subject: &str| -> Vec<String> {
+        let row = m.clone().lazy().filter(col("subject").str().starts_with(lit(subject))).collect().unwrap();
+        assert_eq!(row.height(), 1, "one message with subject {subject}");
+        let w = row.column("warnings").unwrap().list().unwrap().get_as_series(0).unwrap();
+        (0..w.len()).map(|i| w.str().unwrap().get(i).unwrap_or_default().to_string()).collect()
+    };
+    let has = |subject: &str, needle: &str| {
+        let w = warnings_of(subject);
+        assert!(w.iter().any(|x| x.contains(needle)), "{subject}: {needle:?} not in {w:?}");
+    };
+    has("deep", "max_depth");
+    has("many parts", "limit max_parts");
+    has("AAAA", "max_header_bytes");
+    has("hops", "max_received");
+    has("bad base64", "base64 body could not be decoded");
+    assert!(warnings_of("deep").len() <= 101, "warnings are capped");
+    let hops = mailidx::sink::parquet::read_table(&tables, "received_hops").unwrap();
+    assert_eq!(hops.height(), 500, "the Received chain is cut at the limit");
+    let subject_len = m.clone().lazy().select([col("subject").str().len_bytes().max()]).collect().unwrap();
+    assert!(subject_len.column("subject").unwrap().u32().unwrap().get(0).unwrap() <= 16 * 1024);
+
+    // Every other message is in, the mboxes split as mboxo/mboxrd say.
+    for s in ["the one good message", "nul", "no newline at the end", "first", "second", "cr only", "bad qp"] {
+        assert_eq!(
+            m.clone().lazy().filter(col("subject").str().starts_with(lit(s))).collect().unwrap().height(),
+            1,
+            "{s} ingested"
+        );
+    }
+    // The problems a user must know of are in `errors`.
+    let errors = mailidx::sink::parquet::read_table(&tables, "errors").unwrap();
+    let reasons: Vec<String> = {
+        let k = errors.column("error_kind").unwrap().str().unwrap().clone();
+        let p = errors.column("source_path").unwrap().str().unwrap().clone();
+        (0..errors.height()).map(|i| format!("{} {}", k.get(i).unwrap_or_default(), p.get(i).unwrap_or_default())).collect()
+    };
+    eprintln!("errors: {reasons:#?}");
+    assert!(reasons.iter().any(|r| r.starts_with("malformed") && r.ends_with("empty:2,")), "the empty file");
+    assert!(reasons.iter().any(|r| r.contains("loop")), "the symlink loop");
+    assert!(reasons.iter().any(|r| r.starts_with("not_mail") && r.ends_with("socket:2,")), "the socket");
+    assert!(reasons.iter().any(|r| r.starts_with("not_mail") && r.ends_with("a-directory:2,")), "the directory");
+
+    // Searching still works, and a second ingest is quiet.
+    let count = Command::cargo_bin("mailidx").unwrap().arg("--db").arg(&db).args(["search", "--count", "subject:good"]).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&count.stdout).trim(), "1");
+    let again = Command::cargo_bin("mailidx").unwrap().arg("--db").arg(&db).args(["ingest", "-q"]).arg(&archive).output().unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("0 messages"), "{}", String::from_utf8_lossy(&again.stdout));
+}
