@@ -126,3 +126,56 @@ fn a_hostile_archive_is_ingested_with_every_problem_recorded() {
     let again = Command::cargo_bin("mailidx").unwrap().arg("--db").arg(&db).args(["ingest", "-q"]).arg(&archive).output().unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).starts_with("0 messages"), "{}", String::from_utf8_lossy(&again.stdout));
 }
+
+/// The archive is read, never written: every file's bytes, size, mtime and
+/// name (Maildir flags) are the same after an ingest, after an ingest
+/// killed halfway, and after a re-ingest.
+#[test]
+fn the_archive_is_never_changed() {
+    let Some(corpus) = Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpora/mu")).filter(|p| p.is_dir()) else {
+        eprintln!("SKIPPED: ../shared/corpora is not here");
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let archive = work.path().join("archive");
+    for e in walkdir::WalkDir::new(&corpus) {
+        let e = e.unwrap();
+        let dest = archive.join(e.path().strip_prefix(&corpus).unwrap());
+        if e.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(e.path(), &dest).unwrap();
+        }
+    }
+    let mbox = archive.join("list.mbox");
+    std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/mail/lists/dev.mbox"), &mbox).unwrap();
+    let fingerprint = || -> Vec<(String, u64, std::time::SystemTime, String)> {
+        let mut v: Vec<_> = walkdir::WalkDir::new(&archive)
+            .into_iter()
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                let m = e.metadata().unwrap();
+                let hash = blake3::hash(&std::fs::read(e.path()).unwrap()).to_hex().to_string();
+                (e.path().display().to_string(), m.len(), m.modified().unwrap(), hash)
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let before = fingerprint();
+    let db = work.path().join("db");
+    let mailidx = || {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("mailidx"));
+        c.arg("--db").arg(&db).args(["ingest", "-q", "--batch-rows", "5"]).arg(&archive);
+        c
+    };
+    let mut child = mailidx().stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(fingerprint(), before, "after an interrupted ingest");
+    assert!(matches!(mailidx().output().unwrap().status.code(), Some(0) | Some(1)));
+    assert!(matches!(mailidx().output().unwrap().status.code(), Some(0) | Some(1)));
+    assert_eq!(fingerprint(), before, "after two ingests");
+}
