@@ -315,20 +315,14 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
 /// (path, kind) of the whole-file problems the `errors` table already lists.
 fn known_file_problems(store: &TableStore) -> Result<HashSet<(String, String)>> {
     let mut known = HashSet::new();
-    for p in store.files(tables::ERRORS.table) {
-        let f = std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
-        let table_err = |source| Error::Table { table: "errors".into(), source };
-        use polars::prelude::SerReader;
-        let df = polars::prelude::ParquetReader::new(f)
-            .with_columns(Some(vec!["source_path".into(), "error_kind".into()]))
-            .finish()
-            .map_err(table_err)?;
-        let col = |name: &str| df.column(name).and_then(|c| c.str().cloned()).map_err(table_err);
-        let (paths, kinds) = (col("source_path")?, col("error_kind")?);
-        for i in 0..df.height() {
-            if let (Some(p), Some(k)) = (paths.get(i), kinds.get(i)) {
-                known.insert((p.to_string(), k.to_string()));
-            }
+    let Some(df) = crate::sink::parquet::read_parts(&store.files(tables::ERRORS.table), "errors", Some(&["source_path", "error_kind"]))? else {
+        return Ok(known);
+    };
+    let col = |name: &str| df.column(name).and_then(|c| c.str().cloned()).map_err(|source| Error::Table { table: "errors".into(), source });
+    let (paths, kinds) = (col("source_path")?, col("error_kind")?);
+    for i in 0..df.height() {
+        if let (Some(p), Some(k)) = (paths.get(i), kinds.get(i)) {
+            known.insert((p.to_string(), k.to_string()));
         }
     }
     Ok(known)

@@ -14,33 +14,13 @@ use polars::prelude::*;
 use crate::error::{Error, Result};
 use crate::incremental::{state_of, Plan};
 use crate::sink::index::IndexSink;
+use crate::sink::parquet::read_parts;
 use crate::sink::store::TableStore;
 use crate::sink::tables::{self, LOCATIONS, MESSAGES};
 use crate::source::SourceFile;
 
 fn err(table: &str) -> impl Fn(PolarsError) -> Error + '_ {
     move |source| Error::Table { table: table.to_string(), source }
-}
-
-/// Reads and stacks part files (all columns, or the ones named).
-pub fn read_parts(files: &[PathBuf], table: &str, columns: Option<&[&str]>) -> Result<Option<DataFrame>> {
-    let mut out: Option<DataFrame> = None;
-    for p in files {
-        let f = std::fs::File::open(p).map_err(|e| Error::io(p, e))?;
-        let mut reader = ParquetReader::new(f);
-        if let Some(cols) = columns {
-            reader = reader.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()));
-        }
-        let df = reader.finish().map_err(err(table))?;
-        out = Some(match out {
-            None => df,
-            Some(mut acc) => {
-                acc.vstack_mut(&df).map_err(err(table))?;
-                acc
-            }
-        });
-    }
-    Ok(out)
 }
 
 /// The locations the database held when this ingest began.

@@ -7,8 +7,10 @@
 //! - search vs a plain scan of the oracle's decoded headers (SpamAssassin
 //!   corpus): from:, subject: and date ranges agree.
 
+mod common;
+use common::{oracle, shared};
+
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use mailidx::db::DbPaths;
@@ -16,25 +18,7 @@ use mailidx::pipeline::{ingest, IngestConfig, IngestSummary, NoProgress};
 use mailidx::search::{Searchable, SortOrder};
 use serde_json::Value;
 
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if p.join("corpora").is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: ../shared/corpora is not here; corpus tests need it");
-        None
-    }
-}
 
-/// Every record of one oracle file.
-fn oracle(shared: &Path, corpus: &str, name: &str) -> Vec<Value> {
-    let path = shared.join("oracle").join(corpus).join(format!("{name}.jsonl.gz"));
-    let f = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    BufReader::new(flate2::read::GzDecoder::new(f))
-        .lines()
-        .map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-        .collect()
-}
 
 /// The mail folders (directories holding cur/ or new/) under a corpus.
 fn mail_folders(root: &Path) -> Vec<PathBuf> {

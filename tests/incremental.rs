@@ -7,6 +7,9 @@
 //! Uses ../shared/corpora (copied to a temporary folder where a test
 //! changes it; never changed in place); skipped where it is absent.
 
+mod common;
+use common::shared;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
@@ -17,15 +20,6 @@ use mailidx::db::DbPaths;
 use mailidx::pipeline::{ingest, IngestConfig, IngestSummary, NoProgress};
 use polars::prelude::*;
 
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if p.join("corpora").is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: ../shared/corpora is not here; corpus tests need it");
-        None
-    }
-}
 
 fn run(paths: &[&Path], db: &Path) -> IngestSummary {
     let cfg = IngestConfig::new(paths.iter().map(|p| p.to_path_buf()).collect(), DbPaths::new(db));

@@ -8,28 +8,15 @@
 //! (mailidx keeps it as one leaf), and Python's decoded size of a text part
 //! is taken before charset decoding, as mailidx's is.
 
+mod common;
+use common::shared;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 
 use mailidx::model::{Location, RawMessage, SourceKind};
 use serde_json::Value;
 
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if p.join("corpora").is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: ../shared/corpora is not here; corpus tests need it");
-        None
-    }
-}
 
-fn oracle(shared: &Path, corpus: &str) -> Vec<Value> {
-    let path = shared.join("oracle").join(corpus).join("email_py.jsonl.gz");
-    let f = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    BufReader::new(flate2::read::GzDecoder::new(f)).lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect()
-}
 
 const CORPORA: &[&str] = &[
     "spamassassin",
@@ -97,7 +84,7 @@ fn decoding_agrees_with_python_email() {
     for corpus in CORPORA {
         let root = shared.join("corpora").join(corpus);
         let (mut c_n, mut c_ok, mut c_pn, mut c_pok) = (0, 0, 0, 0);
-        for r in oracle(&shared, corpus) {
+        for r in common::oracle(&shared, corpus, "email_py") {
             if !r["mbox_index"].is_null() {
                 continue; // files holding several messages
             }
@@ -247,7 +234,7 @@ fn torture_corpora_problems_are_warned() {
     let (mut defective, mut warned) = (0, 0);
     for corpus in ["mail-parser", "flanker", "mikel-mail", "mime4j", "notmuch"] {
         let root = shared.join("corpora").join(corpus);
-        for r in oracle(&shared, corpus) {
+        for r in common::oracle(&shared, corpus, "email_py") {
             if !r["mbox_index"].is_null() {
                 continue;
             }

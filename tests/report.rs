@@ -8,23 +8,17 @@
 //! - phishing_pot: the most-forged From domains and their DMARC failures,
 //!   cross-checked for one domain against a direct polars query.
 
+mod common;
+use common::shared;
+
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
 use polars::prelude::*;
 use serde_json::Value;
 
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if p.join("corpora").is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: ../shared/corpora is not here; corpus tests need it");
-        None
-    }
-}
 
 fn mailidx(db: &Path) -> Command {
     let mut c = Command::cargo_bin("mailidx").unwrap();

@@ -106,6 +106,13 @@ pub fn decode(label: Option<&str>, bytes: &[u8]) -> Decoded {
     }
 }
 
+/// Raw header bytes with no label of their own, read with the body's
+/// charset as a hint; when the hint does not fit the bytes, by detection.
+pub fn decode_hinted(hint: Option<&str>, bytes: &[u8]) -> Decoded {
+    let d = decode(hint, bytes);
+    if d.warning.is_some() && hint.is_some() { decode(None, bytes) } else { d }
+}
+
 fn is_ascii_label(l: &str) -> bool {
     matches!(l.to_ascii_lowercase().as_str(), "us-ascii" | "ascii" | "ansi_x3.4-1968" | "us-asii" | "iso646-us")
 }

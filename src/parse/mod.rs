@@ -398,8 +398,7 @@ fn reread_8bit_addresses(m: &Message<'_>, hint: Option<&str>, rec: &mut MessageR
     let mut block = String::new();
     for name in ["From", "To", "Cc"] {
         if let Some(raw) = raw_header_value(m, name).filter(|r| needs_charset(r)) {
-            let d = charset::decode(hint, raw);
-            let d = if d.warning.is_some() && hint.is_some() { charset::decode(None, raw) } else { d };
+            let d = charset::decode_hinted(hint, raw);
             block.push_str(&format!("{name}:{}\r\n", d.text.trim_end()));
             rec.warnings.push(format!("{name}: raw 8-bit header text read as {}", d.used));
         }

@@ -24,8 +24,7 @@ fn decode_raw(bytes: &[u8], hint: Option<&str>, warning: &mut Option<String>) ->
             return s.to_string();
         }
     }
-    let d = charset::decode(hint, bytes);
-    let d = if d.warning.is_some() && hint.is_some() { charset::decode(None, bytes) } else { d };
+    let d = charset::decode_hinted(hint, bytes);
     warning.get_or_insert(format!("raw 8-bit header text read as {}", d.used));
     d.text
 }

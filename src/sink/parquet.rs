@@ -1,7 +1,6 @@
-//! Writes a table as a folder of Parquet part files (`tables/NAME/*.parquet`),
-//! one file per batch, so that memory stays bounded and polars, DuckDB or
-//! Spark read the folder as one dataset. A part is written under a temporary
-//! name and renamed into place, so a reader never sees half a file.
+//! Reads a table stored as a folder of Parquet part files
+//! (`tables/NAME/*.parquet`, one file per batch, written by
+//! [`crate::sink::store`]), which polars, DuckDB or Spark read as one dataset.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -10,58 +9,34 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 
-/// Writes the parts of one table for one ingest run.
-pub struct PartWriter {
-    dir: PathBuf,
-    table: &'static str,
-    run_id: String,
-    seq: u32,
-}
-
-impl PartWriter {
-    pub fn new(tables_dir: &Path, table: &'static str, run_id: &str) -> Result<Self> {
-        let dir = tables_dir.join(table);
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        Ok(PartWriter { dir, table, run_id: run_id.to_string(), seq: 0 })
-    }
-
-    /// Writes one batch as a new part file; an empty batch writes nothing.
-    pub fn write(&mut self, df: &mut DataFrame) -> Result<Option<PathBuf>> {
-        if df.height() == 0 {
-            return Ok(None);
-        }
-        let name = format!("part-{}-{:05}.parquet", self.run_id, self.seq);
-        self.seq += 1;
-        let tmp = self.dir.join(format!(".{name}.tmp"));
-        let path = self.dir.join(&name);
-        let file = File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Zstd(None))
-            .finish(df)
-            .map_err(|source| Error::Table { table: self.table.to_string(), source })?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))?;
-        Ok(Some(path))
-    }
-}
-
 /// Reads every part of a table into one DataFrame (for tests and small
 /// tables; notebooks use `scan_parquet` on the folder).
 pub fn read_table(tables_dir: &Path, table: &str) -> Result<DataFrame> {
-    let dir = tables_dir.join(table);
-    let parts = part_files(tables_dir, table)?;
+    read_parts(&part_files(tables_dir, table)?, table, None)?
+        .ok_or_else(|| Error::Other(format!("table {table} has no parts in {}", tables_dir.join(table).display())))
+}
+
+/// Reads and stacks part files (all columns, or the ones named); None when
+/// there are none.
+pub fn read_parts(files: &[PathBuf], table: &str, columns: Option<&[&str]>) -> Result<Option<DataFrame>> {
     let mut out: Option<DataFrame> = None;
-    for p in parts {
-        let f = File::open(&p).map_err(|e| Error::io(&p, e))?;
-        let df = ParquetReader::new(f).finish().map_err(|source| Error::Table { table: table.to_string(), source })?;
+    for p in files {
+        let f = File::open(p).map_err(|e| Error::io(p, e))?;
+        let mut reader = ParquetReader::new(f);
+        if let Some(cols) = columns {
+            reader = reader.with_columns(Some(cols.iter().map(|c| c.to_string()).collect()));
+        }
+        let err = |source| Error::Table { table: table.to_string(), source };
+        let df = reader.finish().map_err(err)?;
         out = Some(match out {
             None => df,
             Some(mut acc) => {
-                acc.vstack_mut(&df).map_err(|source| Error::Table { table: table.to_string(), source })?;
+                acc.vstack_mut(&df).map_err(err)?;
                 acc
             }
         });
     }
-    out.ok_or_else(|| Error::Other(format!("table {table} has no parts in {}", dir.display())))
+    Ok(out)
 }
 
 /// The finished part files of a table, in write order.

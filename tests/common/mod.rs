@@ -1,0 +1,25 @@
+//! What the corpus tests share: where ../shared is, and its oracle records.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// ../shared, or None (with a printed reason) where its corpora are absent.
+pub fn shared() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    if p.join("corpora").is_dir() {
+        Some(p)
+    } else {
+        eprintln!("SKIPPED: ../shared/corpora is not here; corpus tests need it");
+        None
+    }
+}
+
+/// Every record of one oracle file (../shared/oracle/CORPUS/NAME.jsonl.gz).
+pub fn oracle(shared: &Path, corpus: &str, name: &str) -> Vec<Value> {
+    let path = shared.join("oracle").join(corpus).join(format!("{name}.jsonl.gz"));
+    let f = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    BufReader::new(flate2::read::GzDecoder::new(f)).lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect()
+}
