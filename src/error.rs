@@ -16,10 +16,12 @@ pub enum Error {
     NotFound(PathBuf),
     #[error("{0}: holds no mail (no Maildir, mbox or message file found)")]
     NoMail(PathBuf),
+    #[cfg(feature = "store")]
     #[error("search index")]
     Index(#[from] tantivy::TantivyError),
     #[error("bad query: {0}")]
     Query(String),
+    #[cfg(feature = "store")]
     #[error("parquet table {table}")]
     Table {
         table: String,

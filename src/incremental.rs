@@ -42,7 +42,14 @@ fn maildir_identity(path: &Path) -> Option<(PathBuf, String)> {
 /// Whether a `From ` line begins at `offset` (an append starts a message;
 /// anything else means the known part was cut mid-message).
 fn starts_message_at(path: &Path, offset: u64) -> bool {
-    crate::source::mmap::MappedFile::open(path).is_ok_and(|m| m.get(offset as usize..).is_some_and(|rest| rest.starts_with(b"From ")))
+    use std::io::{Read, Seek, SeekFrom};
+    let mut head = [0u8; 5];
+    std::fs::File::open(path)
+        .and_then(|mut f| {
+            f.seek(SeekFrom::Start(offset))?;
+            f.read_exact(&mut head)
+        })
+        .is_ok_and(|()| &head == b"From ")
 }
 
 /// BLAKE3 of the first `len` bytes of a file, as hex. Read in blocks, not

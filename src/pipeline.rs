@@ -31,11 +31,12 @@ use crate::error::{Error, Result};
 use crate::model::{
     AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, Location, MessageRecord, RawMessage, SourceKind,
 };
-use crate::parse::{msg_key, parse_message_with, Limits};
+use crate::analyze::Analyzer;
+use crate::parse::{msg_key, Limits};
 use crate::sink::index::{existing_keys, key_number, open_or_create, IndexSink};
 use crate::sink::store::TableStore;
 use crate::sink::tables;
-use crate::source::{self, compressed, mbox, mmap::MappedFile, SourceFile};
+use crate::source::{self, compressed, mbox, SourceFile};
 
 /// Set (by the CLI's Ctrl-C / SIGTERM handler) to stop an ingest cleanly:
 /// workers stop taking messages, the sink commits what it has.
@@ -43,9 +44,6 @@ pub static STOP: AtomicBool = AtomicBool::new(false);
 
 /// Records in flight between the workers and the sink.
 const QUEUE_DEPTH: usize = 2048;
-/// Messages taken from an mbox (mapped or streamed) before they are parsed in
-/// parallel; bounds the memory an mbox of any size needs.
-const STREAM_CHUNK: usize = 2000;
 
 /// A label the user gives to everything in one ingest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,12 +161,7 @@ struct Workers<'a> {
     skipped: AtomicU64,
     /// Files that failed to read this run: their state is not recorded.
     failed: Mutex<HashSet<PathBuf>>,
-    label: Option<Label>,
-    label_rules: crate::analyze::labels::LabelRules,
-    trusted: Vec<ipnet::IpNet>,
-    authserv_ids: Vec<String>,
-    dkim_keys: crate::analyze::dkim_verify::DkimKeys,
-    limits: Limits,
+    analyzer: Analyzer,
     progress: &'a dyn Progress,
     /// Set when the sink has stopped: workers stop producing.
     abort: AtomicBool,
@@ -246,12 +239,14 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         bytes: AtomicU64::new(0),
         skipped: AtomicU64::new(0),
         failed: Mutex::new(HashSet::new()),
-        label: cfg.label,
-        label_rules: cfg.label_rules.clone(),
-        trusted: cfg.trusted_networks.clone(),
-        authserv_ids: cfg.authserv_ids.clone(),
-        dkim_keys: cfg.dkim_keys.clone(),
-        limits: cfg.limits,
+        analyzer: Analyzer {
+            limits: cfg.limits,
+            trusted: cfg.trusted_networks.clone(),
+            authserv_ids: cfg.authserv_ids.clone(),
+            dkim_keys: cfg.dkim_keys.clone(),
+            label_rules: cfg.label_rules.clone(),
+            label: cfg.label.map(Label::as_str),
+        },
         progress,
         abort: AtomicBool::new(false),
     };
@@ -273,10 +268,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         if workers.stopped() {
             break;
         }
-        match f.kind {
-            SourceKind::Mbox => workers.mbox_file(f, *from as usize, &tx),
-            _ => workers.compressed_file(f, &tx),
-        }
+        workers.mbox_file(f, *from, &tx);
     }
     drop(tx);
     let (mut index_sink, mut store, counts) = sink.join().map_err(|_| Error::Other("sink thread panicked".into()))??;
@@ -355,12 +347,7 @@ impl Workers<'_> {
             self.send(tx, Item::Copy(key, raw.location));
             return;
         }
-        let mut rec = parse_message_with(&raw, key, &self.limits);
-        crate::analyze::hops::annotate(&mut rec, &self.trusted);
-        crate::analyze::auth::annotate(&mut rec, &self.authserv_ids);
-        crate::analyze::dkim_verify::verify_record(&raw.bytes, &mut rec, &self.dkim_keys);
-        crate::analyze::forgery::annotate(&mut rec);
-        crate::analyze::labels::annotate(&mut rec, &self.label_rules, self.label.map(Label::as_str));
+        let rec = self.analyzer.record(&raw, key);
         if !rec.parse_ok {
             let mut p = problem(std::path::Path::new(&rec.source_path), Some(rec.source_offset), "malformed", "");
             p.reason = rec.warnings.join("; ");
@@ -389,11 +376,15 @@ impl Workers<'_> {
         if self.stopped() {
             return;
         }
-        let map = match MappedFile::open(&f.path) {
-            Ok(m) => m,
-            Err(e) => return self.io_problem(f, &e, tx),
-        };
-        let start = source::single_message_start(&map);
+        // Read, not mapped: a file truncated meanwhile reads short instead
+        // of faulting. A file over max_message_bytes is read that far only.
+        let max = self.analyzer.limits.max_message_bytes as u64;
+        let mut data = Vec::with_capacity(f.size.min(max) as usize);
+        if let Err(e) = std::fs::File::open(&f.path).and_then(|file| file.take(max).read_to_end(&mut data)) {
+            return self.io_problem(f, &e, tx);
+        }
+        let whole = if data.len() as u64 == max { f.size.max(max) } else { data.len() as u64 };
+        let start = source::single_message_start(&data);
         let flags = match f.kind {
             SourceKind::Maildir => {
                 let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -402,11 +393,11 @@ impl Workers<'_> {
             _ => String::new(),
         };
         let raw = RawMessage {
-            bytes: Cow::Borrowed(&map[start..]),
+            bytes: Cow::Borrowed(&data[start..]),
             location: Location {
                 path: f.path.to_string_lossy().into_owned(),
                 offset: start as u64,
-                length: (map.len() - start) as u64,
+                length: whole - start as u64,
                 folder: f.folder.clone(),
                 kind: f.kind,
                 flags,
@@ -416,87 +407,45 @@ impl Workers<'_> {
         self.progress.advance(1, f.size);
     }
 
-    /// An uncompressed mbox from byte `from` on (0, or where it ended at the
-    /// last ingest): mapped, split serially, parsed in parallel.
-    fn mbox_file(&self, f: &SourceFile, from: usize, tx: &SyncSender<Item>) {
-        let map = match MappedFile::open(&f.path) {
-            Ok(m) => m,
-            Err(e) => return self.io_problem(f, &e, tx),
-        };
-        let path = f.path.to_string_lossy().into_owned();
-        let data = map.get(from..).unwrap_or_default();
-        // Classic Mac OS mbox files end lines with a bare CR; read them with
-        // LF (one byte for one, so offsets hold).
-        let unified: Vec<u8>;
-        let data = if memchr::memchr(b'\n', data).is_none() && memchr::memchr(b'\r', data).is_some() {
-            unified = data.iter().map(|&b| if b == b'\r' { b'\n' } else { b }).collect();
-            &unified[..]
-        } else {
-            data
-        };
-        let mut splitter = mbox::MboxSplitter::new(data);
-        let mut released = from;
-        loop {
-            if self.stopped() {
-                return;
-            }
-            let chunk: Vec<mbox::MboxEntry<'_>> = splitter.by_ref().take(STREAM_CHUNK).collect();
-            let Some(last) = chunk.last() else { break };
-            let done = from + last.offset + last.bytes.len();
-            chunk.par_iter().for_each_with(tx.clone(), |tx, e| {
-                if !self.stopped() {
-                    self.handle(mbox_message(f, &path, (from + e.offset) as u64, e.bytes), tx);
-                }
-            });
-            self.progress.advance(chunk.len() as u64, (done - released) as u64);
-            map.release(released, done);
-            released = done;
-        }
-    }
-
-    /// A compressed mbox: decompressed as a stream, parsed chunk by chunk.
-    fn compressed_file(&self, f: &SourceFile, tx: &SyncSender<Item>) {
+    /// An mbox, plain (from byte `from` on: 0, or where it ended at the last
+    /// ingest, up to the size discovery saw) or compressed (whole): read in
+    /// blocks of whole messages, each block's messages parsed in parallel.
+    fn mbox_file(&self, f: &SourceFile, from: u64, tx: &SyncSender<Item>) {
+        use std::io::{Seek, SeekFrom};
         let disk = Arc::new(AtomicU64::new(0));
-        let decoder = match std::fs::File::open(&f.path)
-            .and_then(|file| compressed::decode(CountingReader { inner: file, count: disk.clone() }, f.kind))
-        {
-            Ok(d) => d,
+        let plain = f.kind == SourceKind::Mbox;
+        let (from, len) = if plain { (from, f.size.saturating_sub(from)) } else { (0, u64::MAX) };
+        let opened = std::fs::File::open(&f.path).and_then(|mut file| {
+            file.seek(SeekFrom::Start(from))?;
+            compressed::decode(CountingReader { inner: file, count: disk.clone() }.take(len), f.kind)
+        });
+        let reader = match opened {
+            Ok(r) => r,
             Err(e) => return self.io_problem(f, &e, tx),
         };
         let path = f.path.to_string_lossy().into_owned();
-        let mut stream = compressed::StreamingMbox::new(decoder);
+        let mut blocks = mbox::MboxBlocks::new(reader, from);
         let mut reported = 0u64;
-        loop {
-            if self.stopped() {
-                return;
-            }
-            let mut chunk = Vec::with_capacity(STREAM_CHUNK);
-            for entry in stream.by_ref().take(STREAM_CHUNK) {
-                match entry {
-                    Ok(e) => chunk.push(e),
-                    Err(e) => {
-                        self.io_problem(f, &e, tx);
-                        break;
-                    }
-                }
-            }
-            if chunk.is_empty() {
-                break;
-            }
-            let n = chunk.len() as u64;
-            chunk.par_iter().for_each_with(tx.clone(), |tx, e| {
+        while !self.stopped() {
+            let block = match blocks.next_block() {
+                Ok(Some(b)) => b,
+                Ok(None) => break,
+                Err(e) => return self.io_problem(f, &e, tx),
+            };
+            let entries = block.entries();
+            entries.par_iter().for_each_with(tx.clone(), |tx, e| {
                 if !self.stopped() {
-                    self.handle(mbox_message(f, &path, e.offset, &e.bytes), tx);
+                    self.handle(mbox_message(f, &path, block.base + e.offset as u64, e.bytes), tx);
                 }
             });
             let now = disk.load(Ordering::Relaxed);
-            self.progress.advance(n, now - reported);
+            self.progress.advance(entries.len() as u64, now - reported);
             reported = now;
         }
     }
 }
 
-/// A message of an mbox (mapped or streamed), its `>From` quoting undone.
+/// A message of an mbox, its `>From` quoting undone.
 fn mbox_message<'a>(f: &SourceFile, path: &str, offset: u64, bytes: &'a [u8]) -> RawMessage<'a> {
     RawMessage {
         bytes: mbox::unescape_from(bytes),
@@ -511,7 +460,7 @@ fn mbox_message<'a>(f: &SourceFile, path: &str, offset: u64, bytes: &'a [u8]) ->
     }
 }
 
-/// Counts bytes read from disk, for the progress bar of compressed files.
+/// Counts bytes read from disk, for the progress bar.
 struct CountingReader<R> {
     inner: R,
     count: Arc<AtomicU64>,

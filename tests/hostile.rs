@@ -46,6 +46,25 @@ fn hostile_archive(root: &Path) {
     write(&cur, "qp:2,", b"From: a@b.example\nSubject: bad qp\nContent-Transfer-Encoding: quoted-printable\n\n=ZZ=\n=4\n");
     write(&cur, "nul:2,", b"From: a\x00@b.example\nSubject: nul\x00 \xff\xfe bytes\n\nbody\x00\n");
     write(&cur, "empty:2,", b"");
+    // 10,000 DKIM signatures, each asking for another body length, and
+    // 10,000 Authentication-Results.
+    let mut sigs = Vec::new();
+    for i in 0..10_000 {
+        sigs.extend_from_slice(format!("DKIM-Signature: v=1; a=rsa-sha256; d=x.example; s=s; l={i}; h=from; bh=AAAA; b=AAAA\n").as_bytes());
+        sigs.extend_from_slice(format!("Authentication-Results: mx{i}.example; spf=pass smtp.mailfrom=x.example\n").as_bytes());
+    }
+    sigs.extend_from_slice(b"From: a@x.example\nSubject: signatures\n\n");
+    sigs.resize(sigs.len() + 2_000_000, b'x');
+    write(&cur, "sigs:2,", &sigs);
+    // A 100 MB file (sparse: a header, then zeros), over max_message_bytes.
+    let huge = std::fs::File::create(cur.join("huge:2,")).unwrap();
+    std::io::Write::write_all(&mut &huge, b"From: a@b.example\nSubject: huge\n\n").unwrap();
+    huge.set_len(100_000_000).unwrap();
+    // A file that cannot be read: a symlink to nowhere, and (for a user
+    // other than root) a file without read permission.
+    std::os::unix::fs::symlink(root.join("nowhere"), cur.join("dangling:2,")).unwrap();
+    write(&cur, "unreadable:2,", b"From: a@b.example\nSubject: unreadable\n\nx\n");
+    std::fs::set_permissions(cur.join("unreadable:2,"), std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
     write(&cur, "good:2,", b"From: ok@b.example\nSubject: the one good message\nMessage-ID: <good@b.example>\n\nfine\n");
     std::fs::create_dir_all(cur.join("a-directory:2,")).unwrap();
     std::os::unix::fs::symlink(root.join("loop"), root.join("loop")).unwrap();
@@ -93,6 +112,9 @@ fn a_hostile_archive_is_ingested_with_every_problem_recorded() {
     has("AAAA", "max_header_bytes");
     has("hops", "max_received");
     has("bad base64", "base64 body could not be decoded");
+    has("signatures", "limit max_auth_headers");
+    has("signatures", "DKIM body hashes not computed");
+    has("huge", "limit max_message_bytes");
     assert!(warnings_of("deep").len() <= 101, "warnings are capped");
     let hops = mailidx::sink::parquet::read_table(&tables, "received_hops").unwrap();
     assert_eq!(hops.height(), 500, "the Received chain is cut at the limit");
@@ -119,6 +141,15 @@ fn a_hostile_archive_is_ingested_with_every_problem_recorded() {
     assert!(reasons.iter().any(|r| r.contains("loop")), "the symlink loop");
     assert!(reasons.iter().any(|r| r.starts_with("not_mail") && r.ends_with("socket:2,")), "the socket");
     assert!(reasons.iter().any(|r| r.starts_with("not_mail") && r.ends_with("a-directory:2,")), "the directory");
+    assert!(reasons.iter().any(|r| r.ends_with("dangling:2,")), "the dangling symlink");
+    // root reads a file whatever its mode; anyone else cannot.
+    let root_user = std::process::Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let unreadable_in = m.clone().lazy().filter(col("subject").eq(lit("unreadable"))).collect().unwrap().height() == 1;
+    if root_user {
+        assert!(unreadable_in, "root reads a mode-000 file");
+    } else {
+        assert!(!unreadable_in && reasons.iter().any(|r| r.starts_with("io") && r.ends_with("unreadable:2,")), "the unreadable file");
+    }
 
     // Searching still works, and a second ingest is quiet.
     let count = Command::cargo_bin("mailidx").unwrap().arg("--db").arg(&db).args(["search", "--count", "subject:good"]).output().unwrap();
@@ -178,4 +209,77 @@ fn the_archive_is_never_changed() {
     assert!(matches!(mailidx().output().unwrap().status.code(), Some(0) | Some(1)));
     assert!(matches!(mailidx().output().unwrap().status.code(), Some(0) | Some(1)));
     assert_eq!(fingerprint(), before, "after two ingests");
+}
+
+/// The sorted values of one string column of a table.
+fn column(db: &Path, table: &str, name: &str) -> Vec<String> {
+    let tables = mailidx::db::DbPaths::new(db).tables_dir();
+    let t = mailidx::sink::parquet::read_table(&tables, table).unwrap();
+    let c = t.column(name).unwrap().str().unwrap().clone();
+    let mut v: Vec<String> = (0..c.len()).map(|i| c.get(i).unwrap_or_default().to_string()).collect();
+    v.sort();
+    v
+}
+
+/// Files deleted, rewritten and truncated while an ingest reads them: the
+/// ingest does not crash (a truncated mapped file would raise SIGBUS; mailidx
+/// reads instead), and the next ingest brings the database to exactly what
+/// a clean ingest of the archive as it now is finds.
+#[test]
+fn files_that_change_or_vanish_during_ingest_lose_nothing() {
+    let work = tempfile::tempdir().unwrap();
+    let archive = work.path().join("archive");
+    let cur = archive.join("Inbox/cur");
+    std::fs::create_dir_all(&cur).unwrap();
+    std::fs::create_dir_all(archive.join("Inbox/new")).unwrap();
+    let message = |i: usize, tag: &str| {
+        format!("From: s{i}@example.org\nMessage-ID: <{tag}{i}@example.org>\nSubject: {tag} number {i}\n\n{}\n", "text ".repeat(200))
+    };
+    for i in 0..3000 {
+        write(&cur, &format!("{i}.host:2,S"), message(i, "file").as_bytes());
+    }
+    let mut mbox = Vec::new();
+    for i in 0..3000 {
+        mbox.extend_from_slice(format!("From x Mon Jan  1 00:00:00 2024\n{}\n", message(i, "mbox")).as_bytes());
+    }
+    write(&archive, "list.mbox", &mbox);
+
+    let db = work.path().join("db");
+    let ingest = |db: &Path| {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin("mailidx"));
+        c.arg("--db").arg(db).args(["ingest", "-q", "--batch-rows", "300"]).arg(&archive);
+        c
+    };
+    let child = ingest(&db).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    // Meanwhile: delete every third file, rewrite every seventh, cut the
+    // mbox in the middle of a message.
+    for i in 0..3000 {
+        let path = cur.join(format!("{i}.host:2,S"));
+        if i % 3 == 0 {
+            let _ = std::fs::remove_file(&path);
+        } else if i % 7 == 0 {
+            let _ = std::fs::write(&path, message(i, "rewritten"));
+        }
+        if i == 1500 {
+            std::fs::OpenOptions::new().write(true).open(archive.join("list.mbox")).unwrap().set_len(mbox.len() as u64 / 2 + 17).unwrap();
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    eprintln!("during the changes: {}{stderr}", String::from_utf8_lossy(&out.stdout));
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "no crash: {:?} {stderr}", out.status);
+
+    // The next ingest settles everything; a clean ingest is the reference.
+    let again = ingest(&db).output().unwrap();
+    assert!(matches!(again.status.code(), Some(0) | Some(1)), "{}", String::from_utf8_lossy(&again.stderr));
+    let clean = work.path().join("clean");
+    assert!(matches!(ingest(&clean).output().unwrap().status.code(), Some(0) | Some(1)));
+    for (table, col) in [("messages", "msg_key"), ("messages", "subject"), ("locations", "path")] {
+        let (got, want) = (column(&db, table, col), column(&clean, table, col));
+        assert_eq!(got.len(), want.len(), "{table}.{col}");
+        assert!(got == want, "{table}.{col} differs from a clean ingest");
+    }
+    let left = std::fs::read(archive.join("list.mbox")).unwrap();
+    let mbox_left = left.windows(6).filter(|w| w == b"\nFrom ").count() + 1;
+    assert_eq!(column(&clean, "messages", "msg_key").len(), 2000 + mbox_left, "what is left of the archive");
 }

@@ -258,22 +258,60 @@ pub struct BodyHashCheck {
 /// Computes the body hash a signature covers and compares it with `bh=`.
 /// None when the algorithm is unknown or bh= is missing.
 pub fn check_body_hash(sig: &DkimSignature, body: &[u8]) -> Option<BodyHashCheck> {
-    let relaxed = sig.c_body == "relaxed";
-    let mut canon = canonical_body(body, relaxed);
-    if let Some(l) = sig.l {
-        canon.truncate(l.min(canon.len() as u64) as usize);
+    BodyHasher::new(body, usize::MAX).check(sig)
+}
+
+/// Body hashes of one message, each computed once: signatures by the same
+/// sender and forwarders share canonicalisation, `l=` and algorithm, and a
+/// hostile message may carry thousands of signatures.
+pub struct BodyHasher<'a> {
+    body: &'a [u8],
+    /// The canonical body, simple [0] and relaxed [1], made when first asked.
+    canonical: [Option<Vec<u8>>; 2],
+    /// (relaxed, l=, sha256?) → base64 digest.
+    done: Vec<((bool, Option<u64>, bool), String)>,
+    max: usize,
+    /// Signatures left unchecked because `max` different hashes were made.
+    pub refused: usize,
+}
+
+impl<'a> BodyHasher<'a> {
+    /// At most `max` different hashes are computed.
+    pub fn new(body: &'a [u8], max: usize) -> Self {
+        BodyHasher { body, canonical: [None, None], done: Vec::new(), max, refused: 0 }
     }
-    let a = sig.a.as_deref()?;
-    let digest: Vec<u8> = if a.ends_with("sha256") {
-        Sha256::digest(&canon).to_vec()
-    } else if a.ends_with("sha1") {
-        Sha1::digest(&canon).to_vec()
-    } else {
-        return None;
-    };
-    let computed = base64::engine::general_purpose::STANDARD.encode(digest);
-    let want = sig.bh.as_deref()?;
-    Some(BodyHashCheck { matches: computed == want, computed })
+
+    /// [`check_body_hash`] for one signature of this body.
+    pub fn check(&mut self, sig: &DkimSignature) -> Option<BodyHashCheck> {
+        let relaxed = sig.c_body == "relaxed";
+        let a = sig.a.as_deref()?;
+        let sha256 = if a.ends_with("sha256") {
+            true
+        } else if a.ends_with("sha1") {
+            false
+        } else {
+            return None;
+        };
+        let want = sig.bh.as_deref()?;
+        let id = (relaxed, sig.l, sha256);
+        let computed = match self.done.iter().find(|(k, _)| *k == id) {
+            Some((_, hash)) => hash.clone(),
+            None if self.done.len() >= self.max => {
+                self.refused += 1;
+                return None;
+            }
+            None => {
+                let body = self.body;
+                let canon = self.canonical[relaxed as usize].get_or_insert_with(|| canonical_body(body, relaxed));
+                let covered = &canon[..sig.l.map_or(canon.len(), |l| l.min(canon.len() as u64) as usize)];
+                let digest: Vec<u8> = if sha256 { Sha256::digest(covered).to_vec() } else { Sha1::digest(covered).to_vec() };
+                let hash = base64::engine::general_purpose::STANDARD.encode(digest);
+                self.done.push((id, hash.clone()));
+                hash
+            }
+        };
+        Some(BodyHashCheck { matches: computed == want, computed })
+    }
 }
 
 #[cfg(test)]

@@ -54,6 +54,15 @@ pub struct IngestArgs {
     /// Searchable text kept per message, in bytes
     #[arg(long, default_value_t = 1 << 20)]
     pub max_body_bytes: usize,
+    /// Bytes of one message parsed (a longer one is parsed up to this)
+    #[arg(long, default_value_t = 64 << 20)]
+    pub max_message_bytes: usize,
+    /// Authentication, DKIM and spam-filter headers analysed per message
+    #[arg(long, default_value_t = 200)]
+    pub max_auth_headers: usize,
+    /// Time budget of one message's MIME walk and header analysis, in ms
+    #[arg(long, default_value_t = 10_000)]
+    pub max_message_ms: u64,
     /// Messages per commit (Parquet part and index commit)
     #[arg(long, default_value_t = 20_000, hide = true)]
     pub batch_rows: usize,
@@ -92,6 +101,9 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     cfg.limits.max_parts = a.max_parts;
     cfg.limits.max_header_bytes = a.max_header_bytes;
     cfg.limits.max_body_text = a.max_body_bytes;
+    cfg.limits.max_message_bytes = a.max_message_bytes;
+    cfg.limits.max_auth_headers = a.max_auth_headers;
+    cfg.limits.max_message_ms = a.max_message_ms;
     // Ctrl-C and SIGTERM stop the ingest cleanly: what is done is committed.
     let _ = ctrlc::set_handler(|| {
         if pipeline::STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {

@@ -11,6 +11,7 @@
 //! about them, and so that sizes are bytes, as other tools count them.
 
 use std::borrow::Cow;
+use std::time::Instant;
 
 use mail_parser::{Encoding, Message, MessagePart, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
@@ -82,12 +83,21 @@ pub fn walk(m: &Message<'_>, key: &str, max_text: usize) -> Mime {
     walk_within(m, key, &super::Limits { max_body_text: max_text, ..Default::default() })
 }
 
-/// [`walk`] within the parts, depth and text limits given.
+/// [`walk`] within the parts, depth, text and time limits given.
 pub fn walk_within(m: &Message<'_>, key: &str, limits: &super::Limits) -> Mime {
-    let mut w = Walker { key, max_text: limits.max_body_text, max_parts: limits.max_parts, max_depth: limits.max_depth, leaves: 0, skipped: 0, raw: m.raw_message(), out: Mime::default() };
+    walk_until(m, key, limits, limits.deadline_from(Instant::now()))
+}
+
+/// [`walk_within`], stopping at `deadline`: parts not reached by then are
+/// counted, not walked.
+pub fn walk_until(m: &Message<'_>, key: &str, limits: &super::Limits, deadline: Instant) -> Mime {
+    let mut w = Walker { key, max_text: limits.max_body_text, max_parts: limits.max_parts, max_depth: limits.max_depth, deadline, late: 0, leaves: 0, skipped: 0, raw: m.raw_message(), out: Mime::default() };
     w.part(m, 0, "", 0, false, true);
     if w.skipped > 0 {
         w.out.warnings.push(format!("{} MIME parts beyond the first {} not walked (limit max_parts)", w.skipped, w.max_parts));
+    }
+    if w.late > 0 {
+        w.out.warnings.push(format!("{} MIME parts not walked: out of time (limit max_message_ms {})", w.late, limits.max_message_ms));
     }
     w.out
 }
@@ -98,6 +108,9 @@ struct Walker<'k> {
     max_text: usize,
     max_parts: usize,
     max_depth: usize,
+    deadline: Instant,
+    /// Leaf parts passed over because the deadline had passed.
+    late: usize,
     leaves: usize,
     skipped: usize,
     out: Mime,
@@ -190,6 +203,7 @@ impl Walker<'_> {
                 self.part(inner, 0, &inner_path, depth + 1, true, for_text);
             }
             _ if self.leaves >= self.max_parts => self.skipped += 1,
+            _ if self.late > 0 || Instant::now() > self.deadline => self.late += 1,
             body => {
                 self.leaves += 1;
                 if info.path.is_empty() {

@@ -14,6 +14,7 @@ pub mod rfc2047;
 
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
+use std::time::Instant;
 
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
 
@@ -41,6 +42,28 @@ pub struct Limits {
     pub max_body_text: usize,
     /// Warnings kept per message; the rest are counted in a last one.
     pub max_warnings: usize,
+    /// Bytes of one message parsed; a longer message is parsed up to the
+    /// last line end within the limit (its key and size cover it whole).
+    pub max_message_bytes: usize,
+    /// Authentication, ARC, DKIM-Signature and spam-filter header fields
+    /// analysed per message (Received has `max_received`); the rest are counted.
+    pub max_auth_headers: usize,
+    /// Time budget of one message's MIME walk and header analysis, in
+    /// milliseconds: what is not reached by then is counted, not read.
+    pub max_message_ms: u64,
+}
+
+/// Distinct DKIM body hashes (canonicalisation, `l=`, algorithm) computed
+/// per message; signatures asking for more are left unchecked. Each is a
+/// pass over the whole body, so a message with thousands of signatures
+/// with different `l=` cannot cost thousands of passes.
+pub const MAX_BODY_HASHES: usize = 8;
+
+impl Limits {
+    /// The moment a message whose work starts at `start` runs out of time.
+    pub fn deadline_from(&self, start: Instant) -> Instant {
+        start + std::time::Duration::from_millis(self.max_message_ms)
+    }
 }
 
 impl Default for Limits {
@@ -52,6 +75,9 @@ impl Default for Limits {
             max_depth: mime::MAX_DEPTH,
             max_body_text: MAX_BODY_TEXT,
             max_warnings: 100,
+            max_message_bytes: 64 << 20,
+            max_auth_headers: 200,
+            max_message_ms: 10_000,
         }
     }
 }
@@ -125,7 +151,20 @@ pub fn parse_message_with(raw: &RawMessage<'_>, key: String, limits: &Limits) ->
         label_source: "none".into(),
         ..Default::default()
     };
-    let unified = unify_line_ends(&raw.bytes);
+    let deadline = limits.deadline_from(Instant::now());
+    let whole: &[u8] = &raw.bytes;
+    let within = cut_at_line(whole, limits.max_message_bytes);
+    // A message file over the limit is read only that far (its location
+    // keeps the whole length).
+    let stored = if loc.kind.is_mbox() { whole.len() as u64 } else { loc.length.max(whole.len() as u64) };
+    if (within.len() as u64) < stored {
+        rec.size = stored;
+        rec.warnings.push(format!(
+            "message is {stored} bytes; only the first {} parsed (limit max_message_bytes)",
+            within.len()
+        ));
+    }
+    let unified = unify_line_ends(within);
     if matches!(unified, Cow::Owned(_)) {
         rec.warnings.push("CR-only line ends read as LF".into());
     }
@@ -137,7 +176,7 @@ pub fn parse_message_with(raw: &RawMessage<'_>, key: String, limits: &Limits) ->
         let parser = MessageParser::default();
         let build = |m: &Message<'_>| {
             let mut r = rec.clone();
-            fill_record(m, &mut r, limits);
+            fill_record(m, &mut r, limits, deadline);
             recover_missing(m, bytes, &mut r);
             r
         };
@@ -284,7 +323,7 @@ fn skip_blank_lines(bytes: &[u8]) -> &[u8] {
 
 const NO_HEADERS: &str = "no header fields found";
 
-fn fill_record(m: &Message<'_>, rec: &mut MessageRecord, limits: &Limits) {
+fn fill_record(m: &Message<'_>, rec: &mut MessageRecord, limits: &Limits, deadline: Instant) {
     rec.parse_ok = true;
     let root = m.root_part();
     if root.headers.is_empty() {
@@ -294,7 +333,7 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord, limits: &Limits) {
         rec.warnings.push(w);
     }
     rec.header_size = root.offset_body as u64;
-    read_trace_headers(m, rec, limits);
+    read_trace_headers(m, rec, limits, deadline);
     rec.message_id = m.message_id().map(clean_id).filter(|s| !s.is_empty());
 
     if let Some(d) = m.date().filter(|d| d.is_valid()) {
@@ -326,7 +365,7 @@ fn fill_record(m: &Message<'_>, rec: &mut MessageRecord, limits: &Limits) {
     rec.in_reply_to = id_list(m.in_reply_to());
     rec.references = id_list(m.references());
 
-    let mime = mime::walk_within(m, &rec.msg_key, limits);
+    let mime = mime::walk_until(m, &rec.msg_key, limits, deadline);
     let hint = mime.charsets.first().map(String::as_str);
     rec.subject = subject(m, hint, &mut rec.warnings).or_else(|| m.subject().map(|s| s.trim().to_string()));
     if let Some(n) = rec.from_name.as_mut() {
@@ -431,49 +470,102 @@ fn reread_8bit_addresses(m: &Message<'_>, hint: Option<&str>, rec: &mut MessageR
 /// positions: Received (read into hops; mail-parser's own parse of the header
 /// fills gaps), Authentication-Results, ARC-*, Received-SPF, and
 /// DKIM-Signature (with the body-hash check over this message's body).
-fn read_trace_headers(m: &Message<'_>, rec: &mut MessageRecord, limits: &Limits) {
-    use crate::model::{AuthHeader, AuthHeaderKind, CheckedSignature};
+fn read_trace_headers(m: &Message<'_>, rec: &mut MessageRecord, limits: &Limits, deadline: Instant) {
+    use crate::model::{AuthHeader, CheckedSignature};
     let raw = m.raw_message();
     let body = raw.get(m.root_part().offset_body as usize..).unwrap_or_default();
+    let mut body_hashes = crate::analyze::dkim::BodyHasher::new(body, MAX_BODY_HASHES);
+    let (mut auth_seen, mut over, mut late) = (0usize, 0usize, 0usize);
     for (pos, h) in m.root_part().headers.iter().enumerate() {
-        let name = h.name();
-        let kind = match name.to_ascii_lowercase().as_str() {
-            "received" => None,
-            "authentication-results" => Some(AuthHeaderKind::AuthenticationResults),
-            "arc-authentication-results" => Some(AuthHeaderKind::ArcAuthenticationResults),
-            "received-spf" => Some(AuthHeaderKind::ReceivedSpf),
-            "arc-seal" => Some(AuthHeaderKind::ArcSeal),
-            "arc-message-signature" => Some(AuthHeaderKind::ArcMessageSignature),
-            "dkim-signature" => None,
-            n @ ("x-spam-flag" | "x-spam-status" | "x-spam-score" | "x-ms-exchange-organization-scl" | "x-forefront-antispam-report"
-            | "x-microsoft-antispam") => {
-                let value = String::from_utf8_lossy(raw.get(h.offset_start() as usize..(h.offset_end() as usize).min(raw.len())).unwrap_or_default());
-                let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
-                rec.filter_headers.push((pos as u32, n.to_string(), value));
+        let Some(kind) = trace_kind(h.name()) else { continue };
+        if late > 0 || (pos % 64 == 0 && Instant::now() > deadline) {
+            late += 1;
+            continue;
+        }
+        if !matches!(kind, Trace::Received) {
+            auth_seen += 1;
+            if auth_seen > limits.max_auth_headers {
+                over += 1;
                 continue;
             }
-            _ => continue,
-        };
+        }
+        if matches!(kind, Trace::Received) && rec.received.len() >= limits.max_received {
+            rec.unanalysed_received += 1;
+            continue;
+        }
         let (start, end) = (h.offset_start() as usize, (h.offset_end() as usize).min(raw.len()));
         let text = String::from_utf8_lossy(raw.get(start..end).unwrap_or_default());
         let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
         let position = pos as u32;
         match kind {
-            Some(kind) => rec.auth_headers.push(AuthHeader { kind, position, value: text }),
-            None if name.eq_ignore_ascii_case("received") && rec.received.len() >= limits.max_received => {
-                rec.unanalysed_received += 1;
-            }
-            None if name.eq_ignore_ascii_case("received") => {
+            Trace::Received => {
                 let hop = crate::analyze::received::parse_received(&text, h.value().as_received());
                 rec.received.push((text, hop));
                 rec.received_positions.push(position);
             }
-            None => {
+            Trace::Auth(kind) => rec.auth_headers.push(AuthHeader { kind, position, value: text }),
+            Trace::Dkim => {
                 let signature = crate::analyze::dkim::parse_dkim_signature(&text);
-                let body_hash = crate::analyze::dkim::check_body_hash(&signature, body);
+                let body_hash = body_hashes.check(&signature);
                 rec.dkim.push(CheckedSignature { position, signature, body_hash });
             }
+            Trace::Filter(name) => rec.filter_headers.push((position, name.to_string(), text)),
         }
+    }
+    if over > 0 {
+        rec.warnings.push(format!(
+            "{over} authentication and filter headers beyond the first {} not analysed (limit max_auth_headers)",
+            limits.max_auth_headers
+        ));
+    }
+    if late > 0 {
+        rec.warnings.push(format!("{late} trace headers not analysed: out of time (limit max_message_ms {})", limits.max_message_ms));
+    }
+    if body_hashes.refused > 0 {
+        rec.warnings.push(format!(
+            "{} DKIM body hashes not computed: more than {MAX_BODY_HASHES} different ones asked for",
+            body_hashes.refused
+        ));
+    }
+}
+
+/// What [`read_trace_headers`] does with a header field.
+enum Trace {
+    Received,
+    Auth(crate::model::AuthHeaderKind),
+    Dkim,
+    /// A spam filter's verdict, by lowercase name.
+    Filter(&'static str),
+}
+
+fn trace_kind(name: &str) -> Option<Trace> {
+    use crate::model::AuthHeaderKind as K;
+    const FILTERS: [&str; 6] = [
+        "x-spam-flag", "x-spam-status", "x-spam-score", "x-ms-exchange-organization-scl", "x-forefront-antispam-report",
+        "x-microsoft-antispam",
+    ];
+    let is = |n: &str| name.eq_ignore_ascii_case(n);
+    Some(match () {
+        _ if is("received") => Trace::Received,
+        _ if is("authentication-results") => Trace::Auth(K::AuthenticationResults),
+        _ if is("arc-authentication-results") => Trace::Auth(K::ArcAuthenticationResults),
+        _ if is("received-spf") => Trace::Auth(K::ReceivedSpf),
+        _ if is("arc-seal") => Trace::Auth(K::ArcSeal),
+        _ if is("arc-message-signature") => Trace::Auth(K::ArcMessageSignature),
+        _ if is("dkim-signature") => Trace::Dkim,
+        _ => Trace::Filter(FILTERS.into_iter().find(|n| is(n))?),
+    })
+}
+
+/// The longest prefix of `bytes` within `max` bytes that ends at a line end
+/// (or `max` bytes when no line ends there).
+fn cut_at_line(bytes: &[u8], max: usize) -> &[u8] {
+    if bytes.len() <= max {
+        return bytes;
+    }
+    match memchr::memrchr(b'\n', &bytes[..max]) {
+        Some(i) => &bytes[..=i],
+        None => &bytes[..max],
     }
 }
 

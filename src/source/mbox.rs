@@ -14,6 +14,7 @@
 //! but the rare case of a body line that already began with `>From `.
 
 use std::borrow::Cow;
+use std::io::Read;
 
 use memchr::memmem;
 
@@ -131,6 +132,96 @@ pub fn unescape_from(msg: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// Bytes read per block by [`MboxBlocks`] (more when one message is longer).
+pub const BLOCK: usize = 8 << 20;
+
+/// A run of whole messages read from an mbox stream, starting at stream
+/// offset `base`.
+#[derive(Debug)]
+pub struct Block {
+    pub base: u64,
+    pub data: Vec<u8>,
+    /// More of the stream follows: the last message ends where the next
+    /// block's `From_` line begins.
+    more: bool,
+}
+
+impl Block {
+    /// The block's messages, split as [`MboxSplitter`] splits the whole
+    /// stream (offsets relative to `base`).
+    pub fn entries(&self) -> Vec<MboxEntry<'_>> {
+        let mut all: Vec<MboxEntry<'_>> = MboxSplitter::new(&self.data).collect();
+        if let (true, Some(last)) = (self.more, all.last_mut()) {
+            last.bytes = without_separator(last.bytes);
+        }
+        all
+    }
+}
+
+/// Reads an mbox from any reader (a file, from where the last ingest ended,
+/// or a decompressor) in blocks of whole messages. Nothing is memory-mapped,
+/// so a file truncated or rewritten while it is read gives short or changed
+/// reads, never a SIGBUS; memory stays at about one block whatever the size
+/// of the archive. A file whose first block has CR line ends and no LF
+/// (classic Mac OS) is read with LF, one byte for one, so offsets hold.
+pub struct MboxBlocks<R: Read> {
+    reader: R,
+    buf: Vec<u8>,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    /// Bytes to read per block, and to hold before looking for a cut.
+    block: usize,
+    want: usize,
+    eof: bool,
+    cr_only: Option<bool>,
+}
+
+impl<R: Read> MboxBlocks<R> {
+    /// `base`: the stream offset of the reader's first byte.
+    pub fn new(reader: R, base: u64) -> Self {
+        MboxBlocks { reader, buf: Vec::new(), base, block: BLOCK, want: BLOCK, eof: false, cr_only: None }
+    }
+
+    /// The next block, None at the end of the stream.
+    pub fn next_block(&mut self) -> std::io::Result<Option<Block>> {
+        loop {
+            if !self.eof && self.buf.len() < self.want {
+                let old = self.buf.len();
+                let asked = (self.want - old) as u64;
+                let got = (&mut self.reader).take(asked).read_to_end(&mut self.buf)?;
+                self.eof = (got as u64) < asked;
+                let cr_only = *self.cr_only.get_or_insert_with(|| {
+                    memchr::memchr(b'\n', &self.buf).is_none() && memchr::memchr(b'\r', &self.buf).is_some()
+                });
+                if cr_only {
+                    self.buf[old..].iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
+                }
+            }
+            if self.eof {
+                if self.buf.is_empty() {
+                    return Ok(None);
+                }
+                let data = std::mem::take(&mut self.buf);
+                let base = self.base;
+                self.base += data.len() as u64;
+                return Ok(Some(Block { base, data, more: false }));
+            }
+            match memmem::rfind(&self.buf, b"\nFrom ") {
+                Some(i) => {
+                    let rest = self.buf.split_off(i + 1);
+                    let data = std::mem::replace(&mut self.buf, rest);
+                    let base = self.base;
+                    self.base += data.len() as u64;
+                    self.want = self.block.max(self.buf.len() + self.block / 2);
+                    return Ok(Some(Block { base, data, more: true }));
+                }
+                // One message longer than the buffer: read on.
+                None => self.want = self.want.saturating_mul(2),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +272,35 @@ mod tests {
         assert_eq!(&*out, b"Subject: s\n\nFrom me\n>From you\n> From not\nA >From b\n");
         assert!(matches!(unescape_from(b"Subject: s\n\nplain\n"), Cow::Borrowed(_)));
         assert!(matches!(unescape_from(b"Subject: s\n\nA >From b\n"), Cow::Borrowed(_)));
+    }
+
+    /// Splits through [`MboxBlocks`] with a tiny reader (a few bytes per
+    /// read) and a given block size, as (stream offset, bytes).
+    fn split_blocks(data: &[u8]) -> Vec<(usize, String)> {
+        let mut blocks = MboxBlocks::new(data, 0);
+        (blocks.block, blocks.want) = (64, 64);
+        let mut out = Vec::new();
+        while let Some(b) = blocks.next_block().unwrap() {
+            for e in b.entries() {
+                out.push((b.base as usize + e.offset, String::from_utf8_lossy(e.bytes).into_owned()));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn blocks_split_as_the_whole_does() {
+        let mut data = b"junk\n".to_vec();
+        for i in 0..50 {
+            let body = "x".repeat(i * 7);
+            data.extend_from_slice(format!("From a{i} Mon\nSubject: {i}\n\n{body}\n>From q\n\n").as_bytes());
+        }
+        data.extend_from_slice(b"From last\r\nSubject: end\r\n\r\nno newline");
+        assert_eq!(split_blocks(&data), split(&data));
+        assert_eq!(split_blocks(b""), split(b""));
+        // CR-only files read as LF.
+        let cr = b"From a\rSubject: one\r\rbody\r\rFrom b\rSubject: two\r\rx\r";
+        let lf: Vec<u8> = cr.iter().map(|&b| if b == b'\r' { b'\n' } else { b }).collect();
+        assert_eq!(split_blocks(cr), split(&lf));
     }
 }

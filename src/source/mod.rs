@@ -8,7 +8,6 @@
 pub mod compressed;
 pub mod maildir;
 pub mod mbox;
-pub mod mmap;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -250,22 +249,25 @@ pub fn single_message_start(data: &[u8]) -> usize {
 
 /// Reads a message back from the archive, unquoted, as parse saw it.
 pub fn read_message(loc: &Location) -> Result<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
     let path = Path::new(&loc.path);
-    let (start, len) = (loc.offset as usize, loc.length as usize);
-    let raw = match loc.kind {
-        SourceKind::MboxGz | SourceKind::MboxZst => {
-            let mut r = compressed::open_decoder(path, loc.kind).map_err(|e| Error::io(path, e))?;
-            std::io::copy(&mut (&mut r).take(loc.offset), &mut std::io::sink()).map_err(|e| Error::io(path, e))?;
-            let mut buf = Vec::with_capacity(len);
-            r.take(loc.length).read_to_end(&mut buf).map_err(|e| Error::io(path, e))?;
-            buf
-        }
-        _ => {
-            let map = mmap::MappedFile::open(path).map_err(|e| Error::io(path, e))?;
-            let end = start.saturating_add(len).min(map.len());
-            map.get(start..end).unwrap_or(&[]).to_vec()
+    let mut buf = Vec::with_capacity(loc.length.min(1 << 30) as usize);
+    let read = |buf: &mut Vec<u8>| -> std::io::Result<usize> {
+        match loc.kind {
+            SourceKind::MboxGz | SourceKind::MboxZst => {
+                let mut r = compressed::open_decoder(path, loc.kind)?;
+                std::io::copy(&mut (&mut r).take(loc.offset), &mut std::io::sink())?;
+                r.take(loc.length).read_to_end(buf)
+            }
+            _ => {
+                let mut f = std::fs::File::open(path)?;
+                f.seek(SeekFrom::Start(loc.offset))?;
+                f.take(loc.length).read_to_end(buf)
+            }
         }
     };
+    read(&mut buf).map_err(|e| Error::io(path, e))?;
+    let raw = buf;
     Ok(if loc.kind.is_mbox() { mbox::unescape_from(&raw).into_owned() } else { raw })
 }
 
