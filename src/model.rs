@@ -400,6 +400,33 @@ pub struct ErrorRecord {
     pub msg_key: Option<String>,
 }
 
+impl ErrorRecord {
+    /// What the user can do about a problem of this kind.
+    pub fn advice(&self) -> &'static str {
+        match self.error_kind.as_str() {
+            "io" => "check that the file exists and is readable, then run the same ingest again: only files that failed are re-read",
+            "malformed" => "the message is kept and indexed as far as it could be read; `mailidx show KEY --raw` prints it as stored",
+            "not_mail" => "not a message, so not indexed; move it out of the mail tree to silence this",
+            _ => "see the reason",
+        }
+    }
+}
+
+/// `PATH (offset N): KIND: REASON. What to do.`
+impl std::fmt::Display for ErrorRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.source_path)?;
+        if let Some(o) = self.source_offset.filter(|&o| o > 0) {
+            write!(f, " (offset {o})")?;
+        }
+        write!(f, ": {}: {}", self.error_kind, if self.reason.is_empty() { "(no reason given)" } else { &self.reason })?;
+        if let Some(k) = &self.msg_key {
+            write!(f, " [key {k}]")?;
+        }
+        write!(f, ". What to do: {}", self.advice())
+    }
+}
+
 /// Milliseconds since the epoch as an RFC 3339 UTC string (null when absent).
 pub fn ms_as_rfc3339<S: serde::Serializer>(ms: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
     match ms.and_then(chrono::DateTime::from_timestamp_millis) {

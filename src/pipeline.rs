@@ -134,7 +134,13 @@ pub struct IngestSummary {
     pub interrupted: bool,
     pub seconds: f64,
     pub db: PathBuf,
+    /// The first problems of this run (at most [`SHOWN_PROBLEMS`]); all are
+    /// in the `errors` table.
+    pub problems: Vec<ErrorRecord>,
 }
+
+/// Problems an ingest reports itself; `mailidx errors` lists them all.
+pub const SHOWN_PROBLEMS: usize = 5;
 
 impl IngestSummary {
     /// Exit status 1 ("finished, but some messages were skipped") applies.
@@ -210,7 +216,12 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     if cfg.db.root.exists() && !cfg.db.root.is_dir() {
         return Err(Error::Other(format!("--db {}: is a file, not a database directory", cfg.db.root.display())));
     }
-    std::fs::create_dir_all(&cfg.db.root).map_err(|e| Error::io(&cfg.db.root, e))?;
+    std::fs::create_dir_all(&cfg.db.root).map_err(|e| {
+        Error::Other(format!(
+            "cannot create the database directory {}: {e}; pass a writable --db DIR (or set MAILIDX_DB)",
+            cfg.db.root.display()
+        ))
+    })?;
     let _lock = lock(&cfg.db)?;
     let (index, fields) = open_or_create(&cfg.db.index_dir())?;
     let store = TableStore::open(&cfg.db)?;
@@ -277,6 +288,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         messages: counts.messages,
         bytes: workers.bytes.load(Ordering::Relaxed),
         malformed: counts.malformed,
+        problems: counts.problems,
         skipped: workers.skipped.load(Ordering::Relaxed),
         ignored: found.ignored.len() as u64,
         duplicates: workers.duplicates.load(Ordering::Relaxed),
@@ -478,6 +490,8 @@ impl<R: Read> Read for CountingReader<R> {
 struct SinkCounts {
     messages: u64,
     malformed: u64,
+    /// The run's first problems, for the summary.
+    problems: Vec<ErrorRecord>,
 }
 
 /// The rows of one batch, one vector per table.
@@ -555,7 +569,12 @@ fn run_sink(rx: Receiver<Item>, mut index: IndexSink, mut store: TableStore, bat
                 b.location_keys.push(key);
                 b.locations.push(loc);
             }
-            Item::Problem(p) => b.problems.push(p),
+            Item::Problem(p) => {
+                if counts.problems.len() < SHOWN_PROBLEMS {
+                    counts.problems.push(p.clone());
+                }
+                b.problems.push(p)
+            }
         }
         // A batch ends at batch_rows messages (or copies), or sooner when
         // their hops (about five a message) would make the hops part large.

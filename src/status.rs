@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::db::DbPaths;
 use crate::error::{Error, Result};
 use crate::sink::index::open_existing;
-use crate::sink::parquet::{part_files, read_table};
+use crate::sink::parquet::part_files;
 use crate::sink::tables;
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,13 +90,8 @@ pub fn status(db: &DbPaths) -> Result<Status> {
     }
     let mut errors = BTreeMap::new();
     if tables_out.iter().any(|t| t.table == tables::ERRORS.table && t.rows > 0) {
-        let df = read_table(&db.tables_dir(), tables::ERRORS.table)?;
-        let kinds = df.column("error_kind").and_then(|c| c.str().cloned()).map_err(|source| Error::Table {
-            table: "errors".into(),
-            source,
-        })?;
-        for k in (0..kinds.len()).filter_map(|i| kinds.get(i)) {
-            *errors.entry(k.to_string()).or_default() += 1;
+        for p in problems(db)? {
+            *errors.entry(p.error_kind).or_default() += 1;
         }
     }
     let mut groups: BTreeMap<(String, String), SourceGroup> = BTreeMap::new();
@@ -141,4 +136,26 @@ fn dir_size(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
         .map(|rd| rd.filter_map(|e| e.ok()).filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum())
         .unwrap_or(0)
+}
+
+/// Every problem recorded in the `errors` table, in the order recorded.
+pub fn problems(db: &DbPaths) -> Result<Vec<crate::model::ErrorRecord>> {
+    let files = part_files(&db.tables_dir(), tables::ERRORS.table)?;
+    let Some(df) = crate::sink::parquet::read_parts(&files, tables::ERRORS.table, None)? else {
+        return Ok(Vec::new());
+    };
+    let table_err = |source| Error::Table { table: tables::ERRORS.table.into(), source };
+    let text = |name: &str| df.column(name).and_then(|c| c.str().cloned()).map_err(table_err);
+    let (path, kind, reason, key) = (text("source_path")?, text("error_kind")?, text("reason")?, text("msg_key")?);
+    let offset = df.column("source_offset").and_then(|c| c.cast(&DataType::UInt64)).map_err(table_err)?;
+    let offset = offset.u64().map_err(table_err)?.clone();
+    Ok((0..df.height())
+        .map(|i| crate::model::ErrorRecord {
+            source_path: path.get(i).unwrap_or_default().to_string(),
+            source_offset: offset.get(i),
+            error_kind: kind.get(i).unwrap_or_default().to_string(),
+            reason: reason.get(i).unwrap_or_default().to_string(),
+            msg_key: key.get(i).map(str::to_string),
+        })
+        .collect())
 }

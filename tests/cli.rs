@@ -188,6 +188,14 @@ fn bad_paths_exit_2_with_one_line() {
     let out = mailidx(&nodb.path().join("x")).args(["search", "anything"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("no database"));
+
+    // A database that cannot be created says what to do.
+    let file = nodb.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = mailidx(&file.join("db")).arg("ingest").arg(samples()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("cannot create the database directory") && err.contains("--db"), "{err}");
 }
 
 #[test]
@@ -207,7 +215,20 @@ fn malformed_and_unreadable_are_recorded_and_the_run_goes_on() {
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8(out.stdout).unwrap();
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("see ") && stderr.contains("errors"), "{stderr}");
+    // Each problem is named with its file and what to do about it.
+    for name in ["2.empty:2,", "3.gone:2,"] {
+        assert!(stderr.lines().any(|l| l.contains(name) && l.contains("What to do:")), "{name}: {stderr}");
+    }
+    assert!(stderr.contains("`mailidx errors`"), "{stderr}");
+    let listed = mailidx(db.path()).arg("errors").output().unwrap();
+    assert_eq!(listed.status.code(), Some(0));
+    let listed = String::from_utf8(listed.stdout).unwrap();
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    assert!(listed.lines().any(|l| l.contains("3.gone:2,: io: ")), "{listed}");
+    let io_only = mailidx(db.path()).args(["errors", "--kind", "io", "--format", "json"]).output().unwrap();
+    let rows: Vec<Value> = String::from_utf8(io_only.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0]["advice"].as_str().unwrap().contains("run the same ingest again"));
     let errors = mailidx::sink::parquet::read_table(&db.path().join("tables"), "errors").unwrap();
     let col = errors.column("error_kind").unwrap().str().unwrap().clone();
     let kinds: Vec<String> = (0..col.len()).map(|i| col.get(i).unwrap().to_string()).collect();

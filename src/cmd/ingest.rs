@@ -164,12 +164,11 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
         return Ok(1);
     }
     if s.had_problems() {
-        eprintln!(
-            "mailidx: {} messages malformed and {} files skipped, see {}",
-            s.malformed,
-            s.skipped,
-            cfg.db.tables_dir().join("errors").display()
-        );
+        eprintln!("mailidx: {} messages malformed and {} files skipped:", s.malformed, s.skipped);
+        for p in &s.problems {
+            eprintln!("  {p}");
+        }
+        eprintln!("mailidx: `mailidx errors` lists every problem recorded (also the `errors` table)");
         return Ok(1);
     }
     Ok(0)

@@ -1,5 +1,6 @@
 //! Subcommands: one file each, one enum variant, one match arm.
 
+mod errors;
 mod hops;
 mod ingest;
 mod report;
@@ -39,6 +40,8 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Derived statistics tables (spam_sources, forgery_by_domain, daily)
     Stats(report::StatsArgs),
+    /// Every problem ingests recorded (unreadable files, malformed messages), with what to do
+    Errors(errors::ErrorsArgs),
 }
 
 /// How a command prints records: a table for people, or JSON (JSON Lines for
@@ -60,5 +63,6 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Hops(a) => hops::run(a, db),
         Command::Report(a) => report::run(a, db),
         Command::Stats(a) => report::run_stats(a, db),
+        Command::Errors(a) => errors::run(a, db),
     }
 }

@@ -35,7 +35,7 @@ pub fn run(a: StatusArgs, db: DbPaths) -> anyhow::Result<i32> {
         }
     }
     for t in &s.tables {
-        println!("table      {:<16} {:>9} rows  {:>4} files  {:>8.1} MB", t.table, t.rows, t.files, t.bytes as f64 / 1e6);
+        println!("table      {:<18} {:>9} rows  {:>4} files  {:>8.1} MB", t.table, t.rows, t.files, t.bytes as f64 / 1e6);
     }
     println!("folders");
     for (f, n) in &s.folders {
@@ -46,7 +46,7 @@ pub fn run(a: StatusArgs, db: DbPaths) -> anyhow::Result<i32> {
         println!("  {n:>9}  {l}");
     }
     if !s.errors.is_empty() {
-        println!("problems recorded (see {}/tables/errors)", s.db);
+        println!("problems recorded (`mailidx errors` lists them with what to do)");
         for (k, n) in &s.errors {
             println!("  {n:>9}  {k}");
         }

@@ -1,0 +1,37 @@
+//! `mailidx errors`: every problem an ingest recorded, one per line, with
+//! what to do about it.
+
+use clap::Args;
+
+use super::Format;
+use mailidx::db::DbPaths;
+
+#[derive(Args, Debug)]
+pub struct ErrorsArgs {
+    /// Only problems of this kind: io, malformed or not_mail
+    #[arg(long)]
+    pub kind: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+pub fn run(a: ErrorsArgs, db: DbPaths) -> anyhow::Result<i32> {
+    if !db.exists() {
+        return Err(mailidx::Error::NoDatabase(db.root.clone()).into());
+    }
+    let all = mailidx::status::problems(&db)?;
+    let shown = all.iter().filter(|p| a.kind.as_deref().is_none_or(|k| p.error_kind == k));
+    for p in shown {
+        match a.format {
+            Format::Table => println!("{p}"),
+            Format::Json => println!(
+                "{}",
+                serde_json::json!({
+                    "source_path": p.source_path, "source_offset": p.source_offset, "error_kind": p.error_kind,
+                    "reason": p.reason, "msg_key": p.msg_key, "advice": p.advice(),
+                })
+            ),
+        }
+    }
+    Ok(0)
+}
