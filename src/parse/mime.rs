@@ -321,11 +321,11 @@ impl Walker<'_> {
             self.out.text_bytes += bytes.len() as u64;
         }
         let text = decoded.text;
-        if text.contains("-----BEGIN PGP SIGNED MESSAGE-----") {
-            self.out.pgp_signed = true;
-        }
-        if text.contains("-----BEGIN PGP MESSAGE-----") {
-            self.out.pgp_encrypted = true;
+        // One pass for both armour lines (each `contains` was a pass).
+        for at in memchr::memmem::find_iter(text.as_bytes(), b"-----BEGIN PGP ") {
+            let rest = &text.as_bytes()[at + 15..];
+            self.out.pgp_signed |= rest.starts_with(b"SIGNED MESSAGE-----");
+            self.out.pgp_encrypted |= rest.starts_with(b"MESSAGE-----");
         }
         if !for_text || self.out.text.len() >= self.max_text {
             return;
