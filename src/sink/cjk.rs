@@ -1,7 +1,8 @@
-//! A tokenizer for mail in any script: words of letters and digits as
-//! tantivy's SimpleTokenizer makes them, and runs of Chinese, Japanese or
-//! Korean characters (which have no spaces between words) as overlapping
-//! bigrams, as Lucene's CJKBigramFilter does. `会議資料` indexes as `会議`,
+//! A tokenizer for mail in any script: words of letters, digits and
+//! underscores (an identifier such as `gmu_power_collapse` is one word, as in
+//! Xapian, so notmuch and mu find the same messages for the same query), and
+//! runs of Chinese, Japanese or Korean characters (which have no spaces
+//! between words) as overlapping bigrams, as Lucene's CJKBigramFilter does. `会議資料` indexes as `会議`,
 //! `議資`, `資料`, so a search for `会議` or `資料` finds it, and a search for
 //! `会議資料` is the phrase of its bigrams. A lone CJK character is a token
 //! of its own.
@@ -71,13 +72,13 @@ impl CjkTokenStream<'_> {
         true
     }
 
-    /// Where the word whose characters up to `to` are read ends: letters
-    /// and digits, not CJK.
+    /// Where the word whose characters up to `to` are read ends: letters,
+    /// digits and underscores, not CJK.
     fn word_end(&self, mut to: usize) -> usize {
         let bytes = self.text.as_bytes();
         while let Some(&b) = bytes.get(to) {
             if b.is_ascii() {
-                if !b.is_ascii_alphanumeric() {
+                if !b.is_ascii_alphanumeric() && b != b'_' {
                     break;
                 }
                 to += 1;
@@ -168,6 +169,7 @@ mod tests {
         assert_eq!(texts("Café, NAÏVE"), ["café", "naïve"]);
         assert_eq!(texts("ÉtéX会議ab"), ["étéx", "会議", "ab"]);
         assert_eq!(texts("ΟΔΟΣ οδος"), ["οδος", "οδος"]);
+        assert_eq!(texts("a6xx_gmu_Power_collapse() __init power-collapse"), ["a6xx_gmu_power_collapse", "init", "power", "collapse"]);
         let t = tokens("a 会議資料");
         assert_eq!((t[1].offset_from, t[1].offset_to, t[1].position), (2, 8, 1));
         assert_eq!((t[3].text.as_str(), t[3].position), ("資料", 3));
