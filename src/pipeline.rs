@@ -69,7 +69,9 @@ pub struct IngestConfig {
     pub label: Option<Label>,
     /// Folder names and filter headers that label messages (`--spam-folder`, …).
     pub label_rules: crate::analyze::labels::LabelRules,
-    /// Rows per Parquet part (and per index commit).
+    /// Rows per Parquet part (and per index commit). The batch is most of
+    /// an ingest's heap: with 20,000 rows peak RSS was 604 MB (38k
+    /// messages) and 723 MB (232k); with 10,000, 519 and 560 MB.
     pub batch_rows: usize,
     /// tantivy's indexing memory budget in bytes.
     pub index_heap: usize,
@@ -85,7 +87,7 @@ pub struct IngestConfig {
 
 impl IngestConfig {
     pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
-        IngestConfig { paths, db, label: None, label_rules: Default::default(), batch_rows: 20_000, index_heap: 128_000_000, trusted_networks: Vec::new(), authserv_ids: Vec::new(), dkim_keys: Default::default(), limits: Limits::default() }
+        IngestConfig { paths, db, label: None, label_rules: Default::default(), batch_rows: 10_000, index_heap: 128_000_000, trusted_networks: Vec::new(), authserv_ids: Vec::new(), dkim_keys: Default::default(), limits: Limits::default() }
     }
 }
 

@@ -64,7 +64,7 @@ pub struct IngestArgs {
     #[arg(long, default_value_t = 10_000)]
     pub max_message_ms: u64,
     /// Messages per commit (Parquet part and index commit)
-    #[arg(long, default_value_t = 20_000, hide = true)]
+    #[arg(long, default_value_t = 10_000, hide = true)]
     pub batch_rows: usize,
 }
 
