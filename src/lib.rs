@@ -22,6 +22,7 @@ pub mod analyze;
 #[cfg(feature = "store")]
 pub mod db;
 pub mod error;
+pub mod fuzzing;
 #[cfg(feature = "store")]
 pub mod inspect;
 pub mod model;

@@ -52,6 +52,12 @@ impl<'a> MboxSplitter<'a> {
 /// Position of the next line starting with `From ` at or after `start`, where
 /// `start` is itself at the beginning of a line.
 fn find_from_line(data: &[u8], start: usize) -> Option<usize> {
+    // A From_ line right at `start` counts too: two From_ lines in a row
+    // are an empty message, as for Python's mailbox (found by fuzzing: the
+    // block reader, cutting between them, disagreed with the whole split).
+    if data[start..].starts_with(b"From ") {
+        return Some(start);
+    }
     let finder = memmem::Finder::new(b"\nFrom ");
     finder.find(&data[start..]).map(|i| start + i + 1)
 }
@@ -182,6 +188,12 @@ impl<R: Read> MboxBlocks<R> {
         MboxBlocks { reader, buf: Vec::new(), base, block: BLOCK, want: BLOCK, eof: false, cr_only: None }
     }
 
+    /// [`MboxBlocks::new`] with another block size (tests and the fuzz
+    /// target use a tiny one, to cut messages at every place).
+    pub fn with_block_size(reader: R, base: u64, block: usize) -> Self {
+        MboxBlocks { block: block.max(1), want: block.max(1), ..MboxBlocks::new(reader, base) }
+    }
+
     /// The next block, None at the end of the stream.
     pub fn next_block(&mut self) -> std::io::Result<Option<Block>> {
         loop {
@@ -277,8 +289,7 @@ mod tests {
     /// Splits through [`MboxBlocks`] with a tiny reader (a few bytes per
     /// read) and a given block size, as (stream offset, bytes).
     fn split_blocks(data: &[u8]) -> Vec<(usize, String)> {
-        let mut blocks = MboxBlocks::new(data, 0);
-        (blocks.block, blocks.want) = (64, 64);
+        let mut blocks = MboxBlocks::with_block_size(data, 0, 64);
         let mut out = Vec::new();
         while let Some(b) = blocks.next_block().unwrap() {
             for e in b.entries() {
@@ -286,6 +297,32 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn two_from_lines_in_a_row_are_an_empty_message() {
+        let data = b"From a\nFrom b\nSubject: x\n\nbody\n";
+        let got = split(data);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].1, "");
+        assert_eq!(got[1].1, "Subject: x\n\nbody\n");
+        assert_eq!(split_blocks(data), got);
+    }
+
+    /// The fuzz target's first crash (fuzz/artifacts/mbox/crash-1b0c78…): a
+    /// block cut between a From_ line and a From line right after it.
+    #[test]
+    fn fuzz_crash_consecutive_from_lines_at_a_block_edge() {
+        let data = b"junk\nFrom x\r\nFrom y\r\nX: 1\r\n\r\nb\r\n";
+        for block in 1..data.len() + 2 {
+            let mut blocks = MboxBlocks::with_block_size(&data[..], 0, block);
+            let mut got = Vec::new();
+            while let Some(b) = blocks.next_block().unwrap() {
+                got.extend(b.entries().into_iter().map(|e| (b.base as usize + e.offset, e.bytes.to_vec())));
+            }
+            let want: Vec<_> = MboxSplitter::new(data).map(|e| (e.offset, e.bytes.to_vec())).collect();
+            assert_eq!(got, want, "block {block}");
+        }
     }
 
     #[test]
