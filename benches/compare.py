@@ -16,7 +16,7 @@ builds mailidx. For each tool it times a first full index of the Maildir
 MB/s, peak RSS and the database's size on disk; then a no-change re-index;
 then a set of searches (a rare word, a common word, a From: query, a date
 range, a phrase), the median of repeated runs with each tool's hit count
-side by side. It also runs mailidx's mbox ingest on 1 and 2 threads.
+side by side. It also runs mailidx's mbox ingest pinned to 1, 2, … cores (taskset).
 
 Results: benches/results/compare.md (tables) and compare.csv (one row per
 measurement), overwritten by each run.
@@ -135,6 +135,18 @@ def timed(cmd, env=None):
     return secs, rss, t.stdout, t.stderr
 
 
+def warm(path):
+    """Reads every file of a corpus once, so that each tool's first index
+    starts with the mail in the page cache (the corpora here are larger than
+    what stays cached between runs; a cold read measured the disk)."""
+    path = Path(path)
+    files = [path] if path.is_file() else (f for f in path.rglob("*") if f.is_file())
+    for f in files:
+        with open(f, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+
+
 def du(path):
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
 
@@ -145,9 +157,10 @@ class Mailidx:
     def __init__(self, binary, work, tag):
         self.bin, self.db = binary, work / f"db-mailidx-{tag}"
 
-    def index(self, path, env=None):
+    def index(self, path, env=None, cores=None):
         shutil.rmtree(self.db, ignore_errors=True)
-        return timed([str(self.bin), "--db", str(self.db), "ingest", "-q", str(path)], env)
+        pin = ["taskset", "-c", f"0-{cores - 1}"] if cores else []
+        return timed([*pin, str(self.bin), "--db", str(self.db), "ingest", "-q", str(path)], env)
 
     def reindex(self, path):
         return timed([str(self.bin), "--db", str(self.db), "ingest", "-q", str(path)])
@@ -247,7 +260,9 @@ def main():
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--copies", type=int, default=6, help="replicas in the large corpus (6: 231,822 messages)")
     ap.add_argument("--all-tools-large", action="store_true", help="also run notmuch and mu on the large corpus (hours)")
+    ap.add_argument("--tools", default="mailidx,mairix,notmuch,mu", help="comma-separated tools to run; the others' rows are kept from the last compare.csv")
     a = ap.parse_args()
+    a.tools = a.tools.split(",")
     repeats = 3 if a.quick else a.repeats
     ensure_tools()
     binary = build()
@@ -260,10 +275,12 @@ def main():
         tools = [Mailidx(binary, a.work, tag), Mairix(a.work, tag)]
         if tag == "38k" or a.all_tools_large:
             tools += [Notmuch(a.work, tag), Mu(a.work, tag)]
+        tools = [t for t in tools if t.name in a.tools]
         for tool in tools:
             inputs = [("maildir", c["maildir"])] + ([("mbox", c["mbox"])] if tool.name == "mailidx" else [])
             for form, path in inputs:
                 log(f"{tag} {tool.name} {form}: first index")
+                warm(path)
                 secs, rss, _, _ = tool.index(path)
                 size = tool.size()
                 re_secs, re_rss, _, _ = tool.reindex(path)
@@ -283,21 +300,50 @@ def main():
                     ms, hits = search_latency(tool, q, repeats)
                     searches.append({"query": qname, "tool": tool.name, "text": q, "hits": hits, "median_ms": round(ms, 1)})
                     log(searches[-1])
-        if tag == "38k":
-            # Threads: the same mbox ingest on 1 core and on all.
+        if tag == "38k" and "mailidx" in a.tools:
+            # Scaling: the same mbox ingest pinned to 1, 2, … cores (taskset),
+            # with that many parser threads and one indexing thread per two.
             m = Mailidx(binary, a.work, "threads")
-            for n in (1, os.cpu_count() or 2):
-                secs, rss, _, _ = m.index(c["mbox"], env={"RAYON_NUM_THREADS": str(n)})
+            for n in range(1, (os.cpu_count() or 2) + 1):
+                warm(c["mbox"])
+                env = {"RAYON_NUM_THREADS": str(n), "MAILIDX_INDEX_THREADS": str(max(1, n // 2))}
+                secs, rss, _, _ = m.index(c["mbox"], env=env, cores=n)
                 rows.append({
-                    "corpus": tag, "tool": "mailidx", "input": f"mbox, {n} worker thread(s)", "messages": c["messages"], "mail_mb": round(mail_mb, 1),
+                    "corpus": tag, "tool": "mailidx", "input": f"mbox on {n} core(s)", "messages": c["messages"], "mail_mb": round(mail_mb, 1),
                     "first_s": round(secs, 2), "messages_per_s": round(c["messages"] / secs), "mb_per_s": round(mail_mb / secs, 1),
                     "peak_rss_mb": round(rss), "db_mb": round(m.size(), 1), "db_pct_of_mail": round(100 * m.size() / mail_mb, 1), "reindex_s": "",
                 })
                 log(rows[-1])
+    if set(a.tools) != ALL_TOOLS:
+        kept_rows, kept_searches = previous(set(a.tools))
+        rows, searches = kept_rows + rows, kept_searches + searches
     write(rows, searches)
 
 
+ALL_TOOLS = {"mailidx", "mairix", "notmuch", "mu"}
+
+
+def previous(run):
+    """Rows of the tools not run this time, from the last compare.csv."""
+    path = ROOT / "benches/results/compare.csv"
+    rows, searches = [], []
+    if not path.exists():
+        return rows, searches
+    with open(path, newline="") as f:
+        for r in csv.DictReader(f):
+            if r["tool"] in run:
+                continue
+            if r["kind"] == "index":
+                rows.append({k: r[k] for k in ("corpus", "tool", "input", "messages", "mail_mb", "first_s", "messages_per_s", "mb_per_s",
+                                               "peak_rss_mb", "db_mb", "db_pct_of_mail", "reindex_s")})
+            else:
+                searches.append({"query": r["query"], "tool": r["tool"], "text": r["query_text"], "hits": r["hits"], "median_ms": r["median_ms"]})
+    return rows, searches
+
+
 def write(rows, searches):
+    order = {"mailidx": 0, "mairix": 1, "notmuch": 2, "mu": 3}
+    rows = sorted(rows, key=lambda r: (r["corpus"] != "38k", "core" in r["input"], order.get(r["tool"], 9)))
     out = ROOT / "benches/results"
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "compare.csv", "w", newline="") as f:
@@ -308,7 +354,7 @@ def write(rows, searches):
         for s in searches:
             w.writerow(["search", "38k", s["tool"], "", "", "", "", "", "", "", "", "", "", s["query"], s["text"], s["hits"], s["median_ms"]])
     cpu = os.cpu_count()
-    lines = [f"# mailidx vs notmuch, mu, mairix\n", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {cpu} cores ({os.uname().sysname} {os.uname().release}), one run of each; `python3 benches/compare.py`.\n",
+    lines = [f"# mailidx vs notmuch, mu, mairix\n", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {cpu} cores ({os.uname().sysname} {os.uname().release}), one run of each; `python3 benches/compare.py {' '.join(sys.argv[1:])}`. With `--tools`, the other tools' rows come from the run before.\n",
              "## First index and no-change re-index\n",
              "| corpus | tool | input | messages | mail MB | first index s | messages/s | MB/s | peak RSS MB | database MB | % of mail | re-index s |",
              "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
