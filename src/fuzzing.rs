@@ -21,9 +21,8 @@ pub fn mbox(data: &[u8]) {
     let block = 1 + data.first().map_or(0, |&b| b as usize) * 7;
     // The reader reads a file whose first block has CR line ends and no LF
     // with LF (classic Mac OS mbox).
-    let head = &data[..block.min(data.len())];
     let translated: Vec<u8>;
-    let expected_input = if !head.contains(&b'\n') && head.contains(&b'\r') {
+    let expected_input = if crate::source::is_cr_only(&data[..block.min(data.len())]) {
         translated = data.iter().map(|&b| if b == b'\r' { b'\n' } else { b }).collect();
         &translated[..]
     } else {

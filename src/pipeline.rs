@@ -16,7 +16,7 @@
 //! at any point leaves the last commit in force; the next ingest finishes the job.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -162,8 +162,8 @@ enum Item {
 struct Workers<'a> {
     existing: HashSet<u64>,
     seen: Mutex<HashSet<u64>>,
-    /// Copies the database already records: (path, offset).
-    recorded: HashSet<(String, u64)>,
+    /// Copies the database already records: offsets by path.
+    recorded: HashMap<String, HashSet<u64>>,
     duplicates: AtomicU64,
     bytes: AtomicU64,
     skipped: AtomicU64,
@@ -350,7 +350,7 @@ impl Workers<'_> {
     /// and analysed.
     fn handle(&self, raw: RawMessage<'_>, tx: &SyncSender<Item>) {
         self.bytes.fetch_add(raw.bytes.len() as u64, Ordering::Relaxed);
-        if self.recorded.contains(&(raw.location.path.clone(), raw.location.offset)) {
+        if self.recorded.get(&raw.location.path).is_some_and(|o| o.contains(&raw.location.offset)) {
             return;
         }
         let key = msg_key(&raw.bytes);

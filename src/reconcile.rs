@@ -52,15 +52,16 @@ impl Committed {
         Ok(Committed { files, locations })
     }
 
-    /// (path, offset) of every recorded copy outside `dropped` files.
-    pub fn recorded_except(&self, dropped: &HashSet<String>) -> HashSet<(String, u64)> {
-        let mut out = HashSet::new();
+    /// The offsets of every recorded copy, by path, outside `dropped` files
+    /// (a path once per file, not once per copy).
+    pub fn recorded_except(&self, dropped: &HashSet<String>) -> HashMap<String, HashSet<u64>> {
+        let mut out: HashMap<String, HashSet<u64>> = HashMap::new();
         if let Some(df) = &self.locations {
             if let (Ok(paths), Ok(offsets)) = (strs(df, "path"), u64s(df, "offset")) {
                 for i in 0..df.height() {
                     if let (Some(p), Some(o)) = (paths.get(i), offsets.get(i)) {
                         if !dropped.contains(p) {
-                            out.insert((p.to_string(), o));
+                            out.entry(p.to_string()).or_default().insert(o);
                         }
                     }
                 }

@@ -80,16 +80,12 @@ impl Mime {
 
 /// Walks a parsed message. `key` fills the attachment rows' msg_key.
 pub fn walk(m: &Message<'_>, key: &str, max_text: usize) -> Mime {
-    walk_within(m, key, &super::Limits { max_body_text: max_text, ..Default::default() })
+    let limits = super::Limits { max_body_text: max_text, ..Default::default() };
+    walk_until(m, key, &limits, limits.deadline_from(Instant::now()))
 }
 
-/// [`walk`] within the parts, depth, text and time limits given.
-pub fn walk_within(m: &Message<'_>, key: &str, limits: &super::Limits) -> Mime {
-    walk_until(m, key, limits, limits.deadline_from(Instant::now()))
-}
-
-/// [`walk_within`], stopping at `deadline`: parts not reached by then are
-/// counted, not walked.
+/// [`walk`] within the parts, depth, text and time limits given, stopping
+/// at `deadline`: parts not reached by then are counted, not walked.
 pub fn walk_until(m: &Message<'_>, key: &str, limits: &super::Limits, deadline: Instant) -> Mime {
     let mut w = Walker { key, max_text: limits.max_body_text, max_parts: limits.max_parts, max_depth: limits.max_depth, deadline, late: 0, leaves: 0, skipped: 0, raw: m.raw_message(), out: Mime::default() };
     w.part(m, 0, "", 0, false, true);

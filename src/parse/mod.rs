@@ -172,26 +172,20 @@ pub fn parse_message_with(raw: &RawMessage<'_>, key: String, limits: &Limits) ->
     if bytes.len() != unified.len() && !bytes.is_empty() {
         rec.warnings.push("blank lines before the header were skipped".into());
     }
-    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        let parser = MessageParser::default();
-        let build = |m: &Message<'_>| {
-            let mut r = rec.clone();
-            fill_record(m, &mut r, limits, deadline);
-            recover_missing(m, bytes, &mut r);
-            r
-        };
-        let m = parser.parse(bytes)?;
-        match overrun_fix(&m, bytes) {
-            None => Some(build(&m)),
-            Some((fixed, name)) => {
-                drop(m);
-                let m = parser.parse(&fixed[..])?;
-                let mut r = build(&m);
+    let outcome = read_parsed(bytes, |m| {
+        let mut r = rec.clone();
+        fill_record(m, &mut r, limits, deadline);
+        recover_missing(m, bytes, &mut r);
+        r
+    })
+    .map(|read| {
+        read.map(|(mut r, fixed)| {
+            if let Some(name) = fixed {
                 r.warnings.push(format!("{name} header ran into the body in mail-parser; re-read on its own"));
-                Some(r)
             }
-        }
-    }));
+            r
+        })
+    });
     match outcome {
         Ok(Some(filled)) if !filled.warnings.iter().any(|w| w == NO_HEADERS) => rec = filled,
         Ok(Some(filled)) => {
@@ -280,26 +274,39 @@ fn overrun_fix(m: &Message<'_>, bytes: &[u8]) -> Option<(Vec<u8>, String)> {
 /// `mailidx show --parts` and the oracle tests).
 pub fn mime_parts(bytes: &[u8]) -> Vec<mime::PartInfo> {
     let unified = unify_line_ends(bytes);
-    let bytes = skip_blank_lines(&unified);
-    let parts = |bytes: &[u8]| MessageParser::default().parse(bytes).map(|m| mime::walk(&m, "", 0).parts);
+    read_parsed(skip_blank_lines(&unified), |m| mime::walk(m, "", 0).parts)
+        .ok()
+        .flatten()
+        .map_or_else(Vec::new, |(parts, _)| parts)
+}
+
+/// Parses `bytes` with mail-parser and hands the message to `read`. When a
+/// header ran into the body ([`overrun_fix`]), the fixed bytes are parsed
+/// again and the header's name comes back too. None: no message at all;
+/// Err: mail-parser panicked.
+fn read_parsed<T>(bytes: &[u8], read: impl FnOnce(&Message<'_>) -> T) -> std::thread::Result<Option<(T, Option<String>)>> {
     std::panic::catch_unwind(AssertUnwindSafe(|| {
-        let m = MessageParser::default().parse(bytes)?;
+        let parser = MessageParser::default();
+        let m = parser.parse(bytes)?;
         match overrun_fix(&m, bytes) {
-            None => Some(mime::walk(&m, "", 0).parts),
-            Some((fixed, _)) => parts(&fixed),
+            None => Some((read(&m), None)),
+            Some((fixed, name)) => {
+                drop(m);
+                let m = parser.parse(&fixed[..])?;
+                Some((read(&m), Some(name)))
+            }
         }
     }))
-    .ok()
-    .flatten()
-    .unwrap_or_default()
 }
 
 /// Classic Mac OS mail (sisimai's `mac/` samples) ends lines with a bare CR,
 /// which mail-parser does not split on. A message with CRs and no LF at all
 /// is read with LF line ends; anything else is left as it is.
 fn unify_line_ends(bytes: &[u8]) -> Cow<'_, [u8]> {
-    if memchr::memchr(b'\r', bytes).is_some() && memchr::memchr(b'\n', bytes).is_none() {
-        Cow::Owned(bytes.iter().map(|&b| if b == b'\r' { b'\n' } else { b }).collect())
+    if crate::source::is_cr_only(bytes) {
+        let mut lf = bytes.to_vec();
+        crate::source::cr_to_lf(&mut lf);
+        Cow::Owned(lf)
     } else {
         Cow::Borrowed(bytes)
     }

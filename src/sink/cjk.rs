@@ -2,10 +2,10 @@
 //! underscores (an identifier such as `gmu_power_collapse` is one word, as in
 //! Xapian, so notmuch and mu find the same messages for the same query), and
 //! runs of Chinese, Japanese or Korean characters (which have no spaces
-//! between words) as overlapping bigrams, as Lucene's CJKBigramFilter does. `会議資料` indexes as `会議`,
-//! `議資`, `資料`, so a search for `会議` or `資料` finds it, and a search for
-//! `会議資料` is the phrase of its bigrams. A lone CJK character is a token
-//! of its own.
+//! between words) as overlapping bigrams, as Lucene's CJKBigramFilter does.
+//! `会議資料` indexes as `会議`, `議資`, `資料`, so a search for `会議` or
+//! `資料` finds it, and a search for `会議資料` is the phrase of its bigrams.
+//! A lone CJK character is a token of its own.
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 

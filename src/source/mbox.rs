@@ -202,11 +202,8 @@ impl<R: Read> MboxBlocks<R> {
                 let asked = (self.want - old) as u64;
                 let got = (&mut self.reader).take(asked).read_to_end(&mut self.buf)?;
                 self.eof = (got as u64) < asked;
-                let cr_only = *self.cr_only.get_or_insert_with(|| {
-                    memchr::memchr(b'\n', &self.buf).is_none() && memchr::memchr(b'\r', &self.buf).is_some()
-                });
-                if cr_only {
-                    self.buf[old..].iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
+                if *self.cr_only.get_or_insert_with(|| super::is_cr_only(&self.buf)) {
+                    super::cr_to_lf(&mut self.buf[old..]);
                 }
             }
             if self.eof {
@@ -286,10 +283,10 @@ mod tests {
         assert!(matches!(unescape_from(b"Subject: s\n\nA >From b\n"), Cow::Borrowed(_)));
     }
 
-    /// Splits through [`MboxBlocks`] with a tiny reader (a few bytes per
-    /// read) and a given block size, as (stream offset, bytes).
-    fn split_blocks(data: &[u8]) -> Vec<(usize, String)> {
-        let mut blocks = MboxBlocks::with_block_size(data, 0, 64);
+    /// Splits through [`MboxBlocks`] with blocks of `block` bytes (a tiny
+    /// size cuts messages at every place), as (stream offset, bytes).
+    fn split_blocks_of(data: &[u8], block: usize) -> Vec<(usize, String)> {
+        let mut blocks = MboxBlocks::with_block_size(data, 0, block);
         let mut out = Vec::new();
         while let Some(b) = blocks.next_block().unwrap() {
             for e in b.entries() {
@@ -297,6 +294,10 @@ mod tests {
             }
         }
         out
+    }
+
+    fn split_blocks(data: &[u8]) -> Vec<(usize, String)> {
+        split_blocks_of(data, 64)
     }
 
     #[test]
@@ -315,13 +316,7 @@ mod tests {
     fn fuzz_crash_consecutive_from_lines_at_a_block_edge() {
         let data = b"junk\nFrom x\r\nFrom y\r\nX: 1\r\n\r\nb\r\n";
         for block in 1..data.len() + 2 {
-            let mut blocks = MboxBlocks::with_block_size(&data[..], 0, block);
-            let mut got = Vec::new();
-            while let Some(b) = blocks.next_block().unwrap() {
-                got.extend(b.entries().into_iter().map(|e| (b.base as usize + e.offset, e.bytes.to_vec())));
-            }
-            let want: Vec<_> = MboxSplitter::new(data).map(|e| (e.offset, e.bytes.to_vec())).collect();
-            assert_eq!(got, want, "block {block}");
+            assert_eq!(split_blocks_of(data, block), split(data), "block {block}");
         }
     }
 

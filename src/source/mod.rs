@@ -247,27 +247,38 @@ pub fn single_message_start(data: &[u8]) -> usize {
     }
 }
 
+/// Classic Mac OS mail ends lines with a bare CR: bytes with CRs and no LF
+/// at all. mailidx reads them with LF (one byte for one, so offsets hold).
+pub fn is_cr_only(bytes: &[u8]) -> bool {
+    memchr::memchr(b'\n', bytes).is_none() && memchr::memchr(b'\r', bytes).is_some()
+}
+
+/// Every CR becomes LF (for bytes [`is_cr_only`] found CR-only).
+pub fn cr_to_lf(bytes: &mut [u8]) {
+    bytes.iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
+}
+
 /// Reads a message back from the archive, unquoted, as parse saw it.
 pub fn read_message(loc: &Location) -> Result<Vec<u8>> {
     use std::io::{Seek, SeekFrom};
     let path = Path::new(&loc.path);
-    let mut buf = Vec::with_capacity(loc.length.min(1 << 30) as usize);
-    let read = |buf: &mut Vec<u8>| -> std::io::Result<usize> {
+    let read = || -> std::io::Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(loc.length.min(1 << 30) as usize);
         match loc.kind {
             SourceKind::MboxGz | SourceKind::MboxZst => {
                 let mut r = compressed::open_decoder(path, loc.kind)?;
                 std::io::copy(&mut (&mut r).take(loc.offset), &mut std::io::sink())?;
-                r.take(loc.length).read_to_end(buf)
+                r.take(loc.length).read_to_end(&mut buf)?;
             }
             _ => {
                 let mut f = std::fs::File::open(path)?;
                 f.seek(SeekFrom::Start(loc.offset))?;
-                f.take(loc.length).read_to_end(buf)
+                f.take(loc.length).read_to_end(&mut buf)?;
             }
         }
+        Ok(buf)
     };
-    read(&mut buf).map_err(|e| Error::io(path, e))?;
-    let raw = buf;
+    let raw = read().map_err(|e| Error::io(path, e))?;
     Ok(if loc.kind.is_mbox() { mbox::unescape_from(&raw).into_owned() } else { raw })
 }
 
