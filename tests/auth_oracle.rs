@@ -6,20 +6,12 @@
 //! policy, and comments; those are left out of the comparison. Skipped
 //! where ../shared is absent.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use mailidx::analyze::auth_results::{parse_arc_authentication_results, parse_authentication_results, AuthResults};
-use serde_json::Value;
-
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/oracle");
-    p.is_dir().then_some(p).or_else(|| {
-        eprintln!("SKIPPED: ../shared/oracle is not here");
-        None
-    })
-}
 
 #[derive(Default)]
 struct Tally {
@@ -31,7 +23,8 @@ struct Tally {
 
 #[test]
 fn authentication_results_agree_with_authres() {
-    let Some(oracle) = shared() else { return };
+    let Some(shared) = common::shared() else { return };
+    let oracle = shared.join("oracle");
     let mut per: BTreeMap<String, Tally> = BTreeMap::new();
     let mut misses: Vec<String> = Vec::new();
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&oracle).unwrap().map(|e| e.unwrap().path()).collect();
@@ -43,9 +36,7 @@ fn authentication_results_agree_with_authres() {
         }
         let corpus = dir.file_name().unwrap().to_string_lossy().into_owned();
         let t = per.entry(corpus.clone()).or_default();
-        let reader = BufReader::new(flate2::read::GzDecoder::new(std::fs::File::open(&file).unwrap()));
-        for line in reader.lines() {
-            let r: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        for r in common::oracle(&shared, &corpus, "authres_py") {
             for (kind, parse) in [
                 ("authentication_results", parse_authentication_results as fn(&str) -> AuthResults),
                 ("arc_authentication_results", parse_arc_authentication_results),

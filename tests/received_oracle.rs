@@ -5,28 +5,14 @@
 //! messages. Also: mail-parser's own Received vectors. Skipped where
 //! ../shared is absent.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use mailidx::analyze::hops::origin_index;
 use mailidx::analyze::received::{parse_received, ParsedHop};
 use serde_json::Value;
-
-fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    if p.join("oracle").is_dir() {
-        Some(p)
-    } else {
-        eprintln!("SKIPPED: ../shared/oracle is not here");
-        None
-    }
-}
-
-fn records(path: &Path) -> impl Iterator<Item = Value> {
-    let f = std::fs::File::open(path).unwrap();
-    BufReader::new(flate2::read::GzDecoder::new(f)).lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap())
-}
 
 /// SpamAssassin's value normalisation (see ../shared/oracle/README.md):
 /// brackets, parentheses, `<>|#` and spaces become `!`, trailing dots go,
@@ -52,7 +38,7 @@ struct Tally {
 
 #[test]
 fn received_agrees_with_spamassassin() {
-    let Some(shared) = shared() else { return };
+    let Some(shared) = common::shared() else { return };
     let mut per_corpus: BTreeMap<String, Tally> = BTreeMap::new();
     let mut misses: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(shared.join("oracle")).unwrap().map(|e| e.unwrap().path()).collect();
@@ -64,7 +50,7 @@ fn received_agrees_with_spamassassin() {
         }
         let corpus = dir.file_name().unwrap().to_string_lossy().into_owned();
         let t = per_corpus.entry(corpus.clone()).or_default();
-        for r in records(&file) {
+        for r in common::oracle(&shared, &corpus, "received_sa") {
             let real: Vec<&Value> =
                 r["received"].as_array().unwrap().iter().filter(|h| h["synthetic"] != true).collect();
             let ours: Vec<ParsedHop> = real.iter().map(|h| parse_received(h["raw"].as_str().unwrap_or(""), None)).collect();
