@@ -214,7 +214,8 @@ pub fn lock(db: &DbPaths) -> Result<DbLock> {
 /// Runs an ingest of `cfg.paths` into `cfg.db`.
 pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
-    let found = source::discover(&cfg.paths)?;
+    let mut found = source::discover(&cfg.paths)?;
+    let file_count = found.files.len() as u64;
     if cfg.db.root.exists() && !cfg.db.root.is_dir() {
         return Err(Error::Other(format!("--db {}: is a file, not a database directory", cfg.db.root.display())));
     }
@@ -229,7 +230,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     let store = TableStore::open(&cfg.db)?;
     let existing = existing_keys(&index, &fields)?;
     let index_sink = IndexSink::new(&index, fields, cfg.index_heap)?;
-    let plan = crate::incremental::plan(&found, &store.sources);
+    let mut plan = crate::incremental::plan(&mut found, &store.sources);
     let committed = crate::reconcile::Committed::load(&store)?;
     // Copies already recorded, except those of files read again from the start.
     let recorded = committed.recorded_except(&plan.dropped);
@@ -294,7 +295,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         skipped: workers.skipped.load(Ordering::Relaxed),
         ignored: found.ignored.len() as u64,
         duplicates: workers.duplicates.load(Ordering::Relaxed),
-        files: found.files.len() as u64,
+        files: file_count,
         unchanged_files: plan.unchanged.len() as u64,
         appended_files: plan.appended.len() as u64,
         interrupted,
@@ -306,8 +307,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         // Removed and renamed copies, messages left without a copy, the
         // sources' new state, and the derived tables: one last commit.
         let failed = workers.failed.into_inner().unwrap_or_default();
-        let done: Vec<&SourceFile> = to_read.iter().map(|(f, _)| *f).filter(|f| !failed.contains(&f.path)).collect();
-        let r = crate::reconcile::finish(&mut store, &mut index_sink, &committed, &plan, &done)?;
+        let r = crate::reconcile::finish(&mut store, &mut index_sink, &committed, &mut plan, &failed)?;
         summary.renamed = r.renamed;
         summary.removed_copies = r.removed_copies;
         summary.removed_messages = r.removed_messages;

@@ -79,14 +79,19 @@ pub struct Outcome {
     pub removed_messages: u64,
 }
 
-/// Brings everything up to date and commits. `done`: files read to their
-/// end in this run (their state is recorded).
-pub fn finish(store: &mut TableStore, index: &mut IndexSink, committed: &Committed, plan: &Plan, done: &[&SourceFile]) -> Result<Outcome> {
+/// Brings everything up to date and commits. The files the plan read are
+/// recorded as they now stand (except those in `failed`) and leave the plan
+/// as they are: on a big Maildir the list and the sources are each tens of
+/// MB, and this way they are not both held at once.
+pub fn finish(store: &mut TableStore, index: &mut IndexSink, committed: &Committed, plan: &mut Plan, failed: &HashSet<PathBuf>) -> Result<Outcome> {
     let mut out = Outcome::default();
     let now = chrono::Utc::now().timestamp_millis();
-    let reread: HashSet<String> = plan.read.iter().map(|f| f.path.to_string_lossy().into_owned()).collect();
+    let reread: HashSet<std::borrow::Cow<str>> = match plan.dropped.is_empty() {
+        true => HashSet::new(),
+        false => plan.read.iter().map(|f| f.path.to_string_lossy()).collect(),
+    };
     for path in &plan.dropped {
-        if !reread.contains(path) {
+        if !reread.contains(path.as_str()) {
             store.sources.remove(path);
         }
     }
@@ -94,8 +99,9 @@ pub fn finish(store: &mut TableStore, index: &mut IndexSink, committed: &Committ
         store.sources.remove(old);
         store.sources.insert(new.path.to_string_lossy().into_owned(), state_of(new, now));
     }
-    for f in done {
-        store.sources.insert(f.path.to_string_lossy().into_owned(), state_of(f, now));
+    let read = std::mem::take(&mut plan.read).into_iter().chain(std::mem::take(&mut plan.appended).into_iter().map(|(f, _)| f));
+    for f in read.filter(|f| !failed.contains(&f.path)) {
+        store.sources.insert(f.path.to_string_lossy().into_owned(), state_of(&f, now));
     }
     if !plan.dropped.is_empty() || !plan.renamed.is_empty() {
         let (final_locs, o) = final_locations(store, committed, plan)?;

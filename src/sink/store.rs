@@ -185,8 +185,10 @@ impl TableStore {
             }
         }
         let sp = tmp.join(SOURCES_FILE);
-        let json = serde_json::to_vec(&self.sources).map_err(|e| Error::Other(format!("sources: {e}")))?;
-        std::fs::write(&sp, json).map_err(io(&sp))?;
+        // Streamed, not built in memory: 40 MB for 232k Maildir files.
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&sp).map_err(io(&sp))?);
+        serde_json::to_writer(&mut w, &self.sources).map_err(|e| Error::Other(format!("sources: {e}")))?;
+        std::io::Write::flush(&mut w).map_err(io(&sp))?;
         std::fs::rename(&tmp, &final_dir).map_err(io(&final_dir))?;
         Ok(format!("tables:{next}"))
     }
