@@ -82,7 +82,7 @@ pub fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
     let vanished: Vec<(&String, &SourceState)> = if sources.is_empty() {
         Vec::new()
     } else {
-        let on_disk: HashSet<std::borrow::Cow<str>> = files.iter().map(|f| f.path.to_string_lossy()).collect();
+        let on_disk: HashSet<String> = files.iter().map(|f| f.path().to_string_lossy().into_owned()).collect();
         sources.iter().filter(|(path, _)| under_roots(path) && !on_disk.contains(path.as_str()) && !cannot_tell(path)).collect()
     };
     // Where a vanished Maildir copy went, if it was only renamed: a new
@@ -91,8 +91,9 @@ pub fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
     if vanished.iter().any(|(_, st)| st.kind == SourceKind::Maildir.as_str()) {
         let mut new_maildir: HashMap<(PathBuf, String), usize> = HashMap::new();
         for (i, f) in files.iter().enumerate() {
-            if f.kind == SourceKind::Maildir && !sources.contains_key(f.path.to_string_lossy().as_ref()) {
-                if let Some(id) = maildir_identity(&f.path) {
+            let path = f.path();
+            if f.kind == SourceKind::Maildir && !sources.contains_key(path.to_string_lossy().as_ref()) {
+                if let Some(id) = maildir_identity(&path) {
                     new_maildir.insert(id, i);
                 }
             }
@@ -119,7 +120,8 @@ pub fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
             p.renamed.push((old, f));
             continue;
         }
-        let path = f.path.to_string_lossy();
+        let file = f.path();
+        let path = file.to_string_lossy();
         let Some(st) = sources.get(path.as_ref()) else {
             p.read.push(f);
             continue;
@@ -130,8 +132,8 @@ pub fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
         }
         let grew = f.kind == SourceKind::Mbox
             && f.size > st.size
-            && starts_message_at(&f.path, st.size)
-            && st.prefix_hash.as_deref().is_some_and(|h| prefix_hash(&f.path, st.size).is_ok_and(|now| now == h));
+            && starts_message_at(&file, st.size)
+            && st.prefix_hash.as_deref().is_some_and(|h| prefix_hash(&file, st.size).is_ok_and(|now| now == h));
         if grew {
             p.appended.push((f, st.size));
         } else {
@@ -148,8 +150,8 @@ pub fn state_of(f: &SourceFile, now_ms: i64) -> SourceState {
         kind: f.kind.as_str().to_string(),
         size: f.size,
         mtime_ns: f.mtime_ns,
-        folder: f.folder.clone(),
-        prefix_hash: (f.kind == SourceKind::Mbox).then(|| prefix_hash(&f.path, f.size).ok()).flatten(),
+        folder: f.folder().to_string(),
+        prefix_hash: (f.kind == SourceKind::Mbox).then(|| prefix_hash(&f.path(), f.size).ok()).flatten(),
         ingested_at: now_ms,
     }
 }

@@ -379,10 +379,11 @@ impl Workers<'_> {
 
     fn io_problem(&self, f: &SourceFile, e: &std::io::Error, tx: &SyncSender<Item>) {
         self.skipped.fetch_add(1, Ordering::Relaxed);
+        let path = f.path();
+        self.send(tx, Item::Problem(problem(&path, None, "io", &e.to_string())));
         if let Ok(mut failed) = self.failed.lock() {
-            failed.insert(f.path.clone());
+            failed.insert(path);
         }
-        self.send(tx, Item::Problem(problem(&f.path, None, "io", &e.to_string())));
     }
 
     /// A Maildir message or a single message file.
@@ -394,25 +395,23 @@ impl Workers<'_> {
         // of faulting. A file over max_message_bytes is read that far only.
         let max = self.analyzer.limits.max_message_bytes as u64;
         let mut data = Vec::with_capacity(f.size.min(max) as usize);
-        if let Err(e) = std::fs::File::open(&f.path).and_then(|file| file.take(max).read_to_end(&mut data)) {
+        let path = f.path();
+        if let Err(e) = std::fs::File::open(&path).and_then(|file| file.take(max).read_to_end(&mut data)) {
             return self.io_problem(f, &e, tx);
         }
         let whole = if data.len() as u64 == max { f.size.max(max) } else { data.len() as u64 };
         let start = source::single_message_start(&data);
         let flags = match f.kind {
-            SourceKind::Maildir => {
-                let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                source::maildir::split_name(&name).1.to_string()
-            }
+            SourceKind::Maildir => source::maildir::split_name(&f.name.to_string_lossy()).1.to_string(),
             _ => String::new(),
         };
         let raw = RawMessage {
             bytes: Cow::Borrowed(&data[start..]),
             location: Location {
-                path: f.path.to_string_lossy().into_owned(),
+                path: path.to_string_lossy().into_owned(),
                 offset: start as u64,
                 length: whole - start as u64,
-                folder: f.folder.clone(),
+                folder: f.folder().to_string(),
                 kind: f.kind,
                 flags,
             },
@@ -429,7 +428,8 @@ impl Workers<'_> {
         let disk = Arc::new(AtomicU64::new(0));
         let plain = f.kind == SourceKind::Mbox;
         let (from, len) = if plain { (from, f.size.saturating_sub(from)) } else { (0, u64::MAX) };
-        let opened = std::fs::File::open(&f.path).and_then(|mut file| {
+        let path = f.path();
+        let opened = std::fs::File::open(&path).and_then(|mut file| {
             file.seek(SeekFrom::Start(from))?;
             compressed::decode(CountingReader { inner: file, count: disk.clone() }.take(len), f.kind)
         });
@@ -437,7 +437,7 @@ impl Workers<'_> {
             Ok(r) => r,
             Err(e) => return self.io_problem(f, &e, tx),
         };
-        let path = f.path.to_string_lossy().into_owned();
+        let path = path.to_string_lossy().into_owned();
         let mut blocks = mbox::MboxBlocks::new(reader, from);
         let mut reported = 0u64;
         while !self.stopped() {
@@ -467,7 +467,7 @@ fn mbox_message<'a>(f: &SourceFile, path: &str, offset: u64, bytes: &'a [u8]) ->
             path: path.to_string(),
             offset,
             length: bytes.len() as u64,
-            folder: f.folder.clone(),
+            folder: f.folder().to_string(),
             kind: f.kind,
             flags: String::new(),
         },

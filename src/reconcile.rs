@@ -86,23 +86,6 @@ pub struct Outcome {
 pub fn finish(store: &mut TableStore, index: &mut IndexSink, committed: &Committed, plan: &mut Plan, failed: &HashSet<PathBuf>) -> Result<Outcome> {
     let mut out = Outcome::default();
     let now = chrono::Utc::now().timestamp_millis();
-    let reread: HashSet<std::borrow::Cow<str>> = match plan.dropped.is_empty() {
-        true => HashSet::new(),
-        false => plan.read.iter().map(|f| f.path.to_string_lossy()).collect(),
-    };
-    for path in &plan.dropped {
-        if !reread.contains(path.as_str()) {
-            store.sources.remove(path);
-        }
-    }
-    for (old, new) in &plan.renamed {
-        store.sources.remove(old);
-        store.sources.insert(new.path.to_string_lossy().into_owned(), state_of(new, now));
-    }
-    let read = std::mem::take(&mut plan.read).into_iter().chain(std::mem::take(&mut plan.appended).into_iter().map(|(f, _)| f));
-    for f in read.filter(|f| !failed.contains(&f.path)) {
-        store.sources.insert(f.path.to_string_lossy().into_owned(), state_of(&f, now));
-    }
     if !plan.dropped.is_empty() || !plan.renamed.is_empty() {
         let (final_locs, o) = final_locations(store, committed, plan)?;
         out = o;
@@ -131,6 +114,28 @@ pub fn finish(store: &mut TableStore, index: &mut IndexSink, committed: &Committ
     // The derived tables, from the messages as they now stand.
     for (table, mut df) in crate::stats::derive(&store.files(MESSAGES.table))? {
         store.replace_table(table, &mut df)?;
+    }
+    // The sources' new state, after the derived tables: each takes tens of
+    // MB on a big archive, and this way they are not held at once.
+    let reread: HashSet<String> = match plan.dropped.is_empty() {
+        true => HashSet::new(),
+        false => plan.read.iter().map(|f| f.path().to_string_lossy().into_owned()).collect(),
+    };
+    for path in &plan.dropped {
+        if !reread.contains(path.as_str()) {
+            store.sources.remove(path);
+        }
+    }
+    for (old, new) in &plan.renamed {
+        store.sources.remove(old);
+        store.sources.insert(new.path().to_string_lossy().into_owned(), state_of(new, now));
+    }
+    let read = std::mem::take(&mut plan.read).into_iter().chain(std::mem::take(&mut plan.appended).into_iter().map(|(f, _)| f));
+    for f in read {
+        let path = f.path();
+        if !failed.contains(&path) {
+            store.sources.insert(path.to_string_lossy().into_owned(), state_of(&f, now));
+        }
     }
     let payload = store.stage()?;
     index.commit(&payload)?;
@@ -166,8 +171,8 @@ fn final_locations(store: &TableStore, committed: &Committed, plan: &Plan) -> Re
             let (path, flags) = match renames.get(path) {
                 Some(f) => {
                     out.renamed += 1;
-                    let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    (f.path.to_string_lossy().into_owned(), crate::source::maildir::split_name(&name).1.to_string())
+                    let name = f.name.to_string_lossy();
+                    (f.path().to_string_lossy().into_owned(), crate::source::maildir::split_name(&name).1.to_string())
                 }
                 None => (path.to_string(), fl.get(i).unwrap_or_default().to_string()),
             };

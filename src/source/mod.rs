@@ -9,23 +9,47 @@ pub mod compressed;
 pub mod maildir;
 pub mod mbox;
 
+use std::ffi::{OsStr, OsString};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::model::{Location, SourceKind};
 
-/// One file that holds mail: a Maildir message, an mbox, or a message file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceFile {
+/// A directory holding mail files, and the mail folder they belong to.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SourceDir {
     pub path: PathBuf,
-    pub kind: SourceKind,
     /// Mail folder relative to the root the user named.
     pub folder: String,
+}
+
+/// One file that holds mail: a Maildir message, an mbox, or a message file.
+///
+/// Its directory is shared, not repeated: a Maildir of 232k files is listed
+/// whole before the ingest starts, and a full path and folder name per file
+/// took about 180 bytes each, 40 MB in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    pub dir: Arc<SourceDir>,
+    /// Its name in `dir`.
+    pub name: Box<OsStr>,
+    pub kind: SourceKind,
     /// Size on disk (compressed size for compressed mbox).
     pub size: u64,
     /// Modification time, nanoseconds since the epoch.
     pub mtime_ns: u64,
+}
+
+impl SourceFile {
+    pub fn path(&self) -> PathBuf {
+        self.dir.path.join(&*self.name)
+    }
+
+    pub fn folder(&self) -> &str {
+        &self.dir.folder
+    }
 }
 
 /// A file's modification time in nanoseconds since the epoch (0 if unknown).
@@ -67,7 +91,11 @@ pub fn discover(roots: &[PathBuf]) -> Result<Discovery> {
             std::fs::read_dir(&root).map_err(|e| Error::io(&root, e))?;
             walk_dir(&root, &root, &mut found);
         } else {
-            classify_file(&root, &root, &meta, &mut found);
+            if let Some((kind, folder)) = classify_file(&root, &root, &mut found) {
+                let (Some(dir), Some(name)) = (root.parent(), root.file_name()) else { return Err(Error::NoMail(root)) };
+                let dir = Arc::new(SourceDir { path: dir.to_path_buf(), folder });
+                found.files.push(SourceFile { dir, name: name.into(), kind, size: meta.len(), mtime_ns: mtime_ns(&meta) });
+            }
         }
         if found.files.len() == before {
             return Err(Error::NoMail(root));
@@ -85,14 +113,11 @@ fn folder_name(root: &Path, dir: &Path) -> String {
     }
 }
 
-fn is_hidden(path: &Path) -> bool {
-    path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'))
-}
-
-fn sorted_entries(dir: &Path, found: &mut Discovery) -> Vec<PathBuf> {
+/// The names in a directory, sorted.
+fn sorted_entries(dir: &Path, found: &mut Discovery) -> Vec<OsString> {
     match std::fs::read_dir(dir) {
         Ok(rd) => {
-            let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            let mut v: Vec<OsString> = rd.filter_map(|e| e.ok().map(|e| e.file_name())).collect();
             v.sort();
             v
         }
@@ -108,15 +133,17 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
     if mail_folder {
         let folder = folder_name(root, dir);
         for sub in ["cur", "new"].map(|s| dir.join(s)).into_iter().filter(|d| d.is_dir()) {
-            for path in sorted_entries(&sub, found) {
-                if is_hidden(&path) {
+            let shared = Arc::new(SourceDir { path: sub.clone(), folder: folder.clone() });
+            for name in sorted_entries(&sub, found) {
+                if name.as_encoded_bytes().starts_with(b".") {
                     continue;
                 }
+                let path = sub.join(&name);
                 match std::fs::metadata(&path) {
                     Ok(m) if m.is_file() => found.files.push(SourceFile {
-                        path,
+                        dir: shared.clone(),
+                        name: name.into_boxed_os_str(),
                         kind: SourceKind::Maildir,
-                        folder: folder.clone(),
                         size: m.len(),
                         mtime_ns: mtime_ns(&m),
                     }),
@@ -129,9 +156,13 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
             }
         }
     }
-    for path in sorted_entries(dir, found) {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        if mail_folder && matches!(name.as_str(), "cur" | "new" | "tmp") {
+    // Message files in one directory share one SourceDir (their folder is
+    // the directory's); each mbox is a folder of its own.
+    let mut here: Option<Arc<SourceDir>> = None;
+    for entry in sorted_entries(dir, found) {
+        let path = dir.join(&entry);
+        let name = entry.to_string_lossy();
+        if mail_folder && matches!(name.as_ref(), "cur" | "new" | "tmp") {
             continue;
         }
         let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
@@ -143,7 +174,17 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
             }
         } else if !name.starts_with('.') {
             match std::fs::metadata(&path) {
-                Ok(m) if m.is_file() => classify_file(root, &path, &m, found),
+                Ok(m) if m.is_file() => {
+                    let Some((kind, folder)) = classify_file(root, &path, found) else { continue };
+                    let shared = match &here {
+                        Some(d) if d.folder == folder => d.clone(),
+                        _ => Arc::new(SourceDir { path: dir.to_path_buf(), folder }),
+                    };
+                    if kind == SourceKind::Eml {
+                        here = Some(shared.clone());
+                    }
+                    found.files.push(SourceFile { dir: shared, name: entry.into_boxed_os_str(), kind, size: m.len(), mtime_ns: mtime_ns(&m) });
+                }
                 Ok(_) => {}
                 Err(e) => found.unreadable.push((path, e.to_string())),
             }
@@ -155,8 +196,8 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
 /// file with a header line (a field name, then a colon: RFC 5322 §2.2 allows
 /// any printable ASCII in the name, real ones are letters, digits and dashes,
 /// which keeps JSON and prose out); `.gz` and `.zst` files are decompressed to look.
-fn classify_file(root: &Path, path: &Path, meta: &std::fs::Metadata, found: &mut Discovery) {
-    let (size, mtime_ns) = (meta.len(), mtime_ns(meta));
+/// Its kind and folder, or None (recorded as ignored or unreadable).
+fn classify_file(root: &Path, path: &Path, found: &mut Discovery) -> Option<(SourceKind, String)> {
     let name = path.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
     let compressed = if name.ends_with(".gz") {
         Some(SourceKind::MboxGz)
@@ -169,20 +210,20 @@ fn classify_file(root: &Path, path: &Path, meta: &std::fs::Metadata, found: &mut
         Ok(h) => h,
         Err(e) => {
             found.unreadable.push((path.to_path_buf(), e.to_string()));
-            return;
+            return None;
         }
     };
     let kind = match compressed {
         Some(k) if head.starts_with(b"From ") => k,
         Some(_) => {
             found.ignored.push((path.to_path_buf(), "compressed file that is not an mbox".into()));
-            return;
+            return None;
         }
         None if head.starts_with(b"From ") => SourceKind::Mbox,
         None if name.ends_with(".eml") || looks_like_header(&head) => SourceKind::Eml,
         None => {
             found.ignored.push((path.to_path_buf(), "not a mail file (no header or From_ line)".into()));
-            return;
+            return None;
         }
     };
     let folder = if path == root {
@@ -193,7 +234,7 @@ fn classify_file(root: &Path, path: &Path, meta: &std::fs::Metadata, found: &mut
         let rel = path.strip_prefix(root).unwrap_or(path);
         strip_mbox_ext(&rel.to_string_lossy())
     };
-    found.files.push(SourceFile { path: path.to_path_buf(), kind, folder, size, mtime_ns });
+    Some((kind, folder))
 }
 
 fn read_head(path: &Path, compressed: Option<SourceKind>) -> std::io::Result<Vec<u8>> {
@@ -307,5 +348,43 @@ mod tests {
         assert_eq!(single_message_start(b"Subject: a\n"), 0);
         assert_eq!(single_message_start(b"From x\r\nSubject: a\r\n"), 8);
         assert_eq!(single_message_start(b"From x\rSubject: a\r"), 7);
+    }
+
+    #[test]
+    fn discovery_shares_directories_and_keeps_paths() {
+        let t = tempfile::tempdir().unwrap();
+        let root = t.path();
+        for sub in ["Work/cur", "Work/new", "Work/tmp", "notes"] {
+            std::fs::create_dir_all(root.join(sub)).unwrap();
+        }
+        let msg = "Subject: a\n\nbody\n";
+        for name in ["1.a:2,S", "2.b:2,", ".hidden"] {
+            std::fs::write(root.join("Work/cur").join(name), msg).unwrap();
+        }
+        std::fs::write(root.join("Work/new/3.c"), msg).unwrap();
+        std::fs::write(root.join("notes/x.eml"), msg).unwrap();
+        std::fs::write(root.join("notes/y.eml"), msg).unwrap();
+        std::fs::write(root.join("lists.mbox"), "From a Mon Jan  1 00:00:00 2024\nSubject: b\n\nx\n").unwrap();
+        let found = discover(&[root.to_path_buf()]).unwrap();
+        let root = std::fs::canonicalize(root).unwrap();
+        let got: Vec<(PathBuf, &str, SourceKind)> = found.files.iter().map(|f| (f.path(), f.folder(), f.kind)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (root.join("Work/cur/1.a:2,S"), "Work", SourceKind::Maildir),
+                (root.join("Work/cur/2.b:2,"), "Work", SourceKind::Maildir),
+                (root.join("Work/new/3.c"), "Work", SourceKind::Maildir),
+                (root.join("lists.mbox"), "lists", SourceKind::Mbox),
+                (root.join("notes/x.eml"), "notes", SourceKind::Eml),
+                (root.join("notes/y.eml"), "notes", SourceKind::Eml),
+            ]
+        );
+        // One SourceDir per directory, not one per file.
+        assert!(Arc::ptr_eq(&found.files[0].dir, &found.files[1].dir));
+        assert!(Arc::ptr_eq(&found.files[4].dir, &found.files[5].dir));
+        // A file named on its own is found too.
+        let one = discover(&[root.join("notes/x.eml")]).unwrap();
+        assert_eq!(one.files[0].path(), root.join("notes/x.eml"));
+        assert_eq!(one.files[0].folder(), "x.eml");
     }
 }
