@@ -70,7 +70,7 @@ pub fn prefix_hash(path: &Path, len: u64) -> std::io::Result<String> {
 }
 
 /// Sorts the files discovery found into the plan. The files move into it,
-/// not copies: on a 232k-file Maildir each copy of the list is about 40 MB.
+/// not copies: a big Maildir's list is tens of MB.
 pub fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
     let mut p = Plan::default();
     let files = std::mem::take(&mut found.files);
@@ -88,7 +88,7 @@ pub fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
     // Where a vanished Maildir copy went, if it was only renamed: a new
     // file with the same folder and unique name (index into `files`).
     let mut rename_of: HashMap<usize, String> = HashMap::new();
-    if vanished.iter().any(|(_, st)| st.kind == SourceKind::Maildir.as_str()) {
+    if vanished.iter().any(|(_, st)| st.kind == SourceKind::Maildir) {
         let mut new_maildir: HashMap<(PathBuf, String), usize> = HashMap::new();
         for (i, f) in files.iter().enumerate() {
             let path = f.path();
@@ -99,7 +99,7 @@ pub fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
             }
         }
         for (path, st) in &vanished {
-            let target = (st.kind == SourceKind::Maildir.as_str())
+            let target = (st.kind == SourceKind::Maildir)
                 .then(|| maildir_identity(Path::new(path.as_str())))
                 .flatten()
                 .and_then(|id| new_maildir.get(&id).copied())
@@ -126,14 +126,14 @@ pub fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
             p.read.push(f);
             continue;
         };
-        if st.size == f.size && st.mtime_ns == f.mtime_ns && st.kind == f.kind.as_str() {
+        if st.size == f.size && st.mtime_ns == f.mtime_ns && st.kind == f.kind {
             p.unchanged.push(f);
             continue;
         }
         let grew = f.kind == SourceKind::Mbox
             && f.size > st.size
             && starts_message_at(&file, st.size)
-            && st.prefix_hash.as_deref().is_some_and(|h| prefix_hash(&file, st.size).is_ok_and(|now| now == h));
+            && st.prefix_hash.as_deref().is_some_and(|h| prefix_hash(&file, st.size).is_ok_and(|now| *now == *h));
         if grew {
             p.appended.push((f, st.size));
         } else {
@@ -147,11 +147,11 @@ pub fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
 /// The state to record for a file that was read whole or to its end.
 pub fn state_of(f: &SourceFile, now_ms: i64) -> SourceState {
     SourceState {
-        kind: f.kind.as_str().to_string(),
+        kind: f.kind,
         size: f.size,
         mtime_ns: f.mtime_ns,
-        folder: f.folder().to_string(),
-        prefix_hash: (f.kind == SourceKind::Mbox).then(|| prefix_hash(&f.path(), f.size).ok()).flatten(),
+        folder: f.dir.folder.clone(),
+        prefix_hash: (f.kind == SourceKind::Mbox).then(|| prefix_hash(&f.path(), f.size).ok()).flatten().map(String::into_boxed_str),
         ingested_at: now_ms,
     }
 }

@@ -6,17 +6,23 @@
 use std::borrow::Cow;
 
 /// How a message is stored; decides how `show` reads it back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Written as [`SourceKind::as_str`] (in `.sources.json`, for one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum SourceKind {
     /// One file in a Maildir `cur/` or `new/` folder.
+    #[serde(rename = "maildir")]
     Maildir,
     /// A message inside an mbox file (offset and length into the file).
+    #[serde(rename = "mbox")]
     Mbox,
     /// A gzip-compressed mbox; offset and length are in the decompressed stream.
+    #[serde(rename = "mbox.gz")]
     MboxGz,
     /// A zstd-compressed mbox; offset and length are in the decompressed stream.
+    #[serde(rename = "mbox.zst")]
     MboxZst,
     /// A single message file outside a Maildir (`*.eml`, MH, …).
+    #[serde(rename = "eml")]
     Eml,
 }
 

@@ -100,9 +100,9 @@ pub fn status(db: &DbPaths) -> Result<Status> {
         let sources: crate::sink::store::Sources =
             serde_json::from_slice(&bytes).map_err(|e| Error::Other(format!("{}: {e}", sources_file.display())))?;
         for st in sources.values() {
-            let g = groups.entry((st.kind.clone(), st.folder.clone())).or_insert_with(|| SourceGroup {
-                kind: st.kind.clone(),
-                folder: st.folder.clone(),
+            let g = groups.entry((st.kind.as_str().to_string(), st.folder.to_string())).or_insert_with(|| SourceGroup {
+                kind: st.kind.as_str().to_string(),
+                folder: st.folder.to_string(),
                 files: 0,
                 bytes: 0,
                 last_ingested: None,

@@ -15,26 +15,30 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::db::DbPaths;
+use crate::model::SourceKind;
 use crate::error::{Error, Result};
 
-/// What an archive file looked like when it was last ingested.
+/// What an archive file looked like when it was last ingested. One per
+/// file, all in memory at the end of an ingest: kept small (the folder is
+/// shared with the file's neighbours; about 64 bytes besides the path).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceState {
-    pub kind: String,
+    pub kind: SourceKind,
     pub size: u64,
     /// Modification time, nanoseconds since the epoch.
     pub mtime_ns: u64,
     /// Mail folder the file belongs to.
-    pub folder: String,
+    pub folder: Arc<str>,
     /// BLAKE3 of the first `size` bytes (uncompressed mbox only): an append
     /// leaves it unchanged, a rewrite does not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub prefix_hash: Option<String>,
+    pub prefix_hash: Option<Box<str>>,
     /// When it was ingested, ms since the epoch.
     pub ingested_at: i64,
 }
@@ -244,5 +248,22 @@ impl TableStore {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_json_keeps_its_format() {
+        // As databases written before SourceState was compacted hold it.
+        let json = r#"{"/m/cur/1:2,S":{"kind":"maildir","size":10,"mtime_ns":5,"folder":"Work","ingested_at":7},"/m/a.mbox":{"kind":"mbox","size":9,"mtime_ns":4,"folder":"a","prefix_hash":"ab12","ingested_at":7}}"#;
+        let sources: Sources = serde_json::from_str(json).unwrap();
+        let st = &sources["/m/a.mbox"];
+        assert_eq!((st.kind, &*st.folder, st.prefix_hash.as_deref()), (SourceKind::Mbox, "a", Some("ab12")));
+        assert_eq!(sources["/m/cur/1:2,S"].kind, SourceKind::Maildir);
+        let again: serde_json::Value = serde_json::to_value(&sources).unwrap();
+        assert_eq!(again, serde_json::from_str::<serde_json::Value>(json).unwrap());
     }
 }

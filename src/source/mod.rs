@@ -22,7 +22,7 @@ use crate::model::{Location, SourceKind};
 pub struct SourceDir {
     pub path: PathBuf,
     /// Mail folder relative to the root the user named.
-    pub folder: String,
+    pub folder: Arc<str>,
 }
 
 /// One file that holds mail: a Maildir message, an mbox, or a message file.
@@ -93,7 +93,7 @@ pub fn discover(roots: &[PathBuf]) -> Result<Discovery> {
         } else {
             if let Some((kind, folder)) = classify_file(&root, &root, &mut found) {
                 let (Some(dir), Some(name)) = (root.parent(), root.file_name()) else { return Err(Error::NoMail(root)) };
-                let dir = Arc::new(SourceDir { path: dir.to_path_buf(), folder });
+                let dir = Arc::new(SourceDir { path: dir.to_path_buf(), folder: folder.into() });
                 found.files.push(SourceFile { dir, name: name.into(), kind, size: meta.len(), mtime_ns: mtime_ns(&meta) });
             }
         }
@@ -133,7 +133,7 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
     if mail_folder {
         let folder = folder_name(root, dir);
         for sub in ["cur", "new"].map(|s| dir.join(s)).into_iter().filter(|d| d.is_dir()) {
-            let shared = Arc::new(SourceDir { path: sub.clone(), folder: folder.clone() });
+            let shared = Arc::new(SourceDir { path: sub.clone(), folder: folder.as_str().into() });
             for name in sorted_entries(&sub, found) {
                 if name.as_encoded_bytes().starts_with(b".") {
                     continue;
@@ -177,8 +177,8 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
                 Ok(m) if m.is_file() => {
                     let Some((kind, folder)) = classify_file(root, &path, found) else { continue };
                     let shared = match &here {
-                        Some(d) if d.folder == folder => d.clone(),
-                        _ => Arc::new(SourceDir { path: dir.to_path_buf(), folder }),
+                        Some(d) if *d.folder == *folder => d.clone(),
+                        _ => Arc::new(SourceDir { path: dir.to_path_buf(), folder: folder.into() }),
                     };
                     if kind == SourceKind::Eml {
                         here = Some(shared.clone());
