@@ -8,7 +8,7 @@ mod cmd;
 // its per-thread arenas made peak RSS grow with the archive. Its v2 line, not
 // v3: side by side on freedreno (38k) and ×6 (232k) mbox, v3 peaked at
 // 436-461 / 556-578 MB (+23%), v2 at 356-367 / 396-410 MB (+11%), at the
-// same speed (benches/README.md).
+// same speed (README, Benchmarks).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

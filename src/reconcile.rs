@@ -117,9 +117,10 @@ pub fn finish(store: &mut TableStore, index: &mut IndexSink, committed: &Committ
     }
     // The sources' new state, after the derived tables: each takes tens of
     // MB on a big archive, and this way they are not held at once.
+    // Dropped files read again keep their entry (it is rewritten below).
     let reread: HashSet<String> = match plan.dropped.is_empty() {
         true => HashSet::new(),
-        false => plan.read.iter().map(|f| f.path().to_string_lossy().into_owned()).collect(),
+        false => plan.read.iter().map(|f| f.path().to_string_lossy().into_owned()).filter(|p| plan.dropped.contains(p)).collect(),
     };
     for path in &plan.dropped {
         if !reread.contains(path.as_str()) {

@@ -94,13 +94,13 @@ pub fn status(db: &DbPaths) -> Result<Status> {
             *errors.entry(p.error_kind).or_default() += 1;
         }
     }
-    let mut groups: BTreeMap<(String, String), SourceGroup> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, std::sync::Arc<str>), SourceGroup> = BTreeMap::new();
     let sources_file = db.tables_dir().join(".sources.json");
     if let Ok(bytes) = std::fs::read(&sources_file) {
         let sources: crate::sink::store::Sources =
             serde_json::from_slice(&bytes).map_err(|e| Error::Other(format!("{}: {e}", sources_file.display())))?;
         for st in sources.values() {
-            let g = groups.entry((st.kind.as_str().to_string(), st.folder.to_string())).or_insert_with(|| SourceGroup {
+            let g = groups.entry((st.kind.as_str(), st.folder.clone())).or_insert_with(|| SourceGroup {
                 kind: st.kind.as_str().to_string(),
                 folder: st.folder.to_string(),
                 files: 0,
