@@ -9,7 +9,7 @@
 #
 # Seeds come from ../shared/corpora (fuzz/seed.py); the growing corpus lives
 # in ~/.cache/mailidx-fuzz/corpus/TARGET, crashes in fuzz/artifacts/TARGET.
-# Each crash found becomes a regression test in tests/fuzz_regressions.rs.
+# Each crash found becomes a regression test in tests/it/fuzz_regressions.rs.
 set -euo pipefail
 cd "$(dirname "$0")"
 target=${1:?usage: run.sh TARGET [SECONDS]}

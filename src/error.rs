@@ -43,4 +43,10 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
     }
+
+    /// Maps a polars error to an error naming the table: `.map_err(Error::table("messages"))`.
+    #[cfg(feature = "store")]
+    pub fn table(table: &str) -> impl Fn(polars::prelude::PolarsError) -> Error + '_ {
+        move |source| Error::Table { table: table.to_string(), source }
+    }
 }

@@ -1,13 +1,13 @@
 //! The invariants the fuzz targets (fuzz/fuzz_targets/) check, one function
-//! per target. They live here so that tests/fuzz_regressions.rs replays every
+//! per target. They live here so that tests/it/fuzz_regressions.rs replays every
 //! input a fuzzer ever broke through the very same checks. Each panics when
 //! an invariant does not hold; none writes anything.
 
 use std::borrow::Cow;
 
-use crate::analyze::auth_results::{parse_arc_authentication_results, parse_authentication_results, parse_received_spf};
-use crate::analyze::dkim::{canonical_body, canonical_headers, check_body_hash, parse_dkim_signature, split_message, tag_list};
-use crate::analyze::received::parse_received;
+use crate::parse::fields::auth_results::{parse_arc_authentication_results, parse_authentication_results, parse_received_spf};
+use crate::parse::fields::dkim::{canonical_body, canonical_headers, check_body_hash, parse_dkim_signature, split_message, tag_list};
+use crate::parse::fields::received::parse_received;
 use crate::analyze::Analyzer;
 use crate::model::{Location, RawMessage, SourceKind};
 use crate::parse::{mime_parts, msg_key};

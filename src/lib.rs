@@ -3,48 +3,35 @@
 //! Data flows one way:
 //!
 //! ```text
-//! source (Maildir, mbox, .eml, compressed mbox)
-//!   → parse (mail-parser: MIME, charsets, RFC 2047)
-//!   → analyze (pure functions: message → record)
-//!   → sink (tantivy index, batched Parquet tables)
+//! source (Maildir, mbox, .eml, compressed mbox)  bytes in
+//!   → parse (MIME, charsets, RFC 2047; parse::fields: header grammars)
+//!   → analyze (hops and origin, auth and alignment, forgery, labels)
+//!   → store (tantivy index, Parquet parts, one commit per generation)
 //! ```
 //!
-//! [`pipeline`] is the only module that knows every stage; [`search`] and
-//! [`show`] read back what the sinks wrote. The binary (`src/main.rs`,
-//! `src/cmd/`) only parses arguments and calls into this library.
+//! [`ingest`] plans what changed and drives those stages; [`read`] answers
+//! queries from what the store holds; [`model`] holds the record and the
+//! rows every stage passes on and depends on nothing. The binary
+//! (`src/main.rs`, `src/cmd/`) turns arguments into a config, calls one
+//! function here and prints. docs/architecture.md walks the folders in
+//! this order.
 //!
-//! Without the default feature `store` only sources, parse and analyze are
-//! built (the fuzz targets in fuzz/ use that).
+//! Without the default feature `store` only source, parse, analyze and model
+//! are built (the fuzz targets in fuzz/ use that).
 
 #![forbid(unsafe_code)]
 
 pub mod analyze;
-#[cfg(feature = "store")]
-pub mod db;
 pub mod error;
 pub mod fuzzing;
 #[cfg(feature = "store")]
-pub mod inspect;
+pub mod ingest;
 pub mod model;
-#[cfg(feature = "store")]
-pub mod incremental;
 pub mod parse;
 #[cfg(feature = "store")]
-pub mod reconcile;
-#[cfg(feature = "store")]
-pub mod pipeline;
-#[cfg(feature = "store")]
-pub mod report;
-#[cfg(feature = "store")]
-pub mod search;
-#[cfg(feature = "store")]
-pub mod show;
-#[cfg(feature = "store")]
-pub mod sink;
+pub mod read;
 pub mod source;
 #[cfg(feature = "store")]
-pub mod stats;
-#[cfg(feature = "store")]
-pub mod status;
+pub mod store;
 
 pub use error::{Error, Result};

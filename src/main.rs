@@ -4,11 +4,9 @@
 
 mod cmd;
 
-// mimalloc: glibc's malloc spent about 10% of ingest time in a profile, and
-// its per-thread arenas made peak RSS grow with the archive. Its v2 line, not
-// v3: side by side on freedreno (38k) and ×6 (232k) mbox, v3 peaked at
-// 436-461 / 556-578 MB (+23%), v2 at 356-367 / 396-410 MB (+11%), at the
-// same speed (README, Benchmarks).
+// mimalloc: glibc's per-thread arenas made peak memory grow with the
+// archive, and its v2 line grows less than v3 at the same speed
+// (docs/benchmarks.md has the measurements).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,5 +1,5 @@
 //! The Authentication-Results, ARC-Authentication-Results and Received-SPF parsers.
-//! The checks are `mailidx::fuzzing::authres`, which tests/fuzz_regressions.rs
+//! The checks are `mailidx::fuzzing::authres`, which tests/it/fuzz_regressions.rs
 //! also runs on every input a fuzzer found.
 #![no_main]
 use libfuzzer_sys::fuzz_target;

@@ -1,5 +1,5 @@
 //! The DKIM tag-list parser, signature reader and canonicalisation.
-//! The checks are `mailidx::fuzzing::dkim`, which tests/fuzz_regressions.rs
+//! The checks are `mailidx::fuzzing::dkim`, which tests/it/fuzz_regressions.rs
 //! also runs on every input a fuzzer found.
 #![no_main]
 use libfuzzer_sys::fuzz_target;

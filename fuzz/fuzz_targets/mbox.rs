@@ -1,5 +1,5 @@
 //! The mbox splitter, the block reader the pipeline uses, and `>From ` unquoting.
-//! The checks are `mailidx::fuzzing::mbox`, which tests/fuzz_regressions.rs
+//! The checks are `mailidx::fuzzing::mbox`, which tests/it/fuzz_regressions.rs
 //! also runs on every input a fuzzer found.
 #![no_main]
 use libfuzzer_sys::fuzz_target;

@@ -1,5 +1,5 @@
 //! The whole per-message path (parse and every analysis).
-//! The checks are `mailidx::fuzzing::message`, which tests/fuzz_regressions.rs
+//! The checks are `mailidx::fuzzing::message`, which tests/it/fuzz_regressions.rs
 //! also runs on every input a fuzzer found.
 #![no_main]
 use libfuzzer_sys::fuzz_target;

@@ -1,5 +1,5 @@
 //! The Received header parser.
-//! The checks are `mailidx::fuzzing::received`, which tests/fuzz_regressions.rs
+//! The checks are `mailidx::fuzzing::received`, which tests/it/fuzz_regressions.rs
 //! also runs on every input a fuzzer found.
 #![no_main]
 use libfuzzer_sys::fuzz_target;

@@ -17,8 +17,9 @@ use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
-use super::dkim::{canonical_field, header_fields, split_message, DkimSignature};
+use crate::parse::fields::dkim::{canonical_field, header_fields, split_message, DkimSignature};
 use crate::error::{Error, Result};
+use crate::parse::TraceHeaders;
 
 /// A public key from a DKIM TXT record.
 #[derive(Debug, Clone)]
@@ -70,7 +71,7 @@ impl DkimKeys {
         } else {
             quoted.concat()
         };
-        let tags = super::dkim::tag_list(&txt);
+        let tags = crate::parse::fields::dkim::tag_list(&txt);
         let get = |k: &str| tags.iter().find(|(t, _)| t == k).map(|(_, v)| v.as_str());
         let kind = get("k").unwrap_or("rsa").to_ascii_lowercase();
         let p: String = get("p").unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
@@ -186,12 +187,12 @@ pub fn verify(raw: &[u8], n: usize, sig: &DkimSignature, body_hash_ok: Option<bo
 /// Verifies every DKIM-Signature of a record with the given keys: fills
 /// `signature_ok`, and lets an aligned, verified signature make the
 /// recomputed DMARC verdict pass.
-pub fn verify_record(raw: &[u8], rec: &mut crate::model::MessageRecord, keys: &DkimKeys) {
+pub fn verify_record(raw: &[u8], rec: &mut crate::model::MessageRecord, trace: &TraceHeaders, keys: &DkimKeys) {
     if keys.is_empty() {
         return;
     }
     for (i, row) in rec.dkim_rows.iter_mut().enumerate() {
-        if let Some(c) = rec.dkim.get(i) {
+        if let Some(c) = trace.dkim.get(i) {
             row.signature_ok = verify(raw, i, &c.signature, row.body_hash_ok, keys);
         }
     }

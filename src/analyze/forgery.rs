@@ -8,7 +8,7 @@
 //! sender.
 
 use crate::analyze::auth::org_domain;
-use crate::model::{ForgerySigns, MessageRecord};
+use crate::model::{Forgery, ForgerySigns, MessageRecord};
 
 /// Each sign with its weight in `forgery_score`: the ones a sender cannot
 /// produce by accident weigh most (a display name naming another domain, a
@@ -28,7 +28,7 @@ pub const WEIGHTS: &[(&str, u32)] = &[
     ("date_far_from_hops", 1),
 ];
 
-/// Fills `forgery`, `forgery_signs` and `forgery_score`.
+/// Fills [`Forgery`]: the signs, their names and the score.
 pub fn annotate(rec: &mut MessageRecord) {
     let from_org = rec.auth.from_org_domain.clone();
     let org_of_addr = |a: &str| crate::parse::domain_of(a).map(|d| org_domain(&d));
@@ -56,7 +56,7 @@ pub fn annotate(rec: &mut MessageRecord) {
     s.dmarc_fail = is(&a.dmarc_result, &["fail"]) || a.dmarc_computed == "fail";
     s.spf_unaligned = is(&a.spf_result, &["pass"]) && !a.spf_aligned_relaxed && from_org.is_some();
     s.dkim_unaligned = is(&a.dkim_result, &["pass"]) && !a.dkim_aligned_relaxed && from_org.is_some();
-    let an = &rec.anomalies;
+    let an = &rec.route.anomalies;
     s.received_anomaly = an.hops_time_reversed || an.private_after_public || an.origin_helo_is_ip_literal || an.origin_helo_rdns_mismatch;
 
     let on = [
@@ -73,9 +73,11 @@ pub fn annotate(rec: &mut MessageRecord) {
         s.received_anomaly,
         an.date_far_from_hops,
     ];
-    rec.forgery_signs = WEIGHTS.iter().zip(on).filter(|(_, on)| *on).map(|((name, _), _)| name.to_string()).collect();
-    rec.forgery_score = WEIGHTS.iter().zip(on).filter(|(_, on)| *on).map(|((_, w), _)| w).sum();
-    rec.forgery = s;
+    rec.forgery = Forgery {
+        signs: s,
+        forgery_signs: WEIGHTS.iter().zip(on).filter(|(_, on)| *on).map(|((name, _), _)| name.to_string()).collect(),
+        forgery_score: WEIGHTS.iter().zip(on).filter(|(_, on)| *on).map(|((_, w), _)| w).sum(),
+    };
 }
 
 /// The domain after the `@` of a Message-ID, when it is a real domain
@@ -136,10 +138,10 @@ mod tests {
             ..Default::default()
         };
         annotate(&mut rec);
-        let f = &rec.forgery;
+        let f = &rec.forgery.signs;
         assert!(f.from_return_path_mismatch && f.reply_to_mismatch && !f.display_name_spoof && f.dmarc_fail && f.spf_unaligned);
         assert!(!f.message_id_domain_mismatch, "the envelope's domain is related");
-        assert_eq!(rec.forgery_signs, ["from_return_path_mismatch", "reply_to_mismatch", "dmarc_fail", "spf_unaligned"]);
-        assert_eq!(rec.forgery_score, 1 + 2 + 3 + 1);
+        assert_eq!(rec.forgery.forgery_signs, ["from_return_path_mismatch", "reply_to_mismatch", "dmarc_fail", "spf_unaligned"]);
+        assert_eq!(rec.forgery.forgery_score, 1 + 2 + 3 + 1);
     }
 }

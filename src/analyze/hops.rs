@@ -15,8 +15,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 
-use super::received::ParsedHop;
-use crate::model::{Anomalies, HopRecord, MessageRecord};
+use crate::parse::fields::received::ParsedHop;
+use crate::model::{Anomalies, HopRecord, MessageRecord, Route};
 
 /// A hop's time may be this much before the hop below it before it counts
 /// as going backwards (clocks of relays drift a little).
@@ -37,8 +37,6 @@ const DYNAMIC_WORDS: &[&str] = &[
 /// `host217`, `client42`): alone they are ordinary host names.
 const DYNAMIC_PREFIXES: &[&str] = &["ip", "host", "client", "user", "bb", "res", "nat", "mobile", "wireless"];
 
-/// Reads the Received chain of a record: fills `hops`, the origin columns,
-/// hop counts, transit time, the Date skew and the anomaly flags.
 /// The network a spam source is counted by: the /24 of an IPv4 address,
 /// the /48 of an IPv6 one (a site's allocation), as CIDR.
 pub fn network_of(ip: std::net::IpAddr) -> String {
@@ -46,8 +44,10 @@ pub fn network_of(ip: std::net::IpAddr) -> String {
     IpNet::new(ip, prefix).map(|n| n.trunc().to_string()).unwrap_or_else(|_| ip.to_string())
 }
 
-pub fn annotate(rec: &mut MessageRecord, trusted: &[IpNet]) {
-    let received = std::mem::take(&mut rec.received);
+/// Reads the Received chain of a message (as parse found it, header order):
+/// fills `hops` and the [`Route`]: origin, hop counts, transit time, the
+/// Date skew and the anomaly flags.
+pub fn annotate(rec: &mut MessageRecord, received: &[(String, ParsedHop)], trusted: &[IpNet]) {
     let origin = origin_index(received.iter().map(|(_, h)| h), trusted);
     let mut hops: Vec<HopRecord> = received
         .iter()
@@ -68,30 +68,30 @@ pub fn annotate(rec: &mut MessageRecord, trusted: &[IpNet]) {
             hops[i].time_reversed = d < -REVERSED_TOLERANCE_SECS;
         }
     }
-    rec.hop_count = hops.len() as u32;
-    rec.unparsed_hop_count = hops.iter().filter(|h| !h.parsed).count() as u32;
+    let mut route = Route { hop_count: hops.len() as u32, ..Default::default() };
+    route.unparsed_hop_count = hops.iter().filter(|h| !h.parsed).count() as u32;
     let times: Vec<i64> = hops.iter().filter_map(|h| h.timestamp).collect();
-    rec.transit_seconds = match (times.first(), times.last()) {
+    route.transit_seconds = match (times.first(), times.last()) {
         (Some(top), Some(bottom)) if times.len() > 1 => Some((top - bottom) / 1000),
         _ => None,
     };
     let first_time = origin.and_then(|o| hops[o].timestamp).or_else(|| times.last().copied());
-    rec.date_hop_skew_seconds = match (rec.date, first_time) {
+    route.date_hop_skew_seconds = match (rec.date, first_time) {
         (Some(d), Some(t)) => Some((d - t) / 1000),
         _ => None,
     };
     let mut a = Anomalies {
         hops_time_reversed: hops.iter().any(|h| h.time_reversed),
-        date_far_from_hops: rec.date_hop_skew_seconds.is_some_and(|s| s.abs() > DATE_SKEW_LIMIT_SECS),
+        date_far_from_hops: route.date_hop_skew_seconds.is_some_and(|s| s.abs() > DATE_SKEW_LIMIT_SECS),
         ..Default::default()
     };
     if let Some(o) = origin {
         let h = &hops[o];
-        rec.origin_ip = received[o].1.ip;
-        rec.origin_net = rec.origin_ip.map(network_of);
-        rec.origin_rdns = h.rdns.clone();
-        rec.origin_rdns_org = h.rdns.as_deref().map(crate::analyze::auth::org_domain);
-        rec.origin_helo = h.helo.clone();
+        route.origin_ip = received[o].1.ip;
+        route.origin_net = route.origin_ip.map(network_of);
+        route.origin_rdns = h.rdns.clone();
+        route.origin_rdns_org = h.rdns.as_deref().map(crate::analyze::auth::org_domain);
+        route.origin_helo = h.helo.clone();
         a.origin_helo_is_ip_literal = h.helo_is_ip_literal;
         a.origin_helo_rdns_mismatch = h.helo_rdns_mismatch;
         a.origin_rdns_missing = h.rdns_missing;
@@ -106,12 +106,13 @@ pub fn annotate(rec: &mut MessageRecord, trusted: &[IpNet]) {
             }
         }
     }
-    rec.anomalies = a;
+    route.anomalies = a;
+    rec.route = route;
     rec.hops = hops;
 }
 
 fn hop_record(key: &str, i: usize, raw: &str, h: &ParsedHop, trusted: bool, is_origin: bool) -> HopRecord {
-    let helo_is_ip_literal = h.helo.as_deref().is_some_and(|x| x.starts_with('[') || super::received::parse_ip(x).is_some());
+    let helo_is_ip_literal = h.helo.as_deref().is_some_and(|x| x.starts_with('[') || crate::parse::fields::received::parse_ip(x).is_some());
     HopRecord {
         msg_key: key.to_string(),
         hop_index: i as u32,
@@ -305,33 +306,29 @@ mod tests {
 
     #[test]
     fn annotate_fills_origin_delays_and_anomalies() {
-        use crate::analyze::received::parse_received;
+        use crate::parse::fields::received::parse_received;
         let headers = [
             "from mx.example.com (localhost [127.0.0.1]) by mail.example.com (Postfix) with ESMTP id A1; Mon, 13 Nov 2023 09:15:05 +0000",
             "from paypal.com (unknown [203.0.113.45]) by mx.example.com (Postfix) with SMTP id B2; Mon, 13 Nov 2023 09:15:02 +0000",
             "from [192.168.0.3] (80-24-132-206.dyn.example.es [80.24.132.206]) by relay.example.es with SMTP id C3; Mon, 13 Nov 2023 09:20:00 +0000",
             "from pc ([10.0.0.5]) by relay.example.es with SMTP id D4; Mon, 13 Nov 2023 09:10:00 +0000",
         ];
-        let mut rec = MessageRecord {
-            msg_key: "k".into(),
-            date: Some(1699866902000 - 5 * 3600 * 1000),
-            received: headers.iter().map(|h| (h.to_string(), parse_received(h, None))).collect(),
-            ..Default::default()
-        };
-        annotate(&mut rec, &[]);
-        assert_eq!(rec.hop_count, 4);
-        assert_eq!(rec.origin_ip.map(|i| i.to_string()).as_deref(), Some("203.0.113.45"));
-        assert_eq!(rec.origin_helo.as_deref(), Some("paypal.com"));
+        let mut rec = MessageRecord { msg_key: "k".into(), date: Some(1699866902000 - 5 * 3600 * 1000), ..Default::default() };
+        let received: Vec<_> = headers.iter().map(|h| (h.to_string(), parse_received(h, None))).collect();
+        annotate(&mut rec, &received, &[]);
+        assert_eq!(rec.route.hop_count, 4);
+        assert_eq!(rec.route.origin_ip.map(|i| i.to_string()).as_deref(), Some("203.0.113.45"));
+        assert_eq!(rec.route.origin_helo.as_deref(), Some("paypal.com"));
         assert!(rec.hops[1].is_origin && rec.hops[0].trusted && !rec.hops[1].trusted);
         assert_eq!(rec.hops[0].delay_seconds, Some(3));
         assert_eq!(rec.hops[1].delay_seconds, Some(-298));
         assert!(rec.hops[1].time_reversed);
-        assert_eq!(rec.transit_seconds, Some(305));
-        let a = &rec.anomalies;
+        assert_eq!(rec.route.transit_seconds, Some(305));
+        let a = &rec.route.anomalies;
         assert!(a.hops_time_reversed);
         assert!(a.origin_rdns_missing);
         assert!(!a.origin_helo_is_ip_literal);
-        assert!(a.date_far_from_hops, "{:?}", rec.date_hop_skew_seconds);
+        assert!(a.date_far_from_hops, "{:?}", rec.route.date_hop_skew_seconds);
         assert!(!a.private_after_public, "private at the bottom is the sender's LAN");
         assert!(!rec.hops[3].trusted, "a private hop below the origin is not vouched for");
         assert!(rec.hops[2].rdns_dynamic && rec.hops[2].helo_is_ip_literal);

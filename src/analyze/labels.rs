@@ -12,7 +12,8 @@
 //! above the origin hop are read (the same trust line as
 //! Authentication-Results, see [`crate::analyze::hops`]).
 
-use crate::model::MessageRecord;
+use crate::parse::TraceHeaders;
+use crate::model::{Label, LabelSource, MessageRecord};
 
 /// Folder and header rules; `Default` holds the usual folder names.
 #[derive(Debug, Clone)]
@@ -66,15 +67,15 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 /// Sets `label` and `label_source`. `user` is `--label` (spam or ham).
-pub fn annotate(rec: &mut MessageRecord, rules: &LabelRules, user: Option<&str>) {
+pub fn annotate(rec: &mut MessageRecord, trace: &TraceHeaders, rules: &LabelRules, user: Option<Label>) {
     let (label, source) = if let Some(l) = user {
-        (l.to_string(), "user".to_string())
-    } else if let Some(l) = from_folder(&rec.folder, rules) {
-        (l.to_string(), "folder".to_string())
-    } else if let Some((l, h)) = from_headers(&receivers_filter_headers(rec), rules) {
-        (l.to_string(), format!("header:{h}"))
+        (l, LabelSource::User)
+    } else if let Some(l) = from_folder(&rec.location.folder, rules) {
+        (l, LabelSource::Folder)
+    } else if let Some((l, h)) = from_headers(&receivers_filter_headers(rec, trace), rules) {
+        (l, LabelSource::Header(h))
     } else {
-        ("unknown".to_string(), "none".to_string())
+        (Label::Unknown, LabelSource::None)
     };
     rec.label = label;
     rec.label_source = source;
@@ -83,56 +84,56 @@ pub fn annotate(rec: &mut MessageRecord, rules: &LabelRules, user: Option<&str>)
 /// Filter headers written above the origin hop's Received header (with no
 /// origin, above the lowest Received; with no Received at all, every one:
 /// nothing was added in transit).
-fn receivers_filter_headers(rec: &MessageRecord) -> Vec<(String, String)> {
+fn receivers_filter_headers<'a>(rec: &MessageRecord, trace: &'a TraceHeaders) -> Vec<(&'static str, &'a str)> {
     let origin = rec.hops.iter().position(|h| h.is_origin);
     let limit = match origin {
-        Some(i) => rec.received_positions.get(i),
-        None => rec.received_positions.last(),
+        Some(i) => trace.received_positions.get(i),
+        None => trace.received_positions.last(),
     }
     .copied()
     .unwrap_or(u32::MAX);
-    rec.filter_headers.iter().filter(|(pos, _, _)| *pos < limit).map(|(_, n, v)| (n.clone(), v.clone())).collect()
+    trace.filter_headers.iter().filter(|(pos, _, _)| *pos < limit).map(|(_, n, v)| (*n, v.as_str())).collect()
 }
 
 /// The deepest level of the folder path that a rule names.
-fn from_folder(folder: &str, rules: &LabelRules) -> Option<&'static str> {
+fn from_folder(folder: &str, rules: &LabelRules) -> Option<Label> {
     let levels = folder.split(['/', '\\']).flat_map(|l| l.split('.')).map(str::trim).filter(|l| !l.is_empty());
     for level in levels.collect::<Vec<_>>().into_iter().rev() {
         if rules.spam_folders.iter().any(|p| glob_match(p, level)) {
-            return Some("spam");
+            return Some(Label::Spam);
         }
         if rules.ham_folders.iter().any(|p| glob_match(p, level)) {
-            return Some("ham");
+            return Some(Label::Ham);
         }
     }
     None
 }
 
 /// The first filter verdict found, in the order the headers were read.
-fn from_headers(headers: &[(String, String)], rules: &LabelRules) -> Option<(&'static str, String)> {
+fn from_headers(headers: &[(&'static str, &str)], rules: &LabelRules) -> Option<(Label, &'static str)> {
     let yes_no = |v: &str| {
         let v = v.trim_start().to_ascii_lowercase();
         if v.starts_with("yes") {
-            Some("spam")
+            Some(Label::Spam)
         } else if v.starts_with("no") {
-            Some("ham")
+            Some(Label::Ham)
         } else {
             None
         }
     };
-    let scl = |n: i32| if n >= rules.scl_threshold { "spam" } else { "ham" };
-    for (name, value) in headers {
-        let verdict = match name.as_str() {
+    let scl = |n: i32| if n >= rules.scl_threshold { Label::Spam } else { Label::Ham };
+    for &(name, value) in headers {
+        let verdict = match name {
             "x-spam-flag" | "x-spam-status" => yes_no(value),
             "x-spam-score" => value.trim().split_whitespace().next().and_then(|s| s.parse::<f64>().ok()).map(|s| {
-                if s >= rules.spam_score_threshold { "spam" } else { "ham" }
+                if s >= rules.spam_score_threshold { Label::Spam } else { Label::Ham }
             }),
             "x-ms-exchange-organization-scl" => value.trim().parse::<i32>().ok().map(scl),
             "x-forefront-antispam-report" | "x-microsoft-antispam" => scl_field(value).map(scl),
             _ => None,
         };
         if let Some(v) = verdict {
-            return Some((v, name.clone()));
+            return Some((v, name));
         }
     }
     None
@@ -150,11 +151,17 @@ fn scl_field(v: &str) -> Option<i32> {
 mod tests {
     use super::*;
 
-    fn label(folder: &str, headers: &[(&str, &str)]) -> (String, String) {
-        let mut rec = MessageRecord { folder: folder.into(), ..Default::default() };
-        rec.filter_headers = headers.iter().map(|(a, b)| (0, a.to_string(), b.to_string())).collect();
-        annotate(&mut rec, &LabelRules::default(), None);
-        (rec.label, rec.label_source)
+    fn record(folder: &str) -> MessageRecord {
+        let mut rec = MessageRecord::default();
+        rec.location.folder = folder.into();
+        rec
+    }
+
+    fn label(folder: &str, headers: &[(&'static str, &str)]) -> (String, String) {
+        let mut rec = record(folder);
+        let trace = TraceHeaders { filter_headers: headers.iter().map(|(a, b)| (0, *a, b.to_string())).collect(), ..Default::default() };
+        annotate(&mut rec, &trace, &LabelRules::default(), None);
+        (rec.label.as_str().to_string(), rec.label_source.to_column().into_owned())
     }
 
     #[test]
@@ -179,23 +186,23 @@ mod tests {
         assert_eq!(label("Inbox", &[("x-ms-exchange-organization-scl", "1")]).0, "ham");
         // The folder wins over the headers, the user over both.
         assert_eq!(label("Spam", &[("x-spam-flag", "NO")]).0, "spam");
-        let mut rec = MessageRecord { folder: "Spam".into(), ..Default::default() };
-        annotate(&mut rec, &LabelRules::default(), Some("ham"));
-        assert_eq!((rec.label.as_str(), rec.label_source.as_str()), ("ham", "user"));
+        let mut rec = record("Spam");
+        annotate(&mut rec, &TraceHeaders::default(), &LabelRules::default(), Some(Label::Ham));
+        assert_eq!((rec.label.as_str(), rec.label_source.to_column().as_ref()), ("ham", "user"));
     }
 
     #[test]
     fn filter_headers_below_the_origin_are_the_senders_word() {
         use crate::model::HopRecord;
-        let mut rec = MessageRecord { folder: "Inbox".into(), ..Default::default() };
+        let mut rec = record("Inbox");
         rec.hops = vec![HopRecord { is_origin: true, ..Default::default() }];
-        rec.received_positions = vec![3];
-        rec.filter_headers = vec![(5, "x-spam-flag".into(), "NO".into())];
-        annotate(&mut rec, &LabelRules::default(), None);
-        assert_eq!(rec.label, "unknown");
-        rec.filter_headers = vec![(1, "x-spam-flag".into(), "YES".into())];
-        annotate(&mut rec, &LabelRules::default(), None);
-        assert_eq!(rec.label, "spam");
+        let mut trace = TraceHeaders { received_positions: vec![3], ..Default::default() };
+        trace.filter_headers = vec![(5, "x-spam-flag", "NO".into())];
+        annotate(&mut rec, &trace, &LabelRules::default(), None);
+        assert_eq!(rec.label, Label::Unknown);
+        trace.filter_headers = vec![(1, "x-spam-flag", "YES".into())];
+        annotate(&mut rec, &trace, &LabelRules::default(), None);
+        assert_eq!(rec.label, Label::Spam);
     }
 
     #[test]

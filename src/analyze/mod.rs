@@ -1,23 +1,28 @@
-//! Analysis: pure functions from a parsed message to owned records. Header
-//! forensics lives here: the Received chain ([`received`]) and, built on it,
-//! the hops and origin of a message ([`hops`]).
+//! Analysis: judgments on a parsed message, as a mail administrator makes
+//! them. [`Analyzer`] is the one place the steps are sequenced; ingest runs
+//! it on every new message, `mailidx hops` on one, and the fuzz target
+//! `message` on arbitrary bytes, so all three see the same record.
+//!
+//! The order matters and is written once, in [`Analyzer::analyze`]:
+//! 1. [`hops`]: the Received chain, trust and the origin;
+//! 2. [`auth`]: which Authentication-Results count (those above the origin),
+//!    alignment and the recomputed DMARC verdict;
+//! 3. [`dkim_verify`]: signatures checked with the keys the user gave;
+//! 4. [`forgery`]: signs that need the route and the verdicts;
+//! 5. [`labels`]: spam or ham, from the user, the folder, or filter
+//!    headers written above the origin.
 
-pub mod attachments;
 pub mod auth;
-pub mod auth_results;
-pub mod dkim;
 pub mod dkim_verify;
 pub mod forgery;
 pub mod hops;
 pub mod labels;
-pub mod received;
 
-use crate::model::{MessageRecord, RawMessage};
-use crate::parse::{parse_message_with, Limits};
+use crate::model::{Label, MessageRecord, RawMessage};
+use crate::parse::{parse_message_with, Limits, ParsedMessage};
 
 /// The whole per-message path, parse then every analysis, with what the
-/// ingest flags set. The pipeline runs it on each new message; the fuzz
-/// target `message` runs it on arbitrary bytes.
+/// ingest flags set.
 #[derive(Debug, Clone, Default)]
 pub struct Analyzer {
     pub limits: Limits,
@@ -29,18 +34,24 @@ pub struct Analyzer {
     pub dkim_keys: dkim_verify::DkimKeys,
     pub label_rules: labels::LabelRules,
     /// The label the user gives every message (`--label`).
-    pub label: Option<&'static str>,
+    pub label: Option<Label>,
 }
 
 impl Analyzer {
     /// Parses and analyses one message into its record.
     pub fn record(&self, raw: &RawMessage<'_>, key: String) -> MessageRecord {
-        let mut rec = parse_message_with(raw, key, &self.limits);
-        hops::annotate(&mut rec, &self.trusted);
-        auth::annotate(&mut rec, &self.authserv_ids);
-        dkim_verify::verify_record(&raw.bytes, &mut rec, &self.dkim_keys);
-        forgery::annotate(&mut rec);
-        labels::annotate(&mut rec, &self.label_rules, self.label);
-        rec
+        self.analyze(&raw.bytes, parse_message_with(raw, key, &self.limits))
+    }
+
+    /// Every analysis step, in order, on a parsed message; `raw` is the
+    /// message as stored (DKIM signatures are verified over it).
+    pub fn analyze(&self, raw: &[u8], parsed: ParsedMessage) -> MessageRecord {
+        let ParsedMessage { mut record, trace } = parsed;
+        hops::annotate(&mut record, &trace.received, &self.trusted);
+        auth::annotate(&mut record, &trace, &self.authserv_ids);
+        dkim_verify::verify_record(raw, &mut record, &trace, &self.dkim_keys);
+        forgery::annotate(&mut record);
+        labels::annotate(&mut record, &trace, &self.label_rules, self.label);
+        record
     }
 }

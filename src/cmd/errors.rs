@@ -4,7 +4,7 @@
 use clap::Args;
 
 use super::Format;
-use mailidx::db::DbPaths;
+use mailidx::store::DbPaths;
 
 #[derive(Args, Debug)]
 pub struct ErrorsArgs {
@@ -19,15 +19,15 @@ pub fn run(a: ErrorsArgs, db: DbPaths) -> anyhow::Result<i32> {
     if !db.exists() {
         return Err(mailidx::Error::NoDatabase(db.root.clone()).into());
     }
-    let all = mailidx::status::problems(&db)?;
-    let shown = all.iter().filter(|p| a.kind.as_deref().is_none_or(|k| p.error_kind == k));
+    let all = mailidx::read::status::problems(&db)?;
+    let shown = all.iter().filter(|p| a.kind.as_deref().is_none_or(|k| p.error_kind.as_str() == k));
     for p in shown {
         match a.format {
             Format::Table => println!("{p}"),
             Format::Json => println!(
                 "{}",
                 serde_json::json!({
-                    "source_path": p.source_path, "source_offset": p.source_offset, "error_kind": p.error_kind,
+                    "source_path": p.source_path, "source_offset": p.source_offset, "error_kind": p.error_kind.as_str(),
                     "reason": p.reason, "msg_key": p.msg_key, "advice": p.advice(),
                 })
             ),

@@ -3,8 +3,10 @@
 use clap::Args;
 
 use super::Format;
-use mailidx::db::DbPaths;
-use mailidx::inspect::{hops_report, HopsReport};
+use mailidx::analyze::dkim_verify::DkimKeys;
+use mailidx::analyze::Analyzer;
+use mailidx::store::DbPaths;
+use mailidx::read::hops::{hops_report, HopsReport};
 
 #[derive(Args, Debug)]
 pub struct HopsArgs {
@@ -24,11 +26,16 @@ pub struct HopsArgs {
 }
 
 pub fn run(a: HopsArgs, db: DbPaths) -> anyhow::Result<i32> {
-    let keys = match &a.dkim_keys {
-        Some(p) => mailidx::analyze::dkim_verify::DkimKeys::load(p)?,
-        None => Default::default(),
+    let analyzer = Analyzer {
+        trusted: a.trusted_networks,
+        authserv_ids: a.authserv_ids,
+        dkim_keys: match &a.dkim_keys {
+            Some(p) => DkimKeys::load(p)?,
+            None => Default::default(),
+        },
+        ..Default::default()
     };
-    let report = hops_report(&db, &a.target, &a.trusted_networks, &a.authserv_ids, &keys)?;
+    let report = hops_report(&db, &a.target, &analyzer)?;
     match a.format {
         Format::Json => println!("{}", serde_json::to_string(&report)?),
         Format::Table => print_table(&report),
@@ -51,6 +58,22 @@ fn print_table(r: &HopsReport) {
     }
     println!("from     {}", r.from_addr.as_deref().unwrap_or("-"));
     println!();
+    print_hops(r);
+    println!();
+    print_route(r);
+    println!();
+    print_auth(r);
+    println!(
+        "forgery  score {} ({}); label {} (from {})",
+        r.forgery.forgery_score,
+        if r.forgery.forgery_signs.is_empty() { "no signs".to_string() } else { r.forgery.forgery_signs.join(", ") },
+        r.label,
+        r.label_source
+    );
+}
+
+/// The hop table, bottom (nearest the sender) first, with each hop's flags.
+fn print_hops(r: &HopsReport) {
     println!("Hops in transit order (the first is nearest the sender; * origin, T trusted):");
     println!(
         "{:>3} {:1} {:<19} {:>7}  {:<44} {:<30} {:<9} {:<8} {:4}",
@@ -101,7 +124,10 @@ fn print_table(r: &HopsReport) {
             println!("{:>25}  ! {}", "", flags.join(", "));
         }
     }
-    println!();
+}
+
+/// The origin, hop counts, timing and the anomaly flags.
+fn print_route(r: &HopsReport) {
     match &r.origin_ip {
         Some(ip) => println!(
             "origin   {ip}  rDNS {}  HELO {}",
@@ -132,7 +158,10 @@ fn print_table(r: &HopsReport) {
     .filter_map(|(on, text)| on.then_some(text))
     .collect();
     println!("anomalies {}", if anomalies.is_empty() { "none".to_string() } else { anomalies.join("; ") });
-    println!();
+}
+
+/// Verdicts, alignment and each DKIM signature's checks.
+fn print_auth(r: &HopsReport) {
     let au = &r.auth;
     let v = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
     println!(

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use mailidx::db::DbPaths;
-use mailidx::pipeline::{self, IngestConfig, Label, Progress};
+use mailidx::store::DbPaths;
+use mailidx::ingest::{self, IngestConfig, Progress};
+use mailidx::model::Label;
 
 #[derive(Args, Debug)]
 pub struct IngestArgs {
@@ -97,30 +98,31 @@ impl Progress for Bar {
 pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     let mut cfg = IngestConfig::new(a.paths, db);
     cfg.batch_rows = a.batch_rows;
-    cfg.limits.max_received = a.max_received;
-    cfg.limits.max_parts = a.max_parts;
-    cfg.limits.max_header_bytes = a.max_header_bytes;
-    cfg.limits.max_body_text = a.max_body_bytes;
-    cfg.limits.max_message_bytes = a.max_message_bytes;
-    cfg.limits.max_auth_headers = a.max_auth_headers;
-    cfg.limits.max_message_ms = a.max_message_ms;
+    cfg.analysis.limits.max_received = a.max_received;
+    cfg.analysis.limits.max_parts = a.max_parts;
+    cfg.analysis.limits.max_header_bytes = a.max_header_bytes;
+    cfg.analysis.limits.max_body_text = a.max_body_bytes;
+    cfg.analysis.limits.max_message_bytes = a.max_message_bytes;
+    cfg.analysis.limits.max_auth_headers = a.max_auth_headers;
+    cfg.analysis.limits.max_message_ms = a.max_message_ms;
     // Ctrl-C and SIGTERM stop the ingest cleanly: what is done is committed.
     let _ = ctrlc::set_handler(|| {
-        if pipeline::STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        if ingest::STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {
             // A second Ctrl-C: stop now; the last commit stands.
             std::process::exit(130);
         }
         eprintln!("\nmailidx: stopping; committing what is done (Ctrl-C again to quit at once)");
     });
-    cfg.trusted_networks = a.trusted_networks;
-    cfg.label_rules.spam_folders.extend(a.spam_folders);
-    cfg.label_rules.ham_folders.extend(a.ham_folders);
-    cfg.label_rules.spam_score_threshold = a.spam_score_threshold;
-    cfg.authserv_ids = a.authserv_ids;
+    let an = &mut cfg.analysis;
+    an.trusted = a.trusted_networks;
+    an.label_rules.spam_folders.extend(a.spam_folders);
+    an.label_rules.ham_folders.extend(a.ham_folders);
+    an.label_rules.spam_score_threshold = a.spam_score_threshold;
+    an.authserv_ids = a.authserv_ids;
     if let Some(p) = &a.dkim_keys {
-        cfg.dkim_keys = mailidx::analyze::dkim_verify::DkimKeys::load(p)?;
+        an.dkim_keys = mailidx::analyze::dkim_verify::DkimKeys::load(p)?;
     }
-    cfg.label = a.label.map(|l| match l {
+    an.label = a.label.map(|l| match l {
         LabelArg::Spam => Label::Spam,
         LabelArg::Ham => Label::Ham,
     });
@@ -134,9 +136,9 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
             .expect("valid template"),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
-        pipeline::ingest(&cfg, &Bar { bar, messages: AtomicU64::new(0) })?
+        ingest::ingest(&cfg, &Bar { bar, messages: AtomicU64::new(0) })?
     } else {
-        pipeline::ingest(&cfg, &pipeline::NoProgress)?
+        ingest::ingest(&cfg, &ingest::NoProgress)?
     };
     let s = &summary;
     let rate = if s.seconds > 0.0 { s.messages as f64 / s.seconds } else { 0.0 };

@@ -54,7 +54,7 @@ pub enum Format {
 
 /// Runs a command and returns the exit status.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
-    let db = mailidx::db::DbPaths::resolve(cli.db.as_deref());
+    let db = mailidx::store::DbPaths::resolve(cli.db.as_deref());
     match cli.command {
         Command::Ingest(a) => ingest::run(a, db),
         Command::Search(a) => search::run(a, db),

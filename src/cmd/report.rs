@@ -2,9 +2,9 @@
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
-use mailidx::db::DbPaths;
-use mailidx::report;
-use mailidx::stats::Filter;
+use mailidx::store::DbPaths;
+use mailidx::read::report;
+use mailidx::store::derived::Filter;
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -83,7 +83,7 @@ pub enum StatsAction {
 pub fn run_stats(a: StatsArgs, db: DbPaths) -> anyhow::Result<i32> {
     match a.action {
         StatsAction::Rebuild => {
-            let rebuilt = mailidx::stats::rebuild(&db)?;
+            let rebuilt = mailidx::store::derived::rebuild(&db)?;
             if rebuilt.is_empty() {
                 eprintln!("mailidx: no messages in {}; nothing to derive", db.root.display());
                 return Ok(2);

@@ -3,13 +3,13 @@
 use clap::{Args, ValueEnum};
 
 use super::Format;
-use mailidx::db::DbPaths;
-use mailidx::search::{Searchable, SortOrder};
+use mailidx::store::DbPaths;
+use mailidx::read::search::{fields, Searchable, SortOrder};
 
 #[derive(Args, Debug)]
+#[command(after_help = fields::help())]
 pub struct SearchArgs {
-    /// Query: words, field:value (from to cc subject body attachment mimetype folder label id thread key date),
-    /// AND/OR/NOT, "phrases", date:2024-01..2024-06, origin:203.0.113.0/24;
+    /// Query: words, field:value (fields below), AND/OR/NOT, "phrases";
     /// a query starting with -word goes after --: mailidx search -- -word
     #[arg(required = true, num_args = 1..)]
     pub query: Vec<String>,

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::Args;
-use mailidx::db::DbPaths;
+use mailidx::store::DbPaths;
 
 #[derive(Args, Debug)]
 pub struct ShowArgs {
@@ -18,7 +18,7 @@ pub struct ShowArgs {
 }
 
 pub fn run(a: ShowArgs, db: DbPaths) -> anyhow::Result<i32> {
-    let (hit, raw, sharing) = mailidx::show::load(&db, &a.key)?;
+    let (hit, raw, sharing) = mailidx::read::show::load(&db, &a.key)?;
     if sharing > 1 {
         eprintln!(
             "mailidx: {sharing} messages have this Message-ID; showing {} (search id:{} lists them all)",
@@ -30,9 +30,9 @@ pub fn run(a: ShowArgs, db: DbPaths) -> anyhow::Result<i32> {
     if a.raw {
         out.write_all(&raw)?;
     } else if a.parts {
-        out.write_all(mailidx::show::render_parts(&raw).as_bytes())?;
+        out.write_all(mailidx::read::show::render_parts(&raw).as_bytes())?;
     } else {
-        out.write_all(mailidx::show::render(&hit, &raw).as_bytes())?;
+        out.write_all(mailidx::read::show::render(&hit, &raw).as_bytes())?;
     }
     Ok(0)
 }

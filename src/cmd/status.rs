@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::Format;
-use mailidx::db::DbPaths;
+use mailidx::store::DbPaths;
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
@@ -12,7 +12,7 @@ pub struct StatusArgs {
 }
 
 pub fn run(a: StatusArgs, db: DbPaths) -> anyhow::Result<i32> {
-    let s = mailidx::status::status(&db)?;
+    let s = mailidx::read::status::status(&db)?;
     if matches!(a.format, Format::Json) {
         println!("{}", serde_json::to_string(&s)?);
         return Ok(0);

@@ -175,111 +175,131 @@ pub fn detect(bytes: &[u8]) -> &'static Encoding {
 /// carriers put emoji, map to the Private Use Area as CP50221 (Windows)
 /// maps them (U+E000 up), and are noted in the warning.
 fn iso2022jp_ext(bytes: &[u8], shown: &str) -> Decoded {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Set {
-        Ascii,
-        Kana,
-        Jis0208,
-        Jis0212,
-        Gb2312,
-        Ksc5601,
-    }
-    let mut out = String::with_capacity(bytes.len());
-    let mut set = Set::Ascii;
-    let mut g2: Option<&'static Encoding> = None;
-    let mut bad = 0usize;
-    let mut private = 0usize;
+    let mut d = Iso2022Decoder { out: String::with_capacity(bytes.len()), set: JisSet::Ascii, g2: None, bad: 0, private: 0 };
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if b == 0x1b {
-            let rest = &bytes[i + 1..];
-            let (next, len) = if rest.starts_with(b"$B") || rest.starts_with(b"$@") || rest.starts_with(b"$(O") || rest.starts_with(b"$(Q") {
-                (Some(Set::Jis0208), if rest[1] == b'(' { 3 } else { 2 })
-            } else if rest.starts_with(b"$A") {
-                (Some(Set::Gb2312), 2)
-            } else if rest.starts_with(b"$(C") {
-                (Some(Set::Ksc5601), 3)
-            } else if rest.starts_with(b"$(D") || rest.starts_with(b"$(P") {
-                (Some(Set::Jis0212), 3)
-            } else if rest.starts_with(b"(B") || rest.starts_with(b"(J") {
-                (Some(Set::Ascii), 2)
-            } else if rest.starts_with(b"(I") {
-                (Some(Set::Kana), 2)
-            } else if rest.starts_with(b".A") {
-                g2 = Some(WINDOWS_1252);
-                (None, 2)
-            } else if rest.starts_with(b".F") {
-                g2 = Some(encoding_rs::ISO_8859_7);
-                (None, 2)
-            } else if rest.first() == Some(&b'N') && rest.len() > 1 {
-                // Single shift: the next byte is from G2, high bit set.
-                match g2 {
-                    Some(e) => out.push_str(&e.decode_without_bom_handling(&[rest[1] | 0x80]).0),
-                    None => bad += 1,
-                }
-                i += 3;
-                continue;
-            } else {
-                bad += 1;
-                (None, 0)
-            };
-            if let Some(s) = next {
-                set = s;
-            }
-            i += 1 + len;
+            i += 1 + d.escape(&bytes[i + 1..]);
             continue;
         }
         if b == b'\n' || b == b'\r' {
-            set = Set::Ascii;
+            d.set = JisSet::Ascii;
         }
-        match set {
-            Set::Ascii => {
-                out.push(if b < 0x80 { b as char } else { '\u{fffd}' });
-                bad += usize::from(b >= 0x80);
+        match d.set {
+            JisSet::Ascii => {
+                d.out.push(if b < 0x80 { b as char } else { '\u{fffd}' });
+                d.bad += usize::from(b >= 0x80);
                 i += 1;
             }
-            Set::Kana => {
+            JisSet::Kana => {
                 let e = [0x8e, b | 0x80];
-                out.push_str(&encoding_rs::EUC_JP.decode_without_bom_handling(&e).0);
+                d.out.push_str(&encoding_rs::EUC_JP.decode_without_bom_handling(&e).0);
                 i += 1;
             }
-            _ if b < 0x21 || b > 0x7e => {
-                out.push(b as char);
+            _ if !(0x21..=0x7e).contains(&b) => {
+                d.out.push(b as char);
                 i += 1;
             }
             _ => {
                 let Some(&c) = bytes.get(i + 1) else {
-                    bad += 1;
+                    d.bad += 1;
                     break;
                 };
-                let pair = [b | 0x80, c | 0x80];
-                let (e, buf): (&'static Encoding, Vec<u8>) = match set {
-                    Set::Jis0208 => (encoding_rs::EUC_JP, pair.to_vec()),
-                    Set::Jis0212 => (encoding_rs::EUC_JP, vec![0x8f, pair[0], pair[1]]),
-                    Set::Gb2312 => (encoding_rs::GBK, pair.to_vec()),
-                    _ => (encoding_rs::EUC_KR, pair.to_vec()),
-                };
-                let (t, had) = e.decode_without_bom_handling(&buf);
-                if had && set == Set::Jis0208 && (0x75..=0x7e).contains(&b) && (0x21..=0x7e).contains(&c) {
-                    let cp = 0xe000 + u32::from(b - 0x75) * 94 + u32::from(c - 0x21);
-                    out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
-                    private += 1;
-                } else {
-                    bad += usize::from(had);
-                    out.push_str(&t);
-                }
+                d.double(b, c);
                 i += 2;
             }
         }
     }
-    let warning = match (bad, private) {
+    let warning = match (d.bad, d.private) {
         (0, 0) => None,
         (0, p) => Some(format!("{p} user-defined (carrier emoji) character(s) of {shown} mapped to the Private Use Area")),
         (b, _) => Some(format!("{b} invalid byte sequence(s) for charset {shown} replaced")),
     };
     let used = if shown.is_empty() { "iso-2022-jp".to_string() } else { shown.to_ascii_lowercase() };
-    Decoded { text: out, used, warning }
+    Decoded { text: d.out, used, warning }
+}
+
+/// The character set an ISO-2022 escape selected into G0.
+#[derive(Clone, Copy, PartialEq)]
+enum JisSet {
+    Ascii,
+    Kana,
+    Jis0208,
+    Jis0212,
+    Gb2312,
+    Ksc5601,
+}
+
+/// The state of [`iso2022jp_ext`]: text so far, the sets in force, and
+/// what could not be read.
+struct Iso2022Decoder {
+    out: String,
+    set: JisSet,
+    /// The 96-character set ESC . A / ESC . F put in G2 (ISO-2022-JP-2).
+    g2: Option<&'static Encoding>,
+    bad: usize,
+    /// Carrier emoji mapped to the Private Use Area.
+    private: usize,
+}
+
+impl Iso2022Decoder {
+    /// Reads the escape sequence after an ESC; returns the bytes it takes.
+    fn escape(&mut self, rest: &[u8]) -> usize {
+        let (next, len) = if rest.starts_with(b"$B") || rest.starts_with(b"$@") || rest.starts_with(b"$(O") || rest.starts_with(b"$(Q") {
+            (Some(JisSet::Jis0208), if rest[1] == b'(' { 3 } else { 2 })
+        } else if rest.starts_with(b"$A") {
+            (Some(JisSet::Gb2312), 2)
+        } else if rest.starts_with(b"$(C") {
+            (Some(JisSet::Ksc5601), 3)
+        } else if rest.starts_with(b"$(D") || rest.starts_with(b"$(P") {
+            (Some(JisSet::Jis0212), 3)
+        } else if rest.starts_with(b"(B") || rest.starts_with(b"(J") {
+            (Some(JisSet::Ascii), 2)
+        } else if rest.starts_with(b"(I") {
+            (Some(JisSet::Kana), 2)
+        } else if rest.starts_with(b".A") {
+            self.g2 = Some(WINDOWS_1252);
+            (None, 2)
+        } else if rest.starts_with(b".F") {
+            self.g2 = Some(encoding_rs::ISO_8859_7);
+            (None, 2)
+        } else if rest.first() == Some(&b'N') && rest.len() > 1 {
+            // Single shift: the next byte is from G2, high bit set.
+            match self.g2 {
+                Some(e) => self.out.push_str(&e.decode_without_bom_handling(&[rest[1] | 0x80]).0),
+                None => self.bad += 1,
+            }
+            return 2;
+        } else {
+            self.bad += 1;
+            (None, 0)
+        };
+        if let Some(s) = next {
+            self.set = s;
+        }
+        len
+    }
+
+    /// One two-byte character of the set in force.
+    fn double(&mut self, b: u8, c: u8) {
+        let pair = [b | 0x80, c | 0x80];
+        let (e, buf): (&'static Encoding, Vec<u8>) = match self.set {
+            JisSet::Jis0208 => (encoding_rs::EUC_JP, pair.to_vec()),
+            JisSet::Jis0212 => (encoding_rs::EUC_JP, vec![0x8f, pair[0], pair[1]]),
+            JisSet::Gb2312 => (encoding_rs::GBK, pair.to_vec()),
+            _ => (encoding_rs::EUC_KR, pair.to_vec()),
+        };
+        let (t, had) = e.decode_without_bom_handling(&buf);
+        if had && self.set == JisSet::Jis0208 && (0x75..=0x7e).contains(&b) && (0x21..=0x7e).contains(&c) {
+            let cp = 0xe000 + u32::from(b - 0x75) * 94 + u32::from(c - 0x21);
+            self.out.push(char::from_u32(cp).unwrap_or('\u{fffd}'));
+            self.private += 1;
+        } else {
+            self.bad += usize::from(had);
+            self.out.push_str(&t);
+        }
+    }
 }
 
 #[cfg(test)]

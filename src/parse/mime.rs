@@ -88,7 +88,7 @@ pub fn walk(m: &Message<'_>, key: &str, max_text: usize) -> Mime {
 /// at `deadline`: parts not reached by then are counted, not walked.
 pub fn walk_until(m: &Message<'_>, key: &str, limits: &super::Limits, deadline: Instant) -> Mime {
     let mut w = Walker { key, max_text: limits.max_body_text, max_parts: limits.max_parts, max_depth: limits.max_depth, deadline, late: 0, leaves: 0, skipped: 0, raw: m.raw_message(), out: Mime::default() };
-    w.part(m, 0, "", 0, false, true);
+    w.part(m, 0, &Place { path: String::new(), depth: 0, nested: false, for_text: true });
     if w.skipped > 0 {
         w.out.warnings.push(format!("{} MIME parts beyond the first {} not walked (limit max_parts)", w.skipped, w.max_parts));
     }
@@ -112,6 +112,23 @@ struct Walker<'k> {
     out: Mime,
 }
 
+/// Where a part sits in the tree.
+struct Place {
+    /// IMAP part path (RFC 3501 §6.4.5); empty for the top.
+    path: String,
+    depth: usize,
+    /// Inside an attached message.
+    nested: bool,
+    /// Its text goes into the searchable text (false for the versions of
+    /// an alternative not chosen).
+    for_text: bool,
+}
+
+/// A Content-Type parameter, lowercased.
+fn attribute(part: &MessagePart<'_>, name: &str) -> Option<String> {
+    part.content_type().and_then(|c| c.attribute(name)).map(|v| v.to_ascii_lowercase())
+}
+
 fn child_path(parent: &str, n: usize) -> String {
     if parent.is_empty() { n.to_string() } else { format!("{parent}.{n}") }
 }
@@ -122,139 +139,157 @@ pub fn content_type(part: &MessagePart<'_>) -> String {
 }
 
 impl Walker<'_> {
-    fn part(&mut self, m: &Message<'_>, id: u32, path: &str, depth: usize, nested: bool, for_text: bool) {
-        if depth > self.max_depth {
-            self.out.warnings.push(format!("part {path}: MIME nesting deeper than {}; not walked (limit max_depth)", self.max_depth));
+    fn part(&mut self, m: &Message<'_>, id: u32, at: &Place) {
+        if at.depth > self.max_depth {
+            self.out.warnings.push(format!("part {}: MIME nesting deeper than {}; not walked (limit max_depth)", at.path, self.max_depth));
             return;
         }
         let Some(part) = m.part(id) else { return };
         let ct = content_type(part);
-        let attr = |name: &str| part.content_type().and_then(|c| c.attribute(name)).map(|v| v.to_ascii_lowercase());
-        let disposition = part.content_disposition().map(|d| d.ctype().to_ascii_lowercase());
-        let mut info = PartInfo {
-            path: path.to_string(),
-            depth,
+        let info = PartInfo {
+            path: at.path.clone(),
+            depth: at.depth,
             kind: PartKind::Leaf,
-            content_type: ct.clone(),
+            content_type: ct,
             charset: None,
             filename: part.attachment_name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
-            disposition: disposition.clone(),
+            disposition: part.content_disposition().map(|d| d.ctype().to_ascii_lowercase()),
             transfer_encoding: part.content_transfer_encoding().map(|e| e.trim().to_ascii_lowercase()),
             decoded_size: 0,
-            in_nested_message: nested,
+            in_nested_message: at.nested,
             is_attachment: false,
             summary: None,
         };
         match &part.body {
-            PartType::Multipart(children) => {
-                info.kind = PartKind::Multipart;
-                info.decoded_size = part.raw_len() as u64;
-                let protocol = attr("protocol").unwrap_or_default();
-                match ct.as_str() {
-                    "multipart/signed" if protocol.contains("pkcs7-signature") => self.out.smime_signed = true,
-                    "multipart/signed" if protocol.contains("pgp-signature") => self.out.pgp_signed = true,
-                    "multipart/encrypted" if protocol.contains("pgp-encrypted") => self.out.pgp_encrypted = true,
-                    _ => {}
-                }
-                self.check_boundaries(part, &info.path, attr("boundary"), children.len());
-                self.out.parts.push(info);
-                // In an alternative, only the best text version is searched.
-                let chosen = if ct == "multipart/alternative" { best_alternative(m, children) } else { None };
-                for (n, c) in children.iter().enumerate() {
-                    let text = for_text && chosen.is_none_or(|k| k == n);
-                    self.part(m, *c, &child_path(path, n + 1), depth + 1, nested, text);
-                }
-            }
-            PartType::Message(inner) => {
-                info.kind = PartKind::Message;
-                info.decoded_size = part.raw_len() as u64;
-                let mut summary = Vec::new();
-                if let Some(f) = inner.from().and_then(|a| a.first()) {
-                    let who = match (f.name(), f.address()) {
-                        (Some(n), Some(a)) => format!("{n} <{a}>"),
-                        (_, Some(a)) => a.to_string(),
-                        (Some(n), None) => n.to_string(),
-                        _ => String::new(),
-                    };
-                    summary.push(format!("From: {who}"));
-                }
-                if let Some(s) = inner.subject() {
-                    summary.push(format!("Subject: {}", s.trim()));
-                }
-                if !summary.is_empty() {
-                    let line = summary.join(" · ");
-                    if !self.out.nested_headers.is_empty() {
-                        self.out.nested_headers.push('\n');
-                    }
-                    self.out.nested_headers.push_str(&line);
-                    info.summary = Some(line);
-                }
-                self.out.parts.push(info);
-                // The encapsulated message's parts number under this part.
-                let here = if path.is_empty() { "1".to_string() } else { path.to_string() };
-                let inner_path = match inner.part(0).map(|p| &p.body) {
-                    Some(PartType::Multipart(_)) => here,
-                    _ => child_path(&here, 1),
-                };
-                self.part(inner, 0, &inner_path, depth + 1, true, for_text);
-            }
+            PartType::Multipart(children) => self.multipart(m, part, children, info, at),
+            PartType::Message(inner) => self.message(inner, part, info, at),
             _ if self.leaves >= self.max_parts => self.skipped += 1,
             _ if self.late > 0 || Instant::now() > self.deadline => self.late += 1,
             body => {
-                self.leaves += 1;
-                if info.path.is_empty() {
-                    info.path = "1".into();
-                }
                 let is_text = matches!(body, PartType::Text(_) | PartType::Html(_));
-                let uuencoded = info.transfer_encoding.as_deref().is_some_and(|e| matches!(e, "x-uuencode" | "uuencode" | "x-uue"));
-                let bytes: Cow<'_, [u8]> = if uuencoded {
-                    Cow::Owned(uudecode(raw_body(self.raw, part)))
-                } else if is_text || part.is_encoding_problem {
-                    // mail-parser stops at the first bad Base64 character;
-                    // mail readers skip it and go on.
-                    Cow::Owned(transfer_decoded(self.raw, part))
-                } else {
-                    Cow::Borrowed(part.contents())
-                };
-                info.decoded_size = bytes.len() as u64;
-                info.charset = attr("charset").map(|c| c.trim().trim_matches('"').to_string()).filter(|c| !c.is_empty());
-                if part.is_encoding_problem {
-                    let enc = info.transfer_encoding.clone().unwrap_or_else(|| transfer_name(part).to_string());
-                    self.out.warnings.push(format!("part {}: {enc} body could not be decoded; decoded leniently", info.path));
-                } else if part.encoding == Encoding::Base64 {
-                    if let Some(problem) = base64_problem(raw_body(self.raw, part)) {
-                        self.out.warnings.push(format!("part {}: Base64 {problem}", info.path));
-                    }
-                }
-                if ct.starts_with("multipart/") {
-                    let at = if path.is_empty() { "top multipart".to_string() } else { format!("part {path}") };
-                    let why = match attr("boundary") {
-                        None => "has no boundary parameter".to_string(),
-                        Some(b) => format!("boundary {b:?} never appears"),
-                    };
-                    self.out.warnings.push(format!("{at}: {ct} {why}; read as one part"));
-                }
-                self.flags(&ct, &info, &bytes);
-                let attachment = disposition.as_deref() == Some("attachment") || info.filename.is_some() || !ct.starts_with("text/");
-                info.is_attachment = attachment;
-                if attachment {
-                    self.out.attachments.push(AttachmentRecord {
-                        msg_key: self.key.to_string(),
-                        part_path: info.path.clone(),
-                        filename: info.filename.clone(),
-                        sniffed_type: crate::analyze::attachments::sniff(&bytes).map(str::to_string),
-                        declared_type: ct.clone(),
-                        disposition: disposition.clone(),
-                        decoded_size: bytes.len() as u64,
-                        sha256: Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
-                        in_nested_message: nested,
-                    });
-                }
-                if ct.starts_with("text/") {
-                    self.text(&info, &bytes, for_text);
-                }
-                self.out.parts.push(info);
+                self.leaf(part, info, at, is_text);
             }
+        }
+    }
+
+    /// A multipart: S/MIME and PGP flags from its protocol, its boundary
+    /// checked, then its children (of an alternative, only the best text
+    /// version is searched).
+    fn multipart(&mut self, m: &Message<'_>, part: &MessagePart<'_>, children: &[u32], mut info: PartInfo, at: &Place) {
+        info.kind = PartKind::Multipart;
+        info.decoded_size = part.raw_len() as u64;
+        let protocol = attribute(part, "protocol").unwrap_or_default();
+        match info.content_type.as_str() {
+            "multipart/signed" if protocol.contains("pkcs7-signature") => self.out.smime_signed = true,
+            "multipart/signed" if protocol.contains("pgp-signature") => self.out.pgp_signed = true,
+            "multipart/encrypted" if protocol.contains("pgp-encrypted") => self.out.pgp_encrypted = true,
+            _ => {}
+        }
+        self.check_boundaries(part, &info.path, attribute(part, "boundary"), children.len());
+        let alternative = info.content_type == "multipart/alternative";
+        self.out.parts.push(info);
+        let chosen = if alternative { best_alternative(m, children) } else { None };
+        for (n, c) in children.iter().enumerate() {
+            let child = Place {
+                path: child_path(&at.path, n + 1),
+                depth: at.depth + 1,
+                nested: at.nested,
+                for_text: at.for_text && chosen.is_none_or(|k| k == n),
+            };
+            self.part(m, *c, &child);
+        }
+    }
+
+    /// An attached message: its From and Subject are kept apart for the
+    /// index, and its parts are walked, numbered under this part.
+    fn message(&mut self, inner: &Message<'_>, part: &MessagePart<'_>, mut info: PartInfo, at: &Place) {
+        info.kind = PartKind::Message;
+        info.decoded_size = part.raw_len() as u64;
+        let mut summary = Vec::new();
+        if let Some(f) = inner.from().and_then(|a| a.first()) {
+            summary.push(format!("From: {}", crate::model::name_addr(f.name(), f.address())));
+        }
+        if let Some(s) = inner.subject() {
+            summary.push(format!("Subject: {}", s.trim()));
+        }
+        if !summary.is_empty() {
+            let line = summary.join(" · ");
+            if !self.out.nested_headers.is_empty() {
+                self.out.nested_headers.push('\n');
+            }
+            self.out.nested_headers.push_str(&line);
+            info.summary = Some(line);
+        }
+        self.out.parts.push(info);
+        let here = if at.path.is_empty() { "1".to_string() } else { at.path.clone() };
+        let path = match inner.part(0).map(|p| &p.body) {
+            Some(PartType::Multipart(_)) => here,
+            _ => child_path(&here, 1),
+        };
+        self.part(inner, 0, &Place { path, depth: at.depth + 1, nested: true, for_text: at.for_text });
+    }
+
+    /// A leaf: decoded (leniently where mail-parser gave up), checked,
+    /// flagged, listed as an attachment when it is one, and its text added.
+    fn leaf(&mut self, part: &MessagePart<'_>, mut info: PartInfo, at: &Place, is_text: bool) {
+        self.leaves += 1;
+        if info.path.is_empty() {
+            info.path = "1".into();
+        }
+        let uuencoded = info.transfer_encoding.as_deref().is_some_and(|e| matches!(e, "x-uuencode" | "uuencode" | "x-uue"));
+        let bytes: Cow<'_, [u8]> = if uuencoded {
+            Cow::Owned(uudecode(raw_body(self.raw, part)))
+        } else if is_text || part.is_encoding_problem {
+            // mail-parser stops at the first bad Base64 character; mail
+            // readers skip it and go on.
+            Cow::Owned(transfer_decoded(self.raw, part))
+        } else {
+            Cow::Borrowed(part.contents())
+        };
+        info.decoded_size = bytes.len() as u64;
+        info.charset = attribute(part, "charset").map(|c| c.trim().trim_matches('"').to_string()).filter(|c| !c.is_empty());
+        self.check_leaf(part, &info, &at.path);
+        let ct = info.content_type.clone();
+        self.flags(&ct, &info, &bytes);
+        info.is_attachment = info.disposition.as_deref() == Some("attachment") || info.filename.is_some() || !ct.starts_with("text/");
+        if info.is_attachment {
+            self.out.attachments.push(AttachmentRecord {
+                msg_key: self.key.to_string(),
+                part_path: info.path.clone(),
+                filename: info.filename.clone(),
+                sniffed_type: crate::parse::sniff::sniff(&bytes).map(str::to_string),
+                declared_type: ct.clone(),
+                disposition: info.disposition.clone(),
+                decoded_size: bytes.len() as u64,
+                sha256: Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect(),
+                in_nested_message: at.nested,
+            });
+        }
+        if ct.starts_with("text/") {
+            self.text(&info, &bytes, at.for_text);
+        }
+        self.out.parts.push(info);
+    }
+
+    /// Warnings for a leaf: a body that could not be decoded, Base64
+    /// defects, a multipart that turned out to be one part.
+    fn check_leaf(&mut self, part: &MessagePart<'_>, info: &PartInfo, path: &str) {
+        if part.is_encoding_problem {
+            let enc = info.transfer_encoding.clone().unwrap_or_else(|| transfer_name(part).to_string());
+            self.out.warnings.push(format!("part {}: {enc} body could not be decoded; decoded leniently", info.path));
+        } else if part.encoding == Encoding::Base64 {
+            if let Some(problem) = base64_problem(raw_body(self.raw, part)) {
+                self.out.warnings.push(format!("part {}: Base64 {problem}", info.path));
+            }
+        }
+        let ct = &info.content_type;
+        if ct.starts_with("multipart/") {
+            let at = if path.is_empty() { "top multipart".to_string() } else { format!("part {path}") };
+            let why = match attribute(part, "boundary") {
+                None => "has no boundary parameter".to_string(),
+                Some(b) => format!("boundary {b:?} never appears"),
+            };
+            self.out.warnings.push(format!("{at}: {ct} {why}; read as one part"));
         }
     }
 

@@ -1,24 +1,36 @@
-//! Parse: raw bytes → [`MessageRecord`], with mail-parser 0.11 doing the
+//! Parse: raw bytes → [`ParsedMessage`], with mail-parser 0.11 doing the
 //! decoding (MIME, Base64, quoted-printable, RFC 2047 words, RFC 2231
-//! parameters, legacy charsets through encoding_rs). This module only picks
-//! the fields out and normalises them; header forensics live in
-//! [`crate::analyze`]-style modules added by later stages.
+//! parameters, legacy charsets through encoding_rs). This module picks the
+//! fields out and normalises them ([`message`], [`mime`]), reads header
+//! grammars mail-parser lacks into typed values ([`fields`]) and collects
+//! the trace headers ([`trace`]); judging them is left to the analyze
+//! module.
 //!
 //! A message mail-parser cannot make sense of still becomes a record, with
 //! `parse_ok = false` and a warning saying why: malformed mail is data.
 
 pub mod charset;
+pub mod fields;
+mod key;
+mod message;
 pub mod mime;
 pub(crate) mod recover;
 pub mod rfc2047;
+pub mod sniff;
+mod trace;
+
+pub use key::msg_key;
+pub use message::domain_of;
+pub use trace::{AuthHeader, AuthHeaderKind, CheckedSignature, TraceHeaders};
 
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
-use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders};
+use mail_parser::{Message, MessageParser, MimeHeaders};
 
 use crate::model::{MessageRecord, RawMessage};
+use message::{fill_record, recover_missing, thread_id, NO_HEADERS};
 
 /// Longest body text (in bytes) kept for the index; the rest of a huge text
 /// part is still in the archive and shown by `mailidx show`.
@@ -83,7 +95,7 @@ impl Default for Limits {
 }
 
 /// Cuts a string to at most `max` bytes on a character boundary.
-fn cut_to(s: &mut String, max: usize) -> bool {
+pub(crate) fn cut_to(s: &mut String, max: usize) -> bool {
     if s.len() <= max {
         return false;
     }
@@ -95,62 +107,24 @@ fn cut_to(s: &mut String, max: usize) -> bool {
     true
 }
 
-/// The stable key of a message: the first 64 bits of a BLAKE3 hash, as 16
-/// hex digits. Of a message with a Message-ID, the hash covers its bytes
-/// (after mbox unquoting) without the delivery trace fields (Received,
-/// Return-Path, Delivered-To, X-Original-To), which each copy gets on its
-/// own route: the same message stored in two mailboxes, or in a Maildir and
-/// an mbox, is one message. Without a Message-ID nothing says two messages
-/// are one, and the key is the hash of every byte.
-pub fn msg_key(bytes: &[u8]) -> String {
-    let end = header_end(bytes).unwrap_or(bytes.len());
-    let head = &bytes[..end];
-    let field_is = |line: &[u8], name: &[u8]| line.len() > name.len() && line[..name.len()].eq_ignore_ascii_case(name);
-    let has_id = head.split(|&b| b == b'\n').any(|l| field_is(l, b"message-id:"));
-    if !has_id {
-        return hex(&blake3::hash(bytes).as_bytes()[..8]);
-    }
-    const TRACE: [&[u8]; 4] = [b"received:", b"return-path:", b"delivered-to:", b"x-original-to:"];
-    let mut h = blake3::Hasher::new();
-    let mut skipping = false;
-    for line in head.split_inclusive(|&b| b == b'\n') {
-        if !matches!(line.first(), Some(b' ' | b'\t')) {
-            skipping = TRACE.iter().any(|t| field_is(line, t));
-        }
-        if !skipping {
-            h.update(line);
-        }
-    }
-    h.update(&bytes[end..]);
-    hex(&h.finalize().as_bytes()[..8])
+/// A message as parse leaves it: the record's header and MIME fields
+/// filled, and the trace header fields that analysis reads.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedMessage {
+    pub record: MessageRecord,
+    pub trace: TraceHeaders,
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-/// Parses one message into a record. Never fails and never panics: a parser
-/// panic on hostile input is caught and recorded as a warning.
-pub fn parse_message(raw: &RawMessage<'_>, key: String) -> MessageRecord {
+/// Parses one message. Never fails and never panics: a parser panic on
+/// hostile input is caught and recorded as a warning.
+pub fn parse_message(raw: &RawMessage<'_>, key: String) -> ParsedMessage {
     parse_message_with(raw, key, &Limits::default())
 }
 
 /// [`parse_message`] within explicit [`Limits`].
-pub fn parse_message_with(raw: &RawMessage<'_>, key: String, limits: &Limits) -> MessageRecord {
+pub fn parse_message_with(raw: &RawMessage<'_>, key: String, limits: &Limits) -> ParsedMessage {
     let loc = &raw.location;
-    let mut rec = MessageRecord {
-        msg_key: key,
-        source_path: loc.path.clone(),
-        source_offset: loc.offset,
-        source_length: loc.length,
-        source_kind: loc.kind.as_str().to_string(),
-        folder: loc.folder.clone(),
-        maildir_flags: loc.flags.clone(),
-        size: raw.bytes.len() as u64,
-        label: "unknown".into(),
-        label_source: "none".into(),
-        ..Default::default()
-    };
+    let mut rec = MessageRecord { msg_key: key, location: loc.clone(), size: raw.bytes.len() as u64, ..Default::default() };
     let deadline = limits.deadline_from(Instant::now());
     let whole: &[u8] = &raw.bytes;
     let within = cut_at_line(whole, limits.max_message_bytes);
@@ -172,25 +146,28 @@ pub fn parse_message_with(raw: &RawMessage<'_>, key: String, limits: &Limits) ->
     if bytes.len() != unified.len() && !bytes.is_empty() {
         rec.warnings.push("blank lines before the header were skipped".into());
     }
+    let mut trace = TraceHeaders::default();
     let outcome = read_parsed(bytes, |m| {
-        let mut r = rec.clone();
-        fill_record(m, &mut r, limits, deadline);
-        recover_missing(m, bytes, &mut r);
-        r
+        let mut p = ParsedMessage { record: rec.clone(), trace: TraceHeaders::default() };
+        fill_record(m, &mut p.record, &mut p.trace, limits, deadline);
+        recover_missing(m, bytes, &mut p.record);
+        p
     })
     .map(|read| {
-        read.map(|(mut r, fixed)| {
+        read.map(|(mut p, fixed)| {
             if let Some(name) = fixed {
-                r.warnings.push(format!("{name} header ran into the body in mail-parser; re-read on its own"));
+                p.record.warnings.push(format!("{name} header ran into the body in mail-parser; re-read on its own"));
             }
-            r
+            p
         })
     });
     match outcome {
-        Ok(Some(filled)) if !filled.warnings.iter().any(|w| w == NO_HEADERS) => rec = filled,
         Ok(Some(filled)) => {
-            rec = filled;
-            rec.parse_ok = false;
+            let ok = !filled.record.warnings.iter().any(|w| w == NO_HEADERS);
+            (rec, trace) = (filled.record, filled.trace);
+            if !ok {
+                rec.parse_ok = false;
+            }
         }
         Ok(None) => rec.warnings.push(if bytes.is_empty() { "empty message".into() } else { NO_HEADERS.into() }),
         Err(_) => rec.warnings.push("mail-parser panicked on this message".into()),
@@ -198,10 +175,10 @@ pub fn parse_message_with(raw: &RawMessage<'_>, key: String, limits: &Limits) ->
     if rec.thread_id.is_empty() {
         rec.thread_id = thread_id(&rec);
     }
-    if rec.unanalysed_received > 0 {
+    if trace.unanalysed_received > 0 {
         rec.warnings.push(format!(
             "{} Received headers beyond the first {} not analysed (limit max_received)",
-            rec.unanalysed_received, limits.max_received
+            trace.unanalysed_received, limits.max_received
         ));
     }
     if rec.warnings.len() > limits.max_warnings {
@@ -209,14 +186,14 @@ pub fn parse_message_with(raw: &RawMessage<'_>, key: String, limits: &Limits) ->
         rec.warnings.truncate(limits.max_warnings);
         rec.warnings.push(format!("… and {more} more warnings (limit max_warnings)"));
     }
-    rec
+    ParsedMessage { record: rec, trace }
 }
 
 /// A header section that is not well formed: it starts with a folded
 /// (continuation) line, or holds a line that is not a field (no colon):
 /// usually a missing empty line between header and body, so mail-parser
 /// reads the body as header or the header as body.
-fn header_section_problem(bytes: &[u8]) -> Option<String> {
+pub(crate) fn header_section_problem(bytes: &[u8]) -> Option<String> {
     let end = header_end(bytes).unwrap_or(bytes.len());
     for (n, line) in bytes[..end].split(|&b| b == b'\n').enumerate() {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
@@ -240,7 +217,7 @@ fn header_section_problem(bytes: &[u8]) -> Option<String> {
 }
 
 /// Where the header section really ends: after the first empty line.
-fn header_end(bytes: &[u8]) -> Option<usize> {
+pub(crate) fn header_end(bytes: &[u8]) -> Option<usize> {
     let lf = memchr::memmem::find(bytes, b"\n\n").map(|i| i + 2);
     let crlf = memchr::memmem::find(bytes, b"\n\r\n").map(|i| i + 3);
     match (lf, crlf) {
@@ -328,242 +305,6 @@ fn skip_blank_lines(bytes: &[u8]) -> &[u8] {
     &bytes[pos..]
 }
 
-const NO_HEADERS: &str = "no header fields found";
-
-fn fill_record(m: &Message<'_>, rec: &mut MessageRecord, limits: &Limits, deadline: Instant) {
-    rec.parse_ok = true;
-    let root = m.root_part();
-    if root.headers.is_empty() {
-        rec.warnings.push(NO_HEADERS.into());
-    }
-    if let Some(w) = header_section_problem(m.raw_message()) {
-        rec.warnings.push(w);
-    }
-    rec.header_size = root.offset_body as u64;
-    read_trace_headers(m, rec, limits, deadline);
-    rec.message_id = m.message_id().map(clean_id).filter(|s| !s.is_empty());
-
-    if let Some(d) = m.date().filter(|d| d.is_valid()) {
-        rec.date = Some(d.to_timestamp() * 1000);
-    }
-
-    // The first From mailbox that has an address (`"a@b", <c@d>` is a
-    // quoted name, then the mailbox).
-    if let Some(addr) = m.from().and_then(|a| a.iter().find(|x| x.address().is_some()).or(a.first())) {
-        rec.from_addr = addr.address().map(normalise_addr).filter(|a| !a.is_empty());
-        rec.from_name = addr.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-        // An encoded word used as the local part (`=?…?=@host`, spam
-        // software of 2002) comes back as a name and `@host`.
-        if let (Some(a), Some(n)) = (&rec.from_addr, &rec.from_name) {
-            if a.starts_with('@') {
-                rec.from_addr = Some(format!("\"{n}\"{a}"));
-            }
-        }
-        rec.from_domain = rec.from_addr.as_deref().and_then(domain_of);
-    }
-    rec.sender_addr = m.sender().and_then(|a| a.first()).and_then(|a| a.address()).map(normalise_addr);
-    rec.reply_to = addresses(m.reply_to());
-    rec.return_path = return_path(m.return_path());
-    let mut names = Vec::new();
-    rec.to_addrs = collect_all(m.all_to(), &mut names);
-    rec.cc_addrs = collect_all(m.all_cc(), &mut names);
-    rec.bcc_addrs = collect_all(m.all_bcc(), &mut Vec::new());
-    rec.recipient_names = names;
-    rec.in_reply_to = id_list(m.in_reply_to());
-    rec.references = id_list(m.references());
-
-    let mime = mime::walk_until(m, &rec.msg_key, limits, deadline);
-    let hint = mime.charsets.first().map(String::as_str);
-    rec.subject = subject(m, hint, &mut rec.warnings).or_else(|| m.subject().map(|s| s.trim().to_string()));
-    if let Some(n) = rec.from_name.as_mut() {
-        if cut_to(n, limits.max_header_bytes) {
-            rec.warnings.push(format!("From display name longer than {} bytes; cut (limit max_header_bytes)", limits.max_header_bytes));
-        }
-    }
-    if let Some(s) = rec.subject.as_mut() {
-        if cut_to(s, limits.max_header_bytes) {
-            rec.warnings.push(format!("Subject longer than {} bytes; cut (limit max_header_bytes)", limits.max_header_bytes));
-        }
-    }
-    reread_8bit_addresses(m, hint, rec);
-    rec.body_chars = mime.text.chars().count() as u64;
-    rec.body_text = mime.text;
-    rec.nested_headers = mime.nested_headers;
-    let mut mime_types: Vec<String> = Vec::new();
-    for p in mime.parts.iter().filter(|p| p.kind == mime::PartKind::Leaf) {
-        if !mime_types.contains(&p.content_type) {
-            mime_types.push(p.content_type.clone());
-        }
-    }
-    rec.mime_types = mime_types;
-    rec.part_count = mime.parts.iter().filter(|p| p.kind == mime::PartKind::Leaf).count() as u32;
-    rec.nested_message_count = mime.parts.iter().filter(|p| p.kind == mime::PartKind::Message).count() as u32;
-    rec.text_bytes = mime.text_bytes;
-    rec.html_bytes = mime.html_bytes;
-    rec.charsets = mime.charsets;
-    rec.smime_signed = mime.smime_signed;
-    rec.smime_encrypted = mime.smime_encrypted;
-    rec.pgp_signed = mime.pgp_signed;
-    rec.pgp_encrypted = mime.pgp_encrypted;
-    rec.has_tnef = mime.has_tnef;
-    rec.warnings.extend(mime.warnings);
-    rec.attachment_count = mime.attachments.len() as u32;
-    rec.attachment_names = mime.attachments.iter().filter_map(|a| a.filename.clone()).collect();
-    rec.attachment_rows = mime.attachments;
-}
-
-/// The raw bytes of the first header field called `name` (its value).
-fn raw_header_value<'a>(m: &'a Message<'_>, name: &str) -> Option<&'a [u8]> {
-    let raw = m.raw_message();
-    let h = m.root_part().headers.iter().find(|h| h.name().eq_ignore_ascii_case(name))?;
-    raw.get(h.offset_start() as usize..(h.offset_end() as usize).min(raw.len()))
-}
-
-/// Raw header bytes that are not plain UTF-8: 8-bit legacy text or
-/// ISO-2022-JP escapes written without RFC 2047.
-fn needs_charset(raw: &[u8]) -> bool {
-    raw.contains(&0x1b) || std::str::from_utf8(raw).is_err()
-}
-
-/// The first Subject (RFC 5322 allows one; mail-parser keeps the last),
-/// decoded by [`rfc2047`]: mail-parser spaces adjacent encoded words apart
-/// and replaces raw 8-bit bytes. None when there is no Subject.
-fn subject(m: &Message<'_>, hint: Option<&str>, warnings: &mut Vec<String>) -> Option<String> {
-    let raw = raw_header_value(m, "Subject")?;
-    let (text, warning) = rfc2047::decode_unstructured(raw, hint);
-    if let Some(w) = warning {
-        warnings.push(format!("Subject: {w}"));
-    }
-    Some(text.trim().to_string())
-}
-
-/// Address headers written in raw 8-bit or ISO-2022-JP (common in old
-/// Japanese mail) are decoded to UTF-8 first, then parsed again, so display
-/// names are readable.
-fn reread_8bit_addresses(m: &Message<'_>, hint: Option<&str>, rec: &mut MessageRecord) {
-    let mut block = String::new();
-    for name in ["From", "To", "Cc"] {
-        if let Some(raw) = raw_header_value(m, name).filter(|r| needs_charset(r)) {
-            let d = charset::decode_hinted(hint, raw);
-            block.push_str(&format!("{name}:{}\r\n", d.text.trim_end()));
-            rec.warnings.push(format!("{name}: raw 8-bit header text read as {}", d.used));
-        }
-    }
-    if block.is_empty() {
-        return;
-    }
-    block.push_str("\r\n");
-    let Some(mini) = MessageParser::default().parse(block.as_bytes()) else { return };
-    if let Some(addr) = mini.from().and_then(|a| a.first()) {
-        rec.from_name = addr.name().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-        if let Some(a) = addr.address().map(normalise_addr).filter(|a| !a.is_empty()) {
-            rec.from_domain = domain_of(&a);
-            rec.from_addr = Some(a);
-        }
-    }
-    if mini.to().is_some() || mini.cc().is_some() {
-        let mut names = Vec::new();
-        if mini.to().is_some() {
-            rec.to_addrs = collect_all(mini.all_to(), &mut names);
-        }
-        if mini.cc().is_some() {
-            rec.cc_addrs = collect_all(mini.all_cc(), &mut names);
-        }
-        rec.recipient_names = names;
-    }
-}
-
-/// The trace and authentication headers, in header order with their
-/// positions: Received (read into hops; mail-parser's own parse of the header
-/// fills gaps), Authentication-Results, ARC-*, Received-SPF, and
-/// DKIM-Signature (with the body-hash check over this message's body).
-fn read_trace_headers(m: &Message<'_>, rec: &mut MessageRecord, limits: &Limits, deadline: Instant) {
-    use crate::model::{AuthHeader, CheckedSignature};
-    let raw = m.raw_message();
-    let body = raw.get(m.root_part().offset_body as usize..).unwrap_or_default();
-    let mut body_hashes = crate::analyze::dkim::BodyHasher::new(body, MAX_BODY_HASHES);
-    let (mut auth_seen, mut over, mut late) = (0usize, 0usize, 0usize);
-    for (pos, h) in m.root_part().headers.iter().enumerate() {
-        let Some(kind) = trace_kind(h.name()) else { continue };
-        if late > 0 || (pos % 64 == 0 && Instant::now() > deadline) {
-            late += 1;
-            continue;
-        }
-        if !matches!(kind, Trace::Received) {
-            auth_seen += 1;
-            if auth_seen > limits.max_auth_headers {
-                over += 1;
-                continue;
-            }
-        }
-        if matches!(kind, Trace::Received) && rec.received.len() >= limits.max_received {
-            rec.unanalysed_received += 1;
-            continue;
-        }
-        let (start, end) = (h.offset_start() as usize, (h.offset_end() as usize).min(raw.len()));
-        let text = String::from_utf8_lossy(raw.get(start..end).unwrap_or_default());
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let position = pos as u32;
-        match kind {
-            Trace::Received => {
-                let hop = crate::analyze::received::parse_received(&text, h.value().as_received());
-                rec.received.push((text, hop));
-                rec.received_positions.push(position);
-            }
-            Trace::Auth(kind) => rec.auth_headers.push(AuthHeader { kind, position, value: text }),
-            Trace::Dkim => {
-                let signature = crate::analyze::dkim::parse_dkim_signature(&text);
-                let body_hash = body_hashes.check(&signature);
-                rec.dkim.push(CheckedSignature { position, signature, body_hash });
-            }
-            Trace::Filter(name) => rec.filter_headers.push((position, name.to_string(), text)),
-        }
-    }
-    if over > 0 {
-        rec.warnings.push(format!(
-            "{over} authentication and filter headers beyond the first {} not analysed (limit max_auth_headers)",
-            limits.max_auth_headers
-        ));
-    }
-    if late > 0 {
-        rec.warnings.push(format!("{late} trace headers not analysed: out of time (limit max_message_ms {})", limits.max_message_ms));
-    }
-    if body_hashes.refused > 0 {
-        rec.warnings.push(format!(
-            "{} DKIM body hashes not computed: more than {MAX_BODY_HASHES} different ones asked for",
-            body_hashes.refused
-        ));
-    }
-}
-
-/// What [`read_trace_headers`] does with a header field.
-enum Trace {
-    Received,
-    Auth(crate::model::AuthHeaderKind),
-    Dkim,
-    /// A spam filter's verdict, by lowercase name.
-    Filter(&'static str),
-}
-
-fn trace_kind(name: &str) -> Option<Trace> {
-    use crate::model::AuthHeaderKind as K;
-    const FILTERS: [&str; 6] = [
-        "x-spam-flag", "x-spam-status", "x-spam-score", "x-ms-exchange-organization-scl", "x-forefront-antispam-report",
-        "x-microsoft-antispam",
-    ];
-    let is = |n: &str| name.eq_ignore_ascii_case(n);
-    Some(match () {
-        _ if is("received") => Trace::Received,
-        _ if is("authentication-results") => Trace::Auth(K::AuthenticationResults),
-        _ if is("arc-authentication-results") => Trace::Auth(K::ArcAuthenticationResults),
-        _ if is("received-spf") => Trace::Auth(K::ReceivedSpf),
-        _ if is("arc-seal") => Trace::Auth(K::ArcSeal),
-        _ if is("arc-message-signature") => Trace::Auth(K::ArcMessageSignature),
-        _ if is("dkim-signature") => Trace::Dkim,
-        _ => Trace::Filter(FILTERS.into_iter().find(|n| is(n))?),
-    })
-}
-
 /// The longest prefix of `bytes` within `max` bytes that ends at a line end
 /// (or `max` bytes when no line ends there).
 fn cut_at_line(bytes: &[u8], max: usize) -> &[u8] {
@@ -573,39 +314,6 @@ fn cut_at_line(bytes: &[u8], max: usize) -> &[u8] {
     match memchr::memrchr(b'\n', &bytes[..max]) {
         Some(i) => &bytes[..=i],
         None => &bytes[..max],
-    }
-}
-
-/// Where mail-parser found nothing for a header that is there, read the
-/// header alone (see [`recover`]). Each recovery leaves a warning.
-fn recover_missing(m: &Message<'_>, bytes: &[u8], rec: &mut MessageRecord) {
-    let header_end = (m.root_part().offset_body as usize).min(bytes.len());
-    let head = &bytes[..header_end];
-    if rec.date.is_none() {
-        if let Some(value) = recover::raw_header(head, "Date") {
-            match recover::lenient_date(&value) {
-                Some((ms, note)) => {
-                    rec.date = Some(ms);
-                    rec.warnings.push(note.unwrap_or("Date header read leniently").into());
-                }
-                None => rec.warnings.push(format!("Date header unparseable: {value:?}")),
-            }
-        }
-    }
-    if rec.from_addr.is_none() {
-        if let Some(value) = recover::raw_header(head, "From") {
-            let lone = format!("From: {value}\r\n\r\n");
-            if let Some(addr) = MessageParser::default().parse(lone.as_bytes()).as_ref().and_then(|m| {
-                m.from().and_then(|a| a.first()).map(|a| (a.address().map(normalise_addr), a.name().map(str::to_string)))
-            }) {
-                rec.from_addr = addr.0.filter(|a| !a.is_empty());
-                rec.from_name = addr.1.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-                rec.from_domain = rec.from_addr.as_deref().and_then(domain_of);
-                if rec.from_addr.is_some() {
-                    rec.warnings.push("From header recovered (mail-parser merged it into the header before)".into());
-                }
-            }
-        }
     }
 }
 
@@ -621,88 +329,16 @@ pub fn mime_type(part: &mail_parser::MessagePart<'_>) -> String {
         .to_ascii_lowercase()
 }
 
-fn clean_id(id: &str) -> String {
-    id.trim().trim_start_matches('<').trim_end_matches('>').trim().to_string()
-}
-
-/// Addresses keep their local part as written; the domain is lowercased
-/// (domains are case-insensitive, RFC 5321 §2.4).
-fn normalise_addr(addr: &str) -> String {
-    let addr = addr.trim().trim_start_matches('<').trim_end_matches('>');
-    match addr.rsplit_once('@') {
-        Some((local, domain)) => format!("{local}@{}", domain.to_ascii_lowercase()),
-        None => addr.to_string(),
-    }
-}
-
-/// The domain of an address, lowercased, without a trailing dot.
-pub fn domain_of(addr: &str) -> Option<String> {
-    let (_, d) = addr.rsplit_once('@')?;
-    let d = d.trim().trim_end_matches('.').trim_end_matches('>').to_ascii_lowercase();
-    (!d.is_empty()).then_some(d)
-}
-
-fn addresses(a: Option<&Address<'_>>) -> Vec<String> {
-    a.map(|a| a.iter().filter_map(|x| x.address()).map(normalise_addr).filter(|s| !s.is_empty()).collect())
-        .unwrap_or_default()
-}
-
-fn collect_all<'a>(all: impl Iterator<Item = &'a Address<'a>>, names: &mut Vec<String>) -> Vec<String> {
-    let mut out = Vec::new();
-    for a in all {
-        for addr in a.iter() {
-            if let Some(x) = addr.address().map(normalise_addr).filter(|s| !s.is_empty()) {
-                out.push(x);
-            }
-            if let Some(n) = addr.name().map(str::trim).filter(|n| !n.is_empty()) {
-                names.push(n.to_string());
-            }
-        }
-    }
-    out
-}
-
-fn return_path(v: &HeaderValue<'_>) -> Option<String> {
-    let text = match v {
-        HeaderValue::Text(t) => t.as_ref(),
-        HeaderValue::TextList(l) => l.first()?.as_ref(),
-        HeaderValue::Address(a) => a.first()?.address()?,
-        _ => return None,
-    };
-    let t = normalise_addr(text);
-    (!t.is_empty()).then_some(t)
-}
-
-fn id_list(v: &HeaderValue<'_>) -> Vec<String> {
-    match v {
-        HeaderValue::Text(t) => vec![clean_id(t)],
-        HeaderValue::TextList(l) => l.iter().map(|t| clean_id(t)).collect(),
-        _ => Vec::new(),
-    }
-    .into_iter()
-    .filter(|s| !s.is_empty())
-    .collect()
-}
-
-/// A thread is named after its root message: the first References entry
-/// (RFC 5322 §3.6.4 lists the thread's ancestors oldest first), else
-/// In-Reply-To, else the message's own Message-ID, else its key. Replies that
-/// drop References fall into their parent's thread only when they keep
-/// In-Reply-To to the root; this is the cheap, stateless rule.
-fn thread_id(rec: &MessageRecord) -> String {
-    let root = rec
-        .references
-        .first()
-        .or(rec.in_reply_to.first())
-        .or(rec.message_id.as_ref())
-        .unwrap_or(&rec.msg_key);
-    hex(&blake3::hash(root.as_bytes()).as_bytes()[..8])
-}
-
 #[cfg(test)]
 mod tests {
+    use super::key::hex;
     use super::*;
     use crate::model::{Location, SourceKind};
+
+    /// The record parse fills: these tests look at nothing else.
+    fn parse_message(raw: &RawMessage<'_>, key: String) -> MessageRecord {
+        super::parse_message(raw, key).record
+    }
 
     fn raw(bytes: &[u8]) -> RawMessage<'_> {
         RawMessage {
@@ -751,10 +387,10 @@ Return-Path: <bounce@Lists.Example.com>\r\n\r\nHello there\r\n";
         let r = parse_message(&raw(msg), msg_key(msg));
         assert!(r.body_text.contains("Hello world"), "{:?}", r.body_text);
         assert!(!r.body_text.contains("<b>"));
-        assert_eq!(r.attachment_names, vec!["inv.pdf"]);
-        assert_eq!(r.attachment_count, 1);
-        assert!(r.mime_types.contains(&"application/pdf".to_string()));
-        assert!(r.mime_types.contains(&"text/html".to_string()));
+        assert_eq!(r.mime.attachment_names, vec!["inv.pdf"]);
+        assert_eq!(r.mime.attachment_count, 1);
+        assert!(r.mime.mime_types.contains(&"application/pdf".to_string()));
+        assert!(r.mime.mime_types.contains(&"text/html".to_string()));
     }
 
     #[test]
@@ -828,3 +464,4 @@ Return-Path: <bounce@Lists.Example.com>\r\n\r\nHello there\r\n";
         assert_ne!(msg_key(c), msg_key(d));
     }
 }
+

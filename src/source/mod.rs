@@ -1,7 +1,7 @@
 //! Sources: bytes in. Finds the mail under the paths a user names (Maildir
 //! folders, mbox files, compressed mbox, single message files, or any tree
 //! mixing them; the kind is sniffed, never configured) and reads a message
-//! back from its [`Location`]. Parsing is left to [`crate::parse`].
+//! back from its [`Location`]. Parsing is left to the parse module.
 //!
 //! Nothing here writes to the archive.
 
@@ -27,9 +27,9 @@ pub struct SourceDir {
 
 /// One file that holds mail: a Maildir message, an mbox, or a message file.
 ///
-/// Its directory is shared, not repeated: a Maildir of 232k files is listed
-/// whole before the ingest starts, and a full path and folder name per file
-/// took about 180 bytes each, 40 MB in all.
+/// Its directory is shared, not repeated: a big Maildir is listed whole
+/// before the ingest starts, and a full path and folder name per file would
+/// add up to tens of MB.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
     pub dir: Arc<SourceDir>,

@@ -1,0 +1,244 @@
+//! The last step of an ingest: make the index and every table describe
+//! exactly what is in the archive now. Copies whose files are gone (or were
+//! rewritten and read again) leave `locations`; renamed Maildir files take
+//! their location rows with them; a message with no copy left leaves the
+//! index and every table; a `messages` row whose copy moved points at one
+//! that is still there; the sources' state and the derived tables are
+//! brought up to date; and all of it is one commit ([`Db::commit`]).
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+
+use polars::prelude::*;
+
+use super::plan::{state_of, Plan};
+use crate::error::{Error, Result};
+use crate::model::Location;
+use crate::source::SourceFile;
+use crate::store::frames::{location_columns, locations_frame, read_locations, LOCATION_COLUMNS, MESSAGE_LOCATION_COLUMNS};
+use crate::store::generations::TableStore;
+use crate::store::parquet::{read_parts, str_col, str_values, u64_col};
+use crate::store::tables::{self, LOCATIONS, MESSAGES};
+use crate::store::{derived, Db};
+
+/// The locations the database held when this ingest began.
+pub(super) struct Committed {
+    files: Vec<PathBuf>,
+    locations: Option<DataFrame>,
+}
+
+impl Committed {
+    pub(super) fn load(store: &TableStore) -> Result<Self> {
+        let files = store.files(LOCATIONS.table);
+        let locations = read_parts(&files, LOCATIONS.table, None)?;
+        Ok(Committed { files, locations })
+    }
+
+    /// The offsets of every recorded copy, by path, outside `dropped` files
+    /// (a path once per file, not once per copy).
+    pub(super) fn recorded_except(&self, dropped: &HashSet<String>) -> HashMap<String, HashSet<u64>> {
+        let mut out: HashMap<String, HashSet<u64>> = HashMap::new();
+        if let Some(df) = &self.locations {
+            if let (Ok(paths), Ok(offsets)) = (str_col(df, LOCATIONS.table, "path"), u64_col(df, LOCATIONS.table, "offset")) {
+                for (p, o) in paths.iter().zip(offsets.iter()) {
+                    if let (Some(p), Some(o)) = (p, o) {
+                        if !dropped.contains(p) {
+                            out.entry(p.to_string()).or_default().insert(o);
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every message key the committed locations name.
+    fn keys(&self) -> Result<Vec<String>> {
+        match &self.locations {
+            Some(df) => Ok(str_values(&str_col(df, LOCATIONS.table, "msg_key")?).into_iter().flatten().collect()),
+            None => Ok(Vec::new()),
+        }
+    }
+}
+
+/// What the last step changed.
+#[derive(Debug, Default)]
+pub(super) struct Outcome {
+    pub(super) renamed: u64,
+    pub(super) removed_copies: u64,
+    pub(super) removed_messages: u64,
+}
+
+/// The copies of messages after this ingest: `keys[i]` is at `locations[i]`.
+#[derive(Default)]
+struct Copies {
+    keys: Vec<String>,
+    locations: Vec<Location>,
+}
+
+impl Copies {
+    fn push(&mut self, key: String, location: Location) {
+        self.keys.push(key);
+        self.locations.push(location);
+    }
+}
+
+/// Brings everything up to date and commits. The files the plan read are
+/// recorded as they now stand (except those in `failed`) and leave the plan
+/// as they are: on a big Maildir the list and the sources are each tens of
+/// MB, and this way they are not both held at once.
+pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed: &HashSet<PathBuf>) -> Result<Outcome> {
+    let mut out = Outcome::default();
+    if !plan.dropped.is_empty() || !plan.renamed.is_empty() {
+        out = remove_and_rename(db, committed, plan)?;
+    }
+    // The derived tables, from the messages as they now stand.
+    for (table, mut df) in derived::derive(&db.tables().files(MESSAGES.table))? {
+        db.tables_mut().replace_table(table, &mut df)?;
+    }
+    // The sources' new state, after the derived tables: each takes tens of
+    // MB on a big archive, and this way they are not held at once.
+    record_sources(db.tables_mut(), plan, failed);
+    db.commit()?;
+    Ok(out)
+}
+
+/// Drops the copies of files gone or read again, follows renames, removes
+/// messages left without a copy from the index and every table, and points
+/// `messages` rows whose copy moved at one still there.
+fn remove_and_rename(db: &mut Db, committed: &Committed, plan: &Plan) -> Result<Outcome> {
+    let (copies, mut out) = final_copies(db.tables(), committed, plan)?;
+    let live: HashSet<&str> = copies.keys.iter().map(String::as_str).collect();
+    let gone: HashSet<String> = committed.keys()?.into_iter().filter(|k| !live.contains(k.as_str())).collect();
+    out.removed_messages = gone.len() as u64;
+    for k in &gone {
+        db.index().delete(k);
+    }
+    let mut frame = locations_frame(&copies.locations, &copies.keys).map_err(Error::table(LOCATIONS.table))?;
+    db.tables_mut().replace_table(LOCATIONS.table, &mut frame)?;
+    if !gone.is_empty() {
+        for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS, &tables::ERRORS] {
+            drop_keys(db.tables_mut(), spec.table, &gone)?;
+        }
+    }
+    repoint_messages(db.tables_mut(), &copies)?;
+    Ok(out)
+}
+
+/// Records the state of every file the plan read (except those that failed),
+/// forgets dropped files not read again, and moves renamed ones.
+fn record_sources(store: &mut TableStore, plan: &mut Plan, failed: &HashSet<PathBuf>) {
+    let now = chrono::Utc::now().timestamp_millis();
+    // Dropped files read again keep their entry (it is rewritten below).
+    let reread: HashSet<String> = match plan.dropped.is_empty() {
+        true => HashSet::new(),
+        false => plan.read.iter().map(|f| f.path().to_string_lossy().into_owned()).filter(|p| plan.dropped.contains(p)).collect(),
+    };
+    for path in &plan.dropped {
+        if !reread.contains(path.as_str()) {
+            store.sources.remove(path);
+        }
+    }
+    for (old, new) in &plan.renamed {
+        store.sources.remove(old);
+        store.sources.insert(new.path().to_string_lossy().into_owned(), state_of(new, now));
+    }
+    let read = std::mem::take(&mut plan.read).into_iter().chain(std::mem::take(&mut plan.appended).into_iter().map(|(f, _)| f));
+    for f in read {
+        let path = f.path();
+        if !failed.contains(&path) {
+            store.sources.insert(path.to_string_lossy().into_owned(), state_of(&f, now));
+        }
+    }
+}
+
+/// The committed copies without the dropped files', renamed ones moved,
+/// plus every copy this run recorded.
+fn final_copies(store: &TableStore, committed: &Committed, plan: &Plan) -> Result<(Copies, Outcome)> {
+    let mut out = Outcome::default();
+    let renames: HashMap<&str, &SourceFile> = plan.renamed.iter().map(|(old, f)| (old.as_str(), f)).collect();
+    let mut copies = Copies::default();
+    // Copies of dropped files; those not read again are removed.
+    let mut dropped: HashSet<(String, u64)> = HashSet::new();
+    if let Some(df) = &committed.locations {
+        let keys = str_col(df, LOCATIONS.table, "msg_key")?;
+        for (key, mut loc) in keys.iter().zip(read_locations(df, LOCATIONS.table, LOCATION_COLUMNS)?) {
+            if plan.dropped.contains(&loc.path) {
+                dropped.insert((loc.path, loc.offset));
+                continue;
+            }
+            if let Some(f) = renames.get(loc.path.as_str()) {
+                out.renamed += 1;
+                loc.path = f.path().to_string_lossy().into_owned();
+                loc.flags = crate::source::maildir::split_name(&f.name.to_string_lossy()).1.to_string();
+            }
+            copies.push(key.unwrap_or_default().to_string(), loc);
+        }
+    }
+    let new_files: Vec<PathBuf> = store.files(LOCATIONS.table).into_iter().filter(|f| !committed.files.contains(f)).collect();
+    let mut after: HashSet<(String, u64)> = copies.locations.iter().map(|l| (l.path.clone(), l.offset)).collect();
+    if let Some(df) = read_parts(&new_files, LOCATIONS.table, None)? {
+        let keys = str_col(&df, LOCATIONS.table, "msg_key")?;
+        for (key, loc) in keys.iter().zip(read_locations(&df, LOCATIONS.table, LOCATION_COLUMNS)?) {
+            if after.insert((loc.path.clone(), loc.offset)) {
+                copies.push(key.unwrap_or_default().to_string(), loc);
+            }
+        }
+    }
+    out.removed_copies = dropped.iter().filter(|d| !after.contains(*d)).count() as u64;
+    Ok((copies, out))
+}
+
+/// Rewrites the parts of `table` that hold rows of `gone` messages.
+fn drop_keys(store: &mut TableStore, table: &str, gone: &HashSet<String>) -> Result<()> {
+    let gone_list: Vec<String> = gone.iter().cloned().collect();
+    for part in store.files(table) {
+        let Some(keys) = read_parts(std::slice::from_ref(&part), table, Some(&["msg_key"]))? else { continue };
+        let hit = str_col(&keys, table, "msg_key")?.iter().flatten().any(|k| gone.contains(k));
+        if !hit {
+            continue;
+        }
+        let df = read_parts(std::slice::from_ref(&part), table, None)?.unwrap_or_default();
+        let mut keep = df
+            .lazy()
+            .filter(col("msg_key").is_in(lit(Series::new("gone".into(), gone_list.clone())).implode(false), false).not().or(col("msg_key").is_null()))
+            .collect()
+            .map_err(Error::table(table))?;
+        store.replace_part(table, &part, &mut keep)?;
+    }
+    Ok(())
+}
+
+/// `messages` rows whose recorded copy is gone point at one still there.
+fn repoint_messages(store: &mut TableStore, copies: &Copies) -> Result<()> {
+    let table = MESSAGES.table;
+    let here: HashSet<(&str, u64)> = copies.locations.iter().map(|l| (l.path.as_str(), l.offset)).collect();
+    // The first remaining copy of each message.
+    let mut first: HashMap<&str, &Location> = HashMap::new();
+    for (k, l) in copies.keys.iter().zip(&copies.locations) {
+        first.entry(k.as_str()).or_insert(l);
+    }
+    for part in store.files(table) {
+        let Some(head) = read_parts(std::slice::from_ref(&part), table, Some(&["msg_key", "source_path", "source_offset"]))? else {
+            continue;
+        };
+        let (k, p, o) = (str_col(&head, table, "msg_key")?, str_col(&head, table, "source_path")?, u64_col(&head, table, "source_offset")?);
+        let moved: Vec<(usize, &Location)> = (0..head.height())
+            .filter(|&i| !here.contains(&(p.get(i).unwrap_or_default(), o.get(i).unwrap_or(0))))
+            .filter_map(|i| Some((i, *first.get(k.get(i)?)?)))
+            .collect();
+        if moved.is_empty() {
+            continue;
+        }
+        let mut df = read_parts(std::slice::from_ref(&part), table, None)?.unwrap_or_default();
+        let mut locations = read_locations(&df, table, MESSAGE_LOCATION_COLUMNS)?;
+        for (i, to) in moved {
+            locations[i] = to.clone();
+        }
+        for c in location_columns(locations.iter(), MESSAGE_LOCATION_COLUMNS) {
+            df.with_column(c).map_err(Error::table(table))?;
+        }
+        store.replace_part(table, &part, &mut df)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,117 @@
+//! The rows of the child tables, one struct per table: `received_hops`
+//! ([`HopRecord`]), `auth_results`, `dkim_signatures` and `attachments`.
+//! Field names are the column names (schemas/).
+
+/// One Received header: one row of `received_hops`. As JSON (`mailidx hops
+/// --format json`) the timestamp is RFC 3339.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct HopRecord {
+    pub msg_key: String,
+    pub hop_index: u32,
+    pub raw: String,
+    pub parsed: bool,
+    pub helo: Option<String>,
+    pub rdns: Option<String>,
+    pub ip: Option<String>,
+    pub ip_class: Option<String>,
+    pub by_host: Option<String>,
+    pub via: Option<String>,
+    pub protocol: Option<String>,
+    pub tls_version: Option<String>,
+    pub tls_cipher: Option<String>,
+    pub authenticated: bool,
+    pub queue_id: Option<String>,
+    pub envelope_for: Option<String>,
+    pub envelope_from: Option<String>,
+    pub ident: Option<String>,
+    /// UTC milliseconds.
+    #[serde(serialize_with = "ms_as_rfc3339")]
+    pub timestamp: Option<i64>,
+    /// Seconds since the hop below (the previous one in transit).
+    pub delay_seconds: Option<i64>,
+    pub trusted: bool,
+    pub is_origin: bool,
+    pub helo_is_ip_literal: bool,
+    pub helo_rdns_mismatch: bool,
+    pub rdns_missing: bool,
+    pub rdns_dynamic: bool,
+    pub time_reversed: bool,
+}
+
+/// One attachment or inline non-text part: one row of `attachments`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AttachmentRecord {
+    pub msg_key: String,
+    /// IMAP-style part path (RFC 3501 §6.4.5): `2`, `1.2`, `3.2` inside an attached message.
+    pub part_path: String,
+    pub filename: Option<String>,
+    pub declared_type: String,
+    pub sniffed_type: Option<String>,
+    pub disposition: Option<String>,
+    pub decoded_size: u64,
+    pub sha256: String,
+    pub in_nested_message: bool,
+}
+
+/// One result inside an authentication header: one row of `auth_results`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AuthResultRecord {
+    pub msg_key: String,
+    pub header_kind: String,
+    /// Index among headers of its kind, 0 = topmost.
+    pub header_index: u32,
+    pub arc_instance: Option<u32>,
+    pub trusted: bool,
+    pub authserv_id: Option<String>,
+    pub method: String,
+    pub method_version: Option<String>,
+    pub result: String,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+    /// `ptype.property=value`, as written.
+    pub properties: Vec<String>,
+    pub smtp_mailfrom: Option<String>,
+    pub smtp_helo: Option<String>,
+    pub header_from: Option<String>,
+    pub header_d: Option<String>,
+    pub header_i: Option<String>,
+    pub header_s: Option<String>,
+    /// Text of the header that could not be read as part of a result.
+    pub unparsed: Vec<String>,
+}
+
+/// One DKIM-Signature: one row of `dkim_signatures`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DkimSignatureRecord {
+    pub msg_key: String,
+    pub sig_index: u32,
+    pub v: Option<String>,
+    pub a: Option<String>,
+    pub c_header: String,
+    pub c_body: String,
+    pub d: Option<String>,
+    pub s: Option<String>,
+    pub i: Option<String>,
+    pub l: Option<u64>,
+    pub t: Option<i64>,
+    pub x: Option<i64>,
+    pub h: Vec<String>,
+    pub bh: Option<String>,
+    pub b: Option<String>,
+    pub body_hash_computed: Option<String>,
+    /// null: the algorithm is unknown.
+    pub body_hash_ok: Option<bool>,
+    /// null: no public key was given (--dkim-keys).
+    pub signature_ok: Option<bool>,
+    pub aligned_relaxed: bool,
+    pub aligned_strict: bool,
+    pub problems: Vec<String>,
+}
+
+/// Milliseconds since the epoch as an RFC 3339 UTC string (null when absent).
+pub fn ms_as_rfc3339<S: serde::Serializer>(ms: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+    match ms.and_then(chrono::DateTime::from_timestamp_millis) {
+        Some(t) => s.serialize_str(&t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+        None => s.serialize_none(),
+    }
+}

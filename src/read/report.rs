@@ -1,0 +1,207 @@
+//! `mailidx report`: the answers a mail administrator asks first, as top-N
+//! tables: how much is spam, where it comes from, whose names are forged,
+//! and how often authentication fails. Computed by the same queries as the
+//! derived tables ([`crate::store::derived`]) over the messages a [`Filter`] keeps,
+//! so `--since`, `--until` and `--label` need no rebuild.
+
+use polars::prelude::*;
+use serde_json::{Map, Value};
+
+use crate::store::DbPaths;
+use crate::error::{Error, Result};
+use crate::store::derived::{self, Filter};
+
+/// One table of the report.
+pub struct Section {
+    pub name: &'static str,
+    pub title: &'static str,
+    pub frame: DataFrame,
+}
+
+/// The sections `report` prints, in order.
+pub const SECTIONS: &[&str] = &["labels", "auth_failures", "spam_sources", "forged_domains"];
+
+/// Builds the report; `top` rows per list (per kind for spam sources).
+pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> {
+    let Some(all) = derived::messages(&db.tables_dir())? else {
+        return Err(Error::Other(format!("no messages table in {}; run mailidx ingest first", db.root.display())));
+    };
+    let msgs = derived::filtered(all, filter);
+    let total = len().cast(DataType::UInt32);
+    let rate = |e: Expr| e.cast(DataType::Float64).mean().fill_null(lit(0.0));
+
+    let labels = msgs
+        .clone()
+        .group_by([col("label")])
+        .agg([total.clone().alias("messages")])
+        .with_column((col("messages").cast(DataType::Float64) / col("messages").sum().cast(DataType::Float64)).alias("share"))
+        .sort(["messages"], SortMultipleOptions::default().with_order_descending(true));
+
+    let auth = msgs
+        .clone()
+        .group_by([col("label")])
+        .agg([
+            total.clone().alias("messages"),
+            rate(col("spf_fail")).alias("spf_fail_rate"),
+            rate(col("dkim_fail")).alias("dkim_fail_rate"),
+            rate(col("dmarc_fail")).alias("dmarc_fail_rate"),
+            rate(col("spf_fail").or(col("dkim_fail")).or(col("dmarc_fail"))).alias("any_fail_rate"),
+            col("forgery_score").cast(DataType::Float64).mean().alias("mean_forgery_score"),
+        ])
+        .sort(["label"], SortMultipleOptions::default());
+
+    // The top sources per kind: by spam messages, then by messages.
+    let sources = derived::spam_sources(msgs.clone())?
+        .group_by_stable([col("kind")])
+        .head(Some(top))
+        .select([
+            col("kind"),
+            col("source"),
+            col("messages"),
+            col("spam_messages"),
+            col("spf_fail_share"),
+            col("dynamic_share"),
+            col("first_seen"),
+            col("last_seen"),
+            col("top_from_domains"),
+        ]);
+
+    let forged = derived::forgery_by_domain(msgs)
+        .filter(col("forged_messages").gt(lit(0)))
+        .select([
+            col("domain"),
+            col("messages"),
+            col("forged_messages"),
+            col("dmarc_fail"),
+            col("dmarc_pass"),
+            col("spf_fail"),
+            col("dkim_fail"),
+            col("return_path_mismatches"),
+            col("display_name_spoofs"),
+            col("origins"),
+            col("mean_forgery_score"),
+        ])
+        .limit(top as IdxSize);
+
+    let mut out = Vec::new();
+    for (name, title, lf) in [
+        ("labels", "Messages by label", labels),
+        ("auth_failures", "Authentication failure rates by label", auth),
+        ("spam_sources", "Top sources (origin IP, /24 or /48 network, rDNS domain, HELO), most spam first", sources),
+        ("forged_domains", "Most forged From domains (messages with forgery_score >= 3, then DMARC failures)", forged),
+    ] {
+        out.push(Section { name, title, frame: derived::collect(lf, name)? });
+    }
+    Ok(out)
+}
+
+/// A cell as text for the terminal and CSV.
+fn cell(v: &AnyValue<'_>) -> String {
+    match v {
+        AnyValue::Null => String::new(),
+        AnyValue::Float64(f) => format!("{f:.3}"),
+        AnyValue::Float32(f) => format!("{f:.3}"),
+        AnyValue::Datetime(ms, _, _) => {
+            chrono::DateTime::from_timestamp_millis(*ms).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+        }
+        AnyValue::List(s) => (0..s.len()).filter_map(|i| s.get(i).ok().map(|v| cell(&v))).collect::<Vec<_>>().join(" "),
+        AnyValue::String(s) => s.to_string(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        other => other.to_string().trim_matches('"').to_string(),
+    }
+}
+
+fn json(v: &AnyValue<'_>) -> Value {
+    match v {
+        AnyValue::Null => Value::Null,
+        AnyValue::Boolean(b) => Value::Bool(*b),
+        AnyValue::UInt32(n) => Value::from(*n),
+        AnyValue::UInt64(n) => Value::from(*n),
+        AnyValue::Int64(n) => Value::from(*n),
+        AnyValue::Int32(n) => Value::from(*n),
+        AnyValue::Float64(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
+        AnyValue::Datetime(ms, _, _) => chrono::DateTime::from_timestamp_millis(*ms)
+            .map(|d| Value::String(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)))
+            .unwrap_or(Value::Null),
+        AnyValue::List(s) => Value::Array((0..s.len()).filter_map(|i| s.get(i).ok().map(|v| json(&v))).collect()),
+        other => Value::String(cell(other)),
+    }
+}
+
+fn rows(df: &DataFrame) -> Vec<Vec<AnyValue<'_>>> {
+    (0..df.height()).map(|i| df.columns().iter().map(|c| c.get(i).unwrap_or(AnyValue::Null)).collect()).collect()
+}
+
+/// Aligned text tables, one per section, with a title line.
+pub fn render_table(sections: &[Section]) -> String {
+    let mut out = String::new();
+    for s in sections {
+        out.push_str(&format!("{}\n", s.title));
+        let names: Vec<String> = s.frame.get_column_names().iter().map(|n| n.to_string()).collect();
+        let body: Vec<Vec<String>> = rows(&s.frame).iter().map(|r| r.iter().map(cell).collect()).collect();
+        let widths: Vec<usize> = (0..names.len())
+            .map(|c| body.iter().map(|r| r[c].chars().count().min(48)).chain([names[c].len()]).max().unwrap_or(0))
+            .collect();
+        let line = |cells: &[String]| {
+            cells
+                .iter()
+                .zip(&widths)
+                .map(|(v, w)| {
+                    let v: String = v.chars().take(48).collect();
+                    format!("{v:<w$}")
+                })
+                .collect::<Vec<_>>()
+                .join("  ")
+                .trim_end()
+                .to_string()
+        };
+        out.push_str(&line(&names));
+        out.push('\n');
+        for r in &body {
+            out.push_str(&line(r));
+            out.push('\n');
+        }
+        if body.is_empty() {
+            out.push_str("(none)\n");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// One JSON object: section name → list of row objects.
+pub fn render_json(sections: &[Section]) -> String {
+    let mut top = Map::new();
+    for s in sections {
+        let names: Vec<String> = s.frame.get_column_names().iter().map(|n| n.to_string()).collect();
+        let list: Vec<Value> = rows(&s.frame)
+            .iter()
+            .map(|r| Value::Object(names.iter().cloned().zip(r.iter().map(json)).collect()))
+            .collect();
+        top.insert(s.name.to_string(), Value::Array(list));
+    }
+    serde_json::to_string_pretty(&Value::Object(top)).unwrap_or_default() + "\n"
+}
+
+/// CSV: with one section, plain CSV; with several, each preceded by a
+/// `# name` line and followed by an empty line.
+pub fn render_csv(sections: &[Section]) -> String {
+    let quote = |v: String| if v.contains([',', '"', '\n']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v };
+    let mut out = String::new();
+    for s in sections {
+        if sections.len() > 1 {
+            out.push_str(&format!("# {}\n", s.name));
+        }
+        let names: Vec<String> = s.frame.get_column_names().iter().map(|n| n.to_string()).collect();
+        out.push_str(&names.join(","));
+        out.push('\n');
+        for r in rows(&s.frame) {
+            out.push_str(&r.iter().map(|v| quote(cell(v))).collect::<Vec<_>>().join(","));
+            out.push('\n');
+        }
+        if sections.len() > 1 {
+            out.push('\n');
+        }
+    }
+    out
+}

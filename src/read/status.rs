@@ -1,0 +1,174 @@
+//! `mailidx status`: what a database holds, read from the index and the
+//! Parquet files: footers for row counts, and only the `folder` and `label`
+//! columns, one part file at a time, for the per-folder counts (so memory
+//! stays bounded by one part whatever the database's size).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::store::DbPaths;
+use crate::error::{Error, Result};
+use crate::store::index::open_existing;
+use crate::model::ErrorKind;
+use crate::store::parquet::{part_files, str_col};
+use crate::store::tables;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableStatus {
+    pub table: String,
+    pub rows: u64,
+    pub files: u64,
+    pub bytes: u64,
+}
+
+/// Archive files of one kind and folder, and when they were last ingested.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceGroup {
+    pub kind: String,
+    pub folder: String,
+    pub files: u64,
+    pub bytes: u64,
+    /// RFC 3339, UTC.
+    pub last_ingested: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    pub db: String,
+    /// The table generation in force (one per commit).
+    pub generation: u64,
+    /// Messages in the index.
+    pub messages: u64,
+    /// Copies of messages in the archive (rows of `locations`).
+    pub locations: u64,
+    /// Archive files the database knows, by kind and folder.
+    pub sources: Vec<SourceGroup>,
+    /// Messages per folder and per label (from the messages table).
+    pub folders: BTreeMap<String, u64>,
+    pub labels: BTreeMap<String, u64>,
+    /// Problems recorded by ingests, by kind (io, malformed, not_mail).
+    pub errors: BTreeMap<String, u64>,
+    pub tables: Vec<TableStatus>,
+    pub index_bytes: u64,
+    /// Bytes of the Parquet tables in force.
+    pub tables_bytes: u64,
+}
+
+pub fn status(db: &DbPaths) -> Result<Status> {
+    if !db.exists() {
+        return Err(Error::NoDatabase(db.root.clone()));
+    }
+    let (index, _) = open_existing(&db.index_dir())?;
+    let searcher = index.reader()?.searcher();
+    let (folders, labels) = folder_and_label_counts(db)?;
+    let tables_out = table_statuses(db)?;
+    let mut errors = BTreeMap::new();
+    if tables_out.iter().any(|t| t.table == tables::ERRORS.table && t.rows > 0) {
+        for p in problems(db)? {
+            *errors.entry(p.error_kind.as_str().to_string()).or_default() += 1;
+        }
+    }
+    let locations = tables_out.iter().find(|t| t.table == tables::LOCATIONS.table).map_or(0, |t| t.rows);
+    let tables_bytes = tables_out.iter().map(|t| t.bytes).sum();
+    Ok(Status {
+        db: db.root.display().to_string(),
+        generation: db.committed_generation().unwrap_or(0),
+        locations,
+        sources: source_groups(db)?,
+        tables_bytes,
+        messages: searcher.num_docs(),
+        folders,
+        labels,
+        errors,
+        tables: tables_out,
+        index_bytes: dir_size(&db.index_dir()),
+    })
+}
+
+/// Messages per folder and per label, one part's two columns at a time.
+fn folder_and_label_counts(db: &DbPaths) -> Result<(BTreeMap<String, u64>, BTreeMap<String, u64>)> {
+    let (mut folders, mut labels) = (BTreeMap::new(), BTreeMap::new());
+    let table = tables::MESSAGES.table;
+    for p in part_files(&db.tables_dir(), table)? {
+        let f = std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
+        let df = ParquetReader::new(f).with_columns(Some(vec!["folder".into(), "label".into()])).finish().map_err(Error::table(table))?;
+        for (name, counts) in [("folder", &mut folders), ("label", &mut labels)] {
+            for v in str_col(&df, table, name)?.iter().flatten() {
+                *counts.entry(v.to_string()).or_insert(0u64) += 1;
+            }
+        }
+    }
+    Ok((folders, labels))
+}
+
+/// Rows, part files and bytes of every table, from the Parquet footers.
+fn table_statuses(db: &DbPaths) -> Result<Vec<TableStatus>> {
+    let mut out = Vec::new();
+    for spec in tables::ALL {
+        let mut t = TableStatus { table: spec.table.into(), rows: 0, files: 0, bytes: 0 };
+        for p in part_files(&db.tables_dir(), spec.table)? {
+            let f = std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
+            t.bytes += f.metadata().map(|m| m.len()).unwrap_or(0);
+            t.rows += ParquetReader::new(f).num_rows().map_err(Error::table(spec.table))? as u64;
+            t.files += 1;
+        }
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// The archive files the committed generation knows, by kind and folder.
+fn source_groups(db: &DbPaths) -> Result<Vec<SourceGroup>> {
+    let mut groups: BTreeMap<(&str, std::sync::Arc<str>), SourceGroup> = BTreeMap::new();
+    let sources_file = db.tables_dir().join(".sources.json");
+    let Ok(bytes) = std::fs::read(&sources_file) else { return Ok(Vec::new()) };
+    let sources: crate::store::generations::Sources =
+        serde_json::from_slice(&bytes).map_err(|e| Error::Other(format!("{}: {e}", sources_file.display())))?;
+    for st in sources.values() {
+        let g = groups.entry((st.kind.as_str(), st.folder.clone())).or_insert_with(|| SourceGroup {
+            kind: st.kind.as_str().to_string(),
+            folder: st.folder.to_string(),
+            files: 0,
+            bytes: 0,
+            last_ingested: None,
+        });
+        g.files += 1;
+        g.bytes += st.size;
+        let when = chrono::DateTime::from_timestamp_millis(st.ingested_at).map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        if when > g.last_ingested {
+            g.last_ingested = when;
+        }
+    }
+    Ok(groups.into_values().collect())
+}
+
+fn dir_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|rd| rd.filter_map(|e| e.ok()).filter_map(|e| e.metadata().ok()).filter(|m| m.is_file()).map(|m| m.len()).sum())
+        .unwrap_or(0)
+}
+
+/// Every problem recorded in the `errors` table, in the order recorded.
+pub fn problems(db: &DbPaths) -> Result<Vec<crate::model::ErrorRecord>> {
+    let files = part_files(&db.tables_dir(), tables::ERRORS.table)?;
+    let Some(df) = crate::store::parquet::read_parts(&files, tables::ERRORS.table, None)? else {
+        return Ok(Vec::new());
+    };
+    let table = tables::ERRORS.table;
+    let text = |name: &str| str_col(&df, table, name);
+    let (path, kind, reason, key) = (text("source_path")?, text("error_kind")?, text("reason")?, text("msg_key")?);
+    let offset = df.column("source_offset").and_then(|c| c.cast(&DataType::UInt64)).map_err(Error::table(table))?;
+    let offset = offset.u64().map_err(Error::table(table))?.clone();
+    Ok((0..df.height())
+        .map(|i| crate::model::ErrorRecord {
+            source_path: path.get(i).unwrap_or_default().to_string(),
+            source_offset: offset.get(i),
+            error_kind: kind.get(i).and_then(ErrorKind::parse).unwrap_or(ErrorKind::Malformed),
+            reason: reason.get(i).unwrap_or_default().to_string(),
+            msg_key: key.get(i).map(str::to_string),
+        })
+        .collect())
+}

@@ -1,0 +1,371 @@
+//! Records into DataFrames: for each table, the function that turns a batch
+//! of rows into a frame with exactly the columns of its [`TableSpec`](super::tables::TableSpec)
+//! (`super::tables`), and the reverse for the location columns that
+//! reconcile rewrites.
+
+use polars::prelude::*;
+
+use crate::error::Result;
+use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, Location, MessageRecord, SourceKind};
+use crate::store::parquet::{str_col, u64_col};
+
+/// The columns a [`Location`] is written as: in `locations`, and in
+/// `messages` (where they say which copy the row was read from).
+pub(crate) const LOCATION_COLUMNS: [&str; 6] = ["path", "offset", "length", "kind", "folder", "flags"];
+pub(crate) const MESSAGE_LOCATION_COLUMNS: [&str; 6] = ["source_path", "source_offset", "source_length", "source_kind", "folder", "maildir_flags"];
+
+/// Locations as the six columns named by `names` (one of the two lists above).
+pub(crate) fn location_columns<'a>(locs: impl Iterator<Item = &'a Location> + Clone, names: [&str; 6]) -> Vec<Column> {
+    vec![
+        strs(names[0], locs.clone().map(|r| Some(r.path.as_str()))),
+        u64s(names[1], locs.clone().map(|r| Some(r.offset))),
+        u64s(names[2], locs.clone().map(|r| Some(r.length))),
+        strs(names[3], locs.clone().map(|r| Some(r.kind.as_str()))),
+        strs(names[4], locs.clone().map(|r| Some(r.folder.as_str()))),
+        strs(names[5], locs.map(|r| Some(r.flags.as_str()))),
+    ]
+}
+
+/// The locations held in a frame's six columns named by `names`.
+pub(crate) fn read_locations(df: &DataFrame, table: &str, names: [&str; 6]) -> Result<Vec<Location>> {
+    let (p, o, l) = (str_col(df, table, names[0])?, u64_col(df, table, names[1])?, u64_col(df, table, names[2])?);
+    let (k, fo, fl) = (str_col(df, table, names[3])?, str_col(df, table, names[4])?, str_col(df, table, names[5])?);
+    let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or_default().to_string();
+    Ok((0..df.height())
+        .map(|i| Location {
+            path: text(&p, i),
+            offset: o.get(i).unwrap_or(0),
+            length: l.get(i).unwrap_or(0),
+            kind: k.get(i).and_then(SourceKind::parse).unwrap_or_default(),
+            folder: text(&fo, i),
+            flags: text(&fl, i),
+        })
+        .collect())
+}
+
+/// Locations as a DataFrame with the [`LOCATIONS`](super::tables::LOCATIONS) columns.
+pub fn locations_frame(rs: &[Location], keys: &[String]) -> PolarsResult<DataFrame> {
+    let mut cols = vec![strs("msg_key", keys.iter().map(|k| Some(k.as_str())))];
+    cols.extend(location_columns(rs.iter(), LOCATION_COLUMNS));
+    DataFrame::new(rs.len(), cols)
+}
+
+/// Attachments as a DataFrame with the [`ATTACHMENTS`](super::tables::ATTACHMENTS) columns.
+pub fn attachments_frame(rs: &[AttachmentRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
+        strs("part_path", rs.iter().map(|r| Some(r.part_path.as_str()))),
+        strs("filename", rs.iter().map(|r| r.filename.as_deref())),
+        strs("declared_type", rs.iter().map(|r| Some(r.declared_type.as_str()))),
+        strs("sniffed_type", rs.iter().map(|r| r.sniffed_type.as_deref())),
+        strs("disposition", rs.iter().map(|r| r.disposition.as_deref())),
+        u64s("decoded_size", rs.iter().map(|r| Some(r.decoded_size))),
+        strs("sha256", rs.iter().map(|r| Some(r.sha256.as_str()))),
+        bools("in_nested_message", rs.iter().map(|r| r.in_nested_message)),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+fn strs<'a>(name: &str, it: impl Iterator<Item = Option<&'a str>>) -> Column {
+    StringChunked::from_iter_options(name.into(), it).into_series().into_column()
+}
+
+fn u64s(name: &str, it: impl Iterator<Item = Option<u64>>) -> Column {
+    UInt64Chunked::from_iter_options(name.into(), it).into_series().into_column()
+}
+
+fn owned_strs(name: &str, it: impl Iterator<Item = Option<String>>) -> Column {
+    StringChunked::from_iter_options(name.into(), it).into_series().into_column()
+}
+
+fn i64s(name: &str, it: impl Iterator<Item = Option<i64>>) -> Column {
+    Int64Chunked::from_iter_options(name.into(), it).into_series().into_column()
+}
+
+fn u32s(name: &str, it: impl Iterator<Item = u32>) -> Column {
+    UInt32Chunked::from_iter_values(name.into(), it).into_series().into_column()
+}
+
+fn bools(name: &str, it: impl Iterator<Item = bool>) -> Column {
+    BooleanChunked::from_iter_values(name.into(), it).into_series().into_column()
+}
+
+fn timestamps(name: &str, it: impl Iterator<Item = Option<i64>>) -> Column {
+    Int64Chunked::from_iter_options(name.into(), it)
+        .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+        .into_series()
+        .into_column()
+}
+
+fn lists<'a>(name: &str, it: impl ExactSizeIterator<Item = &'a Vec<String>>) -> Column {
+    let mut b = ListStringChunkedBuilder::new(name.into(), it.len(), it.len() * 2);
+    for v in it {
+        b.append_values_iter(v.iter().map(String::as_str));
+    }
+    b.finish().into_series().into_column()
+}
+
+/// A batch of message records as a DataFrame with the [`MESSAGES`](super::tables::MESSAGES) columns,
+/// in the spec's order.
+pub fn messages_frame(rs: &[MessageRecord]) -> PolarsResult<DataFrame> {
+    let mut cols = vec![
+        strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
+        strs("message_id", rs.iter().map(|r| r.message_id.as_deref())),
+    ];
+    cols.extend(location_columns(rs.iter().map(|r| &r.location), MESSAGE_LOCATION_COLUMNS));
+    cols.extend(header_columns(rs));
+    cols.extend(content_columns(rs));
+    cols.extend(route_columns(rs));
+    cols.extend(auth_and_forgery_columns(rs));
+    DataFrame::new(rs.len(), cols)
+}
+
+/// Date, addresses, subject, ids and thread.
+fn header_columns(rs: &[MessageRecord]) -> Vec<Column> {
+    vec![
+        timestamps("date", rs.iter().map(|r| r.date)),
+        strs("from_addr", rs.iter().map(|r| r.from_addr.as_deref())),
+        strs("from_name", rs.iter().map(|r| r.from_name.as_deref())),
+        strs("from_domain", rs.iter().map(|r| r.from_domain.as_deref())),
+        strs("sender_addr", rs.iter().map(|r| r.sender_addr.as_deref())),
+        lists("reply_to", rs.iter().map(|r| &r.reply_to)),
+        strs("return_path", rs.iter().map(|r| r.return_path.as_deref())),
+        lists("to_addrs", rs.iter().map(|r| &r.to_addrs)),
+        lists("cc_addrs", rs.iter().map(|r| &r.cc_addrs)),
+        lists("bcc_addrs", rs.iter().map(|r| &r.bcc_addrs)),
+        strs("subject", rs.iter().map(|r| r.subject.as_deref())),
+        lists("in_reply_to", rs.iter().map(|r| &r.in_reply_to)),
+        lists("references", rs.iter().map(|r| &r.references)),
+        strs("thread_id", rs.iter().map(|r| Some(r.thread_id.as_str()))),
+    ]
+}
+
+/// Sizes, the MIME summary, the label and parse warnings.
+fn content_columns(rs: &[MessageRecord]) -> Vec<Column> {
+    vec![
+        u64s("body_chars", rs.iter().map(|r| Some(r.mime.body_chars))),
+        u64s("size", rs.iter().map(|r| Some(r.size))),
+        u64s("header_size", rs.iter().map(|r| Some(r.header_size))),
+        u32s("attachment_count", rs.iter().map(|r| r.mime.attachment_count)),
+        lists("attachment_names", rs.iter().map(|r| &r.mime.attachment_names)),
+        lists("mime_types", rs.iter().map(|r| &r.mime.mime_types)),
+        u32s("part_count", rs.iter().map(|r| r.mime.part_count)),
+        u32s("nested_message_count", rs.iter().map(|r| r.mime.nested_message_count)),
+        u64s("text_bytes", rs.iter().map(|r| Some(r.mime.text_bytes))),
+        u64s("html_bytes", rs.iter().map(|r| Some(r.mime.html_bytes))),
+        lists("charsets", rs.iter().map(|r| &r.mime.charsets)),
+        bools("smime_signed", rs.iter().map(|r| r.mime.smime_signed)),
+        bools("smime_encrypted", rs.iter().map(|r| r.mime.smime_encrypted)),
+        bools("pgp_signed", rs.iter().map(|r| r.mime.pgp_signed)),
+        bools("pgp_encrypted", rs.iter().map(|r| r.mime.pgp_encrypted)),
+        bools("has_tnef", rs.iter().map(|r| r.mime.has_tnef)),
+        strs("label", rs.iter().map(|r| Some(r.label.as_str()))),
+        owned_strs("label_source", rs.iter().map(|r| Some(r.label_source.to_column().into_owned()))),
+        bools("parse_ok", rs.iter().map(|r| r.parse_ok)),
+        lists("warnings", rs.iter().map(|r| &r.warnings)),
+    ]
+}
+
+/// The origin, hop counts, timing and anomaly flags.
+fn route_columns(rs: &[MessageRecord]) -> Vec<Column> {
+    vec![
+        owned_strs("origin_ip", rs.iter().map(|r| r.route.origin_ip.map(|i| i.to_string()))),
+        strs("origin_rdns", rs.iter().map(|r| r.route.origin_rdns.as_deref())),
+        strs("origin_helo", rs.iter().map(|r| r.route.origin_helo.as_deref())),
+        strs("origin_net", rs.iter().map(|r| r.route.origin_net.as_deref())),
+        strs("origin_rdns_org", rs.iter().map(|r| r.route.origin_rdns_org.as_deref())),
+        u32s("hop_count", rs.iter().map(|r| r.route.hop_count)),
+        u32s("unparsed_hop_count", rs.iter().map(|r| r.route.unparsed_hop_count)),
+        i64s("transit_seconds", rs.iter().map(|r| r.route.transit_seconds)),
+        i64s("date_hop_skew_seconds", rs.iter().map(|r| r.route.date_hop_skew_seconds)),
+        bools("hops_time_reversed", rs.iter().map(|r| r.route.anomalies.hops_time_reversed)),
+        bools("date_far_from_hops", rs.iter().map(|r| r.route.anomalies.date_far_from_hops)),
+        bools("origin_helo_is_ip_literal", rs.iter().map(|r| r.route.anomalies.origin_helo_is_ip_literal)),
+        bools("origin_helo_rdns_mismatch", rs.iter().map(|r| r.route.anomalies.origin_helo_rdns_mismatch)),
+        bools("origin_rdns_missing", rs.iter().map(|r| r.route.anomalies.origin_rdns_missing)),
+        bools("origin_rdns_dynamic", rs.iter().map(|r| r.route.anomalies.origin_rdns_dynamic)),
+        bools("private_after_public", rs.iter().map(|r| r.route.anomalies.private_after_public)),
+    ]
+}
+
+/// Verdicts, alignment, forgery signs and score.
+fn auth_and_forgery_columns(rs: &[MessageRecord]) -> Vec<Column> {
+    vec![
+        strs("spf_result", rs.iter().map(|r| r.auth.spf_result.as_deref())),
+        strs("dkim_result", rs.iter().map(|r| r.auth.dkim_result.as_deref())),
+        strs("dmarc_result", rs.iter().map(|r| r.auth.dmarc_result.as_deref())),
+        strs("arc_result", rs.iter().map(|r| r.auth.arc_result.as_deref())),
+        strs("from_org_domain", rs.iter().map(|r| r.auth.from_org_domain.as_deref())),
+        strs("spf_domain", rs.iter().map(|r| r.auth.spf_domain.as_deref())),
+        bools("spf_aligned_relaxed", rs.iter().map(|r| r.auth.spf_aligned_relaxed)),
+        bools("spf_aligned_strict", rs.iter().map(|r| r.auth.spf_aligned_strict)),
+        bools("dkim_aligned_relaxed", rs.iter().map(|r| r.auth.dkim_aligned_relaxed)),
+        bools("dkim_aligned_strict", rs.iter().map(|r| r.auth.dkim_aligned_strict)),
+        strs("dmarc_computed", rs.iter().map(|r| Some(r.auth.dmarc_computed.as_str()))),
+        u32s("dkim_signature_count", rs.iter().map(|r| r.auth.dkim_signature_count)),
+        bools("dkim_body_hash_mismatch", rs.iter().map(|r| r.auth.dkim_body_hash_mismatch)),
+        u32s("auth_results_trusted", rs.iter().map(|r| r.auth.auth_results_trusted)),
+        u32s("auth_results_untrusted", rs.iter().map(|r| r.auth.auth_results_untrusted)),
+        bools("from_return_path_mismatch", rs.iter().map(|r| r.forgery.signs.from_return_path_mismatch)),
+        bools("reply_to_mismatch", rs.iter().map(|r| r.forgery.signs.reply_to_mismatch)),
+        bools("display_name_spoof", rs.iter().map(|r| r.forgery.signs.display_name_spoof)),
+        bools("message_id_domain_mismatch", rs.iter().map(|r| r.forgery.signs.message_id_domain_mismatch)),
+        bools("spf_fail", rs.iter().map(|r| r.forgery.signs.spf_fail)),
+        bools("dkim_fail", rs.iter().map(|r| r.forgery.signs.dkim_fail)),
+        bools("dmarc_fail", rs.iter().map(|r| r.forgery.signs.dmarc_fail)),
+        bools("spf_unaligned", rs.iter().map(|r| r.forgery.signs.spf_unaligned)),
+        bools("dkim_unaligned", rs.iter().map(|r| r.forgery.signs.dkim_unaligned)),
+        bools("received_anomaly", rs.iter().map(|r| r.forgery.signs.received_anomaly)),
+        lists("forgery_signs", rs.iter().map(|r| &r.forgery.forgery_signs)),
+        u32s("forgery_score", rs.iter().map(|r| r.forgery.forgery_score)),
+    ]
+}
+
+fn opt_u32s(name: &str, it: impl Iterator<Item = Option<u32>>) -> Column {
+    UInt32Chunked::from_iter_options(name.into(), it).into_series().into_column()
+}
+
+fn opt_bools(name: &str, it: impl Iterator<Item = Option<bool>>) -> Column {
+    BooleanChunked::from_iter_options(name.into(), it).into_series().into_column()
+}
+
+/// Authentication results as a DataFrame with the [`AUTH_RESULTS`](super::tables::AUTH_RESULTS) columns.
+pub fn auth_frame(rs: &[AuthResultRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
+        strs("header_kind", rs.iter().map(|r| Some(r.header_kind.as_str()))),
+        u32s("header_index", rs.iter().map(|r| r.header_index)),
+        opt_u32s("arc_instance", rs.iter().map(|r| r.arc_instance)),
+        bools("trusted", rs.iter().map(|r| r.trusted)),
+        strs("authserv_id", rs.iter().map(|r| r.authserv_id.as_deref())),
+        strs("method", rs.iter().map(|r| Some(r.method.as_str()))),
+        strs("method_version", rs.iter().map(|r| r.method_version.as_deref())),
+        strs("result", rs.iter().map(|r| Some(r.result.as_str()))),
+        strs("reason", rs.iter().map(|r| r.reason.as_deref())),
+        strs("comment", rs.iter().map(|r| r.comment.as_deref())),
+        lists("properties", rs.iter().map(|r| &r.properties)),
+        strs("smtp_mailfrom", rs.iter().map(|r| r.smtp_mailfrom.as_deref())),
+        strs("smtp_helo", rs.iter().map(|r| r.smtp_helo.as_deref())),
+        strs("header_from", rs.iter().map(|r| r.header_from.as_deref())),
+        strs("header_d", rs.iter().map(|r| r.header_d.as_deref())),
+        strs("header_i", rs.iter().map(|r| r.header_i.as_deref())),
+        strs("header_s", rs.iter().map(|r| r.header_s.as_deref())),
+        lists("unparsed", rs.iter().map(|r| &r.unparsed)),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+/// DKIM signatures as a DataFrame with the [`DKIM_SIGNATURES`](super::tables::DKIM_SIGNATURES) columns.
+pub fn dkim_frame(rs: &[DkimSignatureRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
+        u32s("sig_index", rs.iter().map(|r| r.sig_index)),
+        strs("v", rs.iter().map(|r| r.v.as_deref())),
+        strs("a", rs.iter().map(|r| r.a.as_deref())),
+        strs("c_header", rs.iter().map(|r| Some(r.c_header.as_str()))),
+        strs("c_body", rs.iter().map(|r| Some(r.c_body.as_str()))),
+        strs("d", rs.iter().map(|r| r.d.as_deref())),
+        strs("s", rs.iter().map(|r| r.s.as_deref())),
+        strs("i", rs.iter().map(|r| r.i.as_deref())),
+        u64s("l", rs.iter().map(|r| r.l)),
+        i64s("t", rs.iter().map(|r| r.t)),
+        i64s("x", rs.iter().map(|r| r.x)),
+        lists("h", rs.iter().map(|r| &r.h)),
+        strs("bh", rs.iter().map(|r| r.bh.as_deref())),
+        strs("b", rs.iter().map(|r| r.b.as_deref())),
+        strs("body_hash_computed", rs.iter().map(|r| r.body_hash_computed.as_deref())),
+        opt_bools("body_hash_ok", rs.iter().map(|r| r.body_hash_ok)),
+        opt_bools("signature_ok", rs.iter().map(|r| r.signature_ok)),
+        bools("aligned_relaxed", rs.iter().map(|r| r.aligned_relaxed)),
+        bools("aligned_strict", rs.iter().map(|r| r.aligned_strict)),
+        lists("problems", rs.iter().map(|r| &r.problems)),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+/// The hops of a batch of messages as a DataFrame with the [`RECEIVED_HOPS`](super::tables::RECEIVED_HOPS) columns.
+pub fn hops_frame(rs: &[HopRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
+        u32s("hop_index", rs.iter().map(|r| r.hop_index)),
+        strs("raw", rs.iter().map(|r| Some(r.raw.as_str()))),
+        bools("parsed", rs.iter().map(|r| r.parsed)),
+        strs("helo", rs.iter().map(|r| r.helo.as_deref())),
+        strs("rdns", rs.iter().map(|r| r.rdns.as_deref())),
+        strs("ip", rs.iter().map(|r| r.ip.as_deref())),
+        strs("ip_class", rs.iter().map(|r| r.ip_class.as_deref())),
+        strs("by_host", rs.iter().map(|r| r.by_host.as_deref())),
+        strs("via", rs.iter().map(|r| r.via.as_deref())),
+        strs("protocol", rs.iter().map(|r| r.protocol.as_deref())),
+        strs("tls_version", rs.iter().map(|r| r.tls_version.as_deref())),
+        strs("tls_cipher", rs.iter().map(|r| r.tls_cipher.as_deref())),
+        bools("authenticated", rs.iter().map(|r| r.authenticated)),
+        strs("queue_id", rs.iter().map(|r| r.queue_id.as_deref())),
+        strs("envelope_for", rs.iter().map(|r| r.envelope_for.as_deref())),
+        strs("envelope_from", rs.iter().map(|r| r.envelope_from.as_deref())),
+        strs("ident", rs.iter().map(|r| r.ident.as_deref())),
+        timestamps("timestamp", rs.iter().map(|r| r.timestamp)),
+        i64s("delay_seconds", rs.iter().map(|r| r.delay_seconds)),
+        bools("trusted", rs.iter().map(|r| r.trusted)),
+        bools("is_origin", rs.iter().map(|r| r.is_origin)),
+        bools("helo_is_ip_literal", rs.iter().map(|r| r.helo_is_ip_literal)),
+        bools("helo_rdns_mismatch", rs.iter().map(|r| r.helo_rdns_mismatch)),
+        bools("rdns_missing", rs.iter().map(|r| r.rdns_missing)),
+        bools("rdns_dynamic", rs.iter().map(|r| r.rdns_dynamic)),
+        bools("time_reversed", rs.iter().map(|r| r.time_reversed)),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+/// A batch of error records as a DataFrame with the [`ERRORS`](super::tables::ERRORS) columns.
+pub fn errors_frame(rs: &[ErrorRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("source_path", rs.iter().map(|r| Some(r.source_path.as_str()))),
+        u64s("source_offset", rs.iter().map(|r| r.source_offset)),
+        strs("error_kind", rs.iter().map(|r| Some(r.error_kind.as_str()))),
+        strs("reason", rs.iter().map(|r| Some(r.reason.as_str()))),
+        strs("msg_key", rs.iter().map(|r| r.msg_key.as_deref())),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::tables::*;
+
+    fn assert_matches_spec(df: &DataFrame, spec: &TableSpec) {
+        let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+        let want: Vec<&str> = spec.columns.iter().map(|c| c.name).collect();
+        assert_eq!(names, want, "{}", spec.table);
+        for (c, s) in df.columns().iter().zip(spec.columns) {
+            assert_eq!(c.dtype(), &s.col_type.polars_dtype(), "{}.{}", spec.table, s.name);
+        }
+    }
+
+    #[test]
+    fn frames_follow_their_specs() {
+        let m = MessageRecord { msg_key: "k".into(), date: Some(1), reply_to: vec!["a@b".into()], ..Default::default() };
+        assert_matches_spec(&messages_frame(&[m.clone(), m]).unwrap(), &MESSAGES);
+        assert_matches_spec(&messages_frame(&[]).unwrap(), &MESSAGES);
+        let h = HopRecord { msg_key: "k".into(), delay_seconds: Some(-3), timestamp: Some(5), ..Default::default() };
+        assert_matches_spec(&hops_frame(&[h]).unwrap(), &RECEIVED_HOPS);
+        assert_matches_spec(&hops_frame(&[]).unwrap(), &RECEIVED_HOPS);
+        let a = AuthResultRecord { arc_instance: Some(1), ..Default::default() };
+        assert_matches_spec(&auth_frame(&[a]).unwrap(), &AUTH_RESULTS);
+        assert_matches_spec(&auth_frame(&[]).unwrap(), &AUTH_RESULTS);
+        let d = DkimSignatureRecord { l: Some(5), t: Some(1), body_hash_ok: Some(true), ..Default::default() };
+        assert_matches_spec(&dkim_frame(&[d]).unwrap(), &DKIM_SIGNATURES);
+        assert_matches_spec(&dkim_frame(&[]).unwrap(), &DKIM_SIGNATURES);
+        assert_matches_spec(&attachments_frame(&[AttachmentRecord::default()]).unwrap(), &ATTACHMENTS);
+        assert_matches_spec(&attachments_frame(&[]).unwrap(), &ATTACHMENTS);
+        let e = ErrorRecord {
+            source_path: "p".into(),
+            source_offset: None,
+            error_kind: crate::model::ErrorKind::Io,
+            reason: "r".into(),
+            msg_key: None,
+        };
+        assert_matches_spec(&errors_frame(&[e]).unwrap(), &ERRORS);
+    }
+}

@@ -1,0 +1,384 @@
+//! The Parquet table contracts: for each table, its columns (name, type,
+//! nullability, meaning) as data. schemas/NAME.json is generated from
+//! [`TableSpec`] and checked by `tests/it/schemas.rs`; [`super::frames`]
+//! turns records into DataFrames with exactly these columns.
+
+use polars::prelude::*;
+use serde::Serialize;
+
+
+/// Column types, named as in schemas/*.json.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ColType {
+    #[serde(rename = "string")]
+    Str,
+    #[serde(rename = "uint64")]
+    U64,
+    #[serde(rename = "uint32")]
+    U32,
+    #[serde(rename = "int64")]
+    I64,
+    #[serde(rename = "bool")]
+    Bool,
+    /// Milliseconds since the epoch, UTC.
+    #[serde(rename = "timestamp[ms, UTC]")]
+    Timestamp,
+    #[serde(rename = "list<string>")]
+    ListStr,
+    #[serde(rename = "float64")]
+    F64,
+    /// Calendar day (UTC).
+    #[serde(rename = "date")]
+    Date,
+}
+
+impl ColType {
+    /// The polars type a column of this kind has when read back.
+    pub fn polars_dtype(self) -> DataType {
+        match self {
+            ColType::Str => DataType::String,
+            ColType::U64 => DataType::UInt64,
+            ColType::U32 => DataType::UInt32,
+            ColType::I64 => DataType::Int64,
+            ColType::Bool => DataType::Boolean,
+            ColType::Timestamp => DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC)),
+            ColType::ListStr => DataType::List(Box::new(DataType::String)),
+            ColType::F64 => DataType::Float64,
+            ColType::Date => DataType::Date,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    #[serde(rename = "type")]
+    pub col_type: ColType,
+    pub nullable: bool,
+    pub description: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TableSpec {
+    pub table: &'static str,
+    pub description: &'static str,
+    pub one_row_per: &'static str,
+    pub columns: &'static [ColumnSpec],
+}
+
+const fn col(name: &'static str, col_type: ColType, nullable: bool, description: &'static str) -> ColumnSpec {
+    ColumnSpec { name, col_type, nullable, description }
+}
+
+use ColType::*;
+
+pub const MESSAGES: TableSpec = TableSpec {
+    table: "messages",
+    description: "Every message mailidx ingested, decoded. msg_key joins every other table.",
+    one_row_per: "unique message (same raw bytes = same message)",
+    columns: &[
+        col("msg_key", Str, false, "First 64 bits of the BLAKE3 hash of the message bytes (mbox quoting undone), 16 hex digits; for a message with a Message-ID, the delivery trace fields (Received, Return-Path, Delivered-To, X-Original-To) are left out of the hash, so copies delivered by different routes are one message"),
+        col("message_id", Str, true, "Message-ID without angle brackets"),
+        col("source_path", Str, false, "Absolute path of the file holding the message"),
+        col("source_offset", U64, false, "Byte offset of the message in the file (decompressed stream for .gz/.zst)"),
+        col("source_length", U64, false, "Length in bytes of the message as stored"),
+        col("source_kind", Str, false, "maildir, mbox, mbox.gz, mbox.zst or eml"),
+        col("folder", Str, false, "Mail folder relative to the ingested path (Maildir folder, mbox file name without extension)"),
+        col("maildir_flags", Str, false, "Maildir flags after :2, (empty for other kinds)"),
+        col("date", Timestamp, true, "Date header in UTC; null when missing or unparseable"),
+        col("from_addr", Str, true, "First From address (domain lowercased)"),
+        col("from_name", Str, true, "Display name of the first From address, RFC 2047 decoded"),
+        col("from_domain", Str, true, "Domain of from_addr, lowercased"),
+        col("sender_addr", Str, true, "Sender address"),
+        col("reply_to", ListStr, false, "Reply-To addresses"),
+        col("return_path", Str, true, "Return-Path address (envelope sender) without angle brackets"),
+        col("to_addrs", ListStr, false, "To addresses, groups flattened"),
+        col("cc_addrs", ListStr, false, "Cc addresses"),
+        col("bcc_addrs", ListStr, false, "Bcc addresses"),
+        col("subject", Str, true, "Subject, RFC 2047 decoded"),
+        col("in_reply_to", ListStr, false, "In-Reply-To message ids"),
+        col("references", ListStr, false, "References message ids, oldest first"),
+        col("thread_id", Str, false, "Hash of the thread root id: first References entry, else In-Reply-To, else own Message-ID"),
+        col("body_chars", U64, false, "Characters of the searchable text: every text/* part (the plain version of an alternative, HTML as text), text attachments and the text of attached messages"),
+        col("size", U64, false, "Size in bytes of the message (after mbox unquoting)"),
+        col("header_size", U64, false, "Size in bytes of the header section"),
+        col("attachment_count", U32, false, "Rows of the attachments table for this message (attachments and inline non-text leaf parts)"),
+        col("attachment_names", ListStr, false, "Decoded attachment file names (RFC 2231 and RFC 2047)"),
+        col("mime_types", ListStr, false, "Distinct MIME types of the leaf parts"),
+        col("part_count", U32, false, "Leaf MIME parts, counting those inside attached messages"),
+        col("nested_message_count", U32, false, "Attached messages (message/rfc822 parts) at any depth"),
+        col("text_bytes", U64, false, "Decoded bytes of the text/* parts other than text/html (after Base64/QP, before charset decoding)"),
+        col("html_bytes", U64, false, "Decoded bytes of the text/html parts"),
+        col("charsets", ListStr, false, "Declared charsets of the text parts, lowercased, distinct, in part order"),
+        col("smime_signed", Bool, false, "S/MIME signed: multipart/signed with application/pkcs7-signature, or a pkcs7-signature part"),
+        col("smime_encrypted", Bool, false, "S/MIME encrypted: an application/pkcs7-mime part (enveloped-data)"),
+        col("pgp_signed", Bool, false, "PGP signed: multipart/signed with application/pgp-signature, or inline BEGIN PGP SIGNED MESSAGE"),
+        col("pgp_encrypted", Bool, false, "PGP encrypted: multipart/encrypted with application/pgp-encrypted, or inline BEGIN PGP MESSAGE"),
+        col("has_tnef", Bool, false, "Carries a TNEF (winmail.dat, application/ms-tnef) part"),
+        col("label", Str, false, "spam, ham or unknown"),
+        col("label_source", Str, false, "Where the label came from: user (--label), folder (Spam, Junk, *_ham, … and --spam-folder/--ham-folder), header:NAME (X-Spam-Flag, X-Spam-Status, X-Spam-Score, Microsoft SCL, written above the origin), or none"),
+        col("parse_ok", Bool, false, "false when no header could be parsed (empty file, not a message)"),
+        col("warnings", ListStr, false, "What was wrong with the message (unparseable date, undecodable part, …)"),
+        col("origin_ip", Str, true, "IP of the origin: the first Received hop from the top that the receiving side does not vouch for (not private/loopback/link-local, not authenticated, not in --trusted-network)"),
+        col("origin_rdns", Str, true, "rDNS name of the origin hop as the receiving MTA wrote it"),
+        col("origin_helo", Str, true, "HELO/EHLO name the origin gave"),
+        col("origin_net", Str, true, "The origin's /24 (IPv4) or /48 (IPv6) network, CIDR"),
+        col("origin_rdns_org", Str, true, "Organisational domain of origin_rdns (Public Suffix List)"),
+        col("hop_count", U32, false, "Received headers"),
+        col("unparsed_hop_count", U32, false, "Received headers without a from clause naming an address (by-only lines, qmail 'invoked' lines, unparseable)"),
+        col("transit_seconds", I64, true, "Topmost hop time minus lowest hop time"),
+        col("date_hop_skew_seconds", I64, true, "Date header minus the origin hop's time (or the lowest hop's)"),
+        col("hops_time_reversed", Bool, false, "Some hop's time is more than 60 s before the hop below it"),
+        col("date_far_from_hops", Bool, false, "|date_hop_skew_seconds| > 3 hours"),
+        col("origin_helo_is_ip_literal", Bool, false, "The origin's HELO is an address literal or a bare IP"),
+        col("origin_helo_rdns_mismatch", Bool, false, "The origin's HELO and rDNS are both known and differ in their last two labels"),
+        col("origin_rdns_missing", Bool, false, "The origin has no rDNS name (unknown or none written)"),
+        col("origin_rdns_dynamic", Bool, false, "The origin's rDNS embeds its IP or names consumer space (dyn, dsl, pool, dhcp, cable, …)"),
+        col("private_after_public", Bool, false, "Below the origin, a hop claims a private IP after a public one in transit order"),
+        col("spf_result", Str, true, "SPF result of the topmost trusted Authentication-Results (else a trusted Received-SPF)"),
+        col("dkim_result", Str, true, "DKIM result of the trusted Authentication-Results: pass if any signature passed, else the first"),
+        col("dmarc_result", Str, true, "DMARC result of the topmost trusted Authentication-Results"),
+        col("arc_result", Str, true, "ARC result of the trusted Authentication-Results, else cv= of the highest ARC-Seal"),
+        col("from_org_domain", Str, true, "Organisational domain of from_domain (Public Suffix List)"),
+        col("spf_domain", Str, true, "Domain SPF checked: smtp.mailfrom of the trusted SPF result, else the Return-Path domain"),
+        col("spf_aligned_relaxed", Bool, false, "spf_domain and from_domain share the organisational domain (RFC 7489 §3.1.2)"),
+        col("spf_aligned_strict", Bool, false, "spf_domain equals from_domain"),
+        col("dkim_aligned_relaxed", Bool, false, "Some DKIM-Signature d= has the From's organisational domain (RFC 7489 §3.1.1)"),
+        col("dkim_aligned_strict", Bool, false, "Some DKIM-Signature d= equals from_domain"),
+        col("dmarc_computed", Str, false, "pass (an aligned SPF or DKIM pass in the trusted results), fail, or none (no From domain or no trusted SPF/DKIM result)"),
+        col("dkim_signature_count", U32, false, "DKIM-Signature headers"),
+        col("dkim_body_hash_mismatch", Bool, false, "Some DKIM-Signature's bh= does not match the body as stored (changed after signing)"),
+        col("auth_results_trusted", U32, false, "Authentication-Results headers written by the receiving side (above the origin, or a named --authserv-id)"),
+        col("auth_results_untrusted", U32, false, "Authentication-Results headers below the origin: data, not verdicts (a sender can forge them)"),
+        col("from_return_path_mismatch", Bool, false, "From and Return-Path (envelope sender) have different organisational domains. Weight 1"),
+        col("reply_to_mismatch", Bool, false, "A Reply-To address has another organisational domain than From. Weight 2"),
+        col("display_name_spoof", Bool, false, "The From display name holds an address or domain of another organisational domain than the From address. Weight 3"),
+        col("message_id_domain_mismatch", Bool, false, "The Message-ID's domain is a real domain unrelated to From, Return-Path, DKIM d= and the SPF domain. Weight 1"),
+        col("spf_fail", Bool, false, "spf_result is fail, softfail or permerror. Weight 2"),
+        col("dkim_fail", Bool, false, "dkim_result is fail or permerror. Weight 2"),
+        col("dmarc_fail", Bool, false, "dmarc_result is fail, or dmarc_computed is fail. Weight 3"),
+        col("spf_unaligned", Bool, false, "SPF passed for a domain not aligned with From. Weight 1"),
+        col("dkim_unaligned", Bool, false, "DKIM passed but no signature is aligned with From. Weight 1"),
+        col("received_anomaly", Bool, false, "hops_time_reversed, private_after_public, origin_helo_is_ip_literal or origin_helo_rdns_mismatch. Weight 1"),
+        col("forgery_signs", ListStr, false, "Names of the signs present (the columns above, plus dkim_body_hash_mismatch and date_far_from_hops, weight 1 each)"),
+        col("forgery_score", U32, false, "Sum of the weights of forgery_signs (0 to 19)"),
+    ],
+};
+
+pub const AUTH_RESULTS: TableSpec = TableSpec {
+    table: "auth_results",
+    description: "Every result inside Authentication-Results (RFC 8601), ARC-Authentication-Results, Received-SPF (RFC 7208 §9.1), and every ARC-Seal / ARC-Message-Signature (RFC 8617).",
+    one_row_per: "method result (or ARC header)",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("header_kind", Str, false, "authentication-results, arc-authentication-results, received-spf, arc-seal or arc-message-signature"),
+        col("header_index", U32, false, "Index among headers of its kind, 0 = topmost"),
+        col("arc_instance", U32, true, "ARC instance i="),
+        col("trusted", Bool, false, "Written by the receiving side: above the origin hop, or a --authserv-id the user named"),
+        col("authserv_id", Str, true, "authserv-id, lowercased (null when the header starts with a result, as Exchange Online writes)"),
+        col("method", Str, false, "spf, dkim, dmarc, arc, compauth, …; arc-seal / arc-message-signature for those headers; none for a header with no result"),
+        col("method_version", Str, true, "method/version"),
+        col("result", Str, false, "pass, fail, softfail, neutral, none, temperror, permerror, …; cv= for an ARC-Seal"),
+        col("reason", Str, true, "reason="),
+        col("comment", Str, true, "The first comment after the result"),
+        col("properties", ListStr, false, "ptype.property=value as written (key=value without a ptype, e.g. action=none)"),
+        col("smtp_mailfrom", Str, true, "smtp.mailfrom (envelope-from for Received-SPF)"),
+        col("smtp_helo", Str, true, "smtp.helo (helo for Received-SPF)"),
+        col("header_from", Str, true, "header.from"),
+        col("header_d", Str, true, "header.d"),
+        col("header_i", Str, true, "header.i"),
+        col("header_s", Str, true, "header.s"),
+        col("unparsed", ListStr, false, "Text of the header that could not be read as part of a result"),
+    ],
+};
+
+pub const DKIM_SIGNATURES: TableSpec = TableSpec {
+    table: "dkim_signatures",
+    description: "Every DKIM-Signature (RFC 6376 §3.5), its tags, and the offline body-hash check.",
+    one_row_per: "DKIM-Signature header",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("sig_index", U32, false, "Index among DKIM-Signature headers, 0 = topmost"),
+        col("v", Str, true, "v="),
+        col("a", Str, true, "a= (rsa-sha256, rsa-sha1, ed25519-sha256)"),
+        col("c_header", Str, false, "Header canonicalisation (simple when c= is absent)"),
+        col("c_body", Str, false, "Body canonicalisation"),
+        col("d", Str, true, "Signing domain, lowercased"),
+        col("s", Str, true, "Selector"),
+        col("i", Str, true, "Agent or user identifier"),
+        col("l", U64, true, "Body length limit"),
+        col("t", I64, true, "Signature time (Unix seconds)"),
+        col("x", I64, true, "Expiry (Unix seconds)"),
+        col("h", ListStr, false, "Signed header fields"),
+        col("bh", Str, true, "Body hash, base64"),
+        col("b", Str, true, "Signature, base64, kept raw"),
+        col("body_hash_computed", Str, true, "Body hash mailidx computed (base64)"),
+        col("body_hash_ok", Bool, true, "body_hash_computed equals bh= (null: unknown algorithm)"),
+        col("signature_ok", Bool, true, "b= verified with a public key (null: no key given; offline)"),
+        col("aligned_relaxed", Bool, false, "d= has the From's organisational domain"),
+        col("aligned_strict", Bool, false, "d= equals the From domain"),
+        col("problems", ListStr, false, "Missing or malformed tags"),
+    ],
+};
+
+pub const RECEIVED_HOPS: TableSpec = TableSpec {
+    table: "received_hops",
+    description: "Every Received header of every message, read as a hop (RFC 5321 §4.4). hop_index 0 is the topmost header, written last, by the recipient's side.",
+    one_row_per: "Received header",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("hop_index", U32, false, "Position in header order, 0 = topmost (last hop)"),
+        col("raw", Str, false, "The header value, unfolded"),
+        col("parsed", Bool, false, "A from clause naming an address was found"),
+        col("helo", Str, true, "HELO/EHLO name the sending host gave ([1.2.3.4] for an address literal)"),
+        col("rdns", Str, true, "Reverse-DNS name the receiving host wrote (none for unknown)"),
+        col("ip", Str, true, "Address of the sending host"),
+        col("ip_class", Str, true, "public, private, loopback, link-local, documentation or reserved"),
+        col("by_host", Str, true, "The receiving host"),
+        col("via", Str, true, "The via clause"),
+        col("protocol", Str, true, "The with clause: SMTP, ESMTP, ESMTPS, ESMTPSA, LMTP, HTTP, …"),
+        col("tls_version", Str, true, "TLS version where the header gives it"),
+        col("tls_cipher", Str, true, "TLS cipher where the header gives it"),
+        col("authenticated", Bool, false, "Authenticated submission (ESMTPA/ESMTPSA, (authenticated …), Authenticated sender:, AUTH:, Exchange HTTPS)"),
+        col("queue_id", Str, true, "The id clause"),
+        col("envelope_for", Str, true, "The for clause (envelope recipient)"),
+        col("envelope_from", Str, true, "envelope-from / envelope-sender where given"),
+        col("ident", Str, true, "RFC 1413 ident user (user@host before the address)"),
+        col("timestamp", Timestamp, true, "Time after the last ';', UTC"),
+        col("delay_seconds", I64, true, "This hop's time minus the time of the hop below it"),
+        col("trusted", Bool, false, "A relay the receiving side vouches for (private/loopback/link-local IP, authenticated, or --trusted-network)"),
+        col("is_origin", Bool, false, "The message's origin hop"),
+        col("helo_is_ip_literal", Bool, false, "HELO is an address literal or bare IP"),
+        col("helo_rdns_mismatch", Bool, false, "HELO and rDNS both known and differ in their last two labels"),
+        col("rdns_missing", Bool, false, "A from clause without an rDNS name"),
+        col("rdns_dynamic", Bool, false, "rDNS embeds the IP or names consumer space"),
+        col("time_reversed", Bool, false, "delay_seconds < -60"),
+    ],
+};
+
+pub const ERRORS: TableSpec = TableSpec {
+    table: "errors",
+    description: "Files and messages that could not be read or were malformed; the run went on.",
+    one_row_per: "problem found during an ingest",
+    columns: &[
+        col("source_path", Str, false, "File the problem is in"),
+        col("source_offset", U64, true, "Byte offset of the message, when the problem is one message"),
+        col("error_kind", Str, false, "io (unreadable, skipped), malformed (kept with warnings) or not_mail (ignored file)"),
+        col("reason", Str, false, "What went wrong"),
+        col("msg_key", Str, true, "Key of the message, when it was kept"),
+    ],
+};
+
+pub const ATTACHMENTS: TableSpec = TableSpec {
+    table: "attachments",
+    description: "Every leaf MIME part that is an attachment (disposition attachment or a file name) or inline non-text, including the parts of attached messages.",
+    one_row_per: "attachment part",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("part_path", Str, false, "IMAP-style part path (RFC 3501 §6.4.5): 2, 1.2, 3.2 inside an attached message"),
+        col("filename", Str, true, "File name, RFC 2047 / RFC 2231 decoded"),
+        col("declared_type", Str, false, "Content-Type as declared, lowercased (text/plain when absent)"),
+        col("sniffed_type", Str, true, "Type the first bytes show (PDF, PNG, JPEG, GIF, ZIP, OLE2, PE, TNEF, …); null when none matches"),
+        col("disposition", Str, true, "Content-Disposition: attachment or inline"),
+        col("decoded_size", U64, false, "Size after Base64/QP decoding (text parts: as UTF-8 after charset decoding)"),
+        col("sha256", Str, false, "SHA-256 of the decoded bytes, hex"),
+        col("in_nested_message", Bool, false, "The part is inside an attached message/rfc822"),
+    ],
+};
+
+pub const SPAM_SOURCES: TableSpec = TableSpec {
+    table: "spam_sources",
+    description: "Where mail comes from, counted four ways: by origin IP, by its /24 or /48 network, by the organisational domain of its rDNS name, and by the HELO name it gave. Derived from messages by `mailidx stats rebuild` (and after every ingest).",
+    one_row_per: "(kind, source): one origin IP, network, rDNS organisational domain or HELO",
+    columns: &[
+        col("kind", Str, false, "ip, net, rdns_org or helo"),
+        col("source", Str, false, "The origin IP, network (CIDR), rDNS organisational domain or HELO name"),
+        col("messages", U32, false, "Messages from this source"),
+        col("spam_messages", U32, false, "Of those, labelled spam"),
+        col("first_seen", Timestamp, true, "Earliest Date header among them"),
+        col("last_seen", Timestamp, true, "Latest Date header among them"),
+        col("spf_fail_share", F64, false, "Share with spf_fail"),
+        col("dkim_fail_share", F64, false, "Share with dkim_fail"),
+        col("dmarc_fail_share", F64, false, "Share with dmarc_fail"),
+        col("dynamic_share", F64, false, "Share whose origin rDNS looks dynamic or consumer (origin_rdns_dynamic)"),
+        col("top_from_domains", ListStr, true, "Up to 5 most frequent From domains, most frequent first; null when none had a From domain"),
+    ],
+};
+
+pub const FORGERY_BY_DOMAIN: TableSpec = TableSpec {
+    table: "forgery_by_domain",
+    description: "Whose names are used, and how well they are defended: per organisational domain of the From address. Derived from messages by `mailidx stats rebuild` (and after every ingest).",
+    one_row_per: "From organisational domain",
+    columns: &[
+        col("domain", Str, false, "from_org_domain"),
+        col("messages", U32, false, "Messages with a From address in this organisational domain"),
+        col("forged_messages", U32, false, "Of those, forgery_score 3 or more (a DMARC failure or a display-name spoof alone, or two lesser signs); rows are sorted by this"),
+        col("spam_messages", U32, false, "Of those, labelled spam"),
+        col("spf_pass", U32, false, "spf_result = pass"),
+        col("spf_fail", U32, false, "spf_fail (fail, softfail, permerror)"),
+        col("dkim_pass", U32, false, "dkim_result = pass"),
+        col("dkim_fail", U32, false, "dkim_fail"),
+        col("dmarc_pass", U32, false, "dmarc_result = pass, or dmarc_computed = pass"),
+        col("dmarc_fail", U32, false, "dmarc_fail (the receiver's fail, or dmarc_computed = fail)"),
+        col("spf_aligned_share", F64, false, "Share with spf_aligned_relaxed"),
+        col("dkim_aligned_share", F64, false, "Share with dkim_aligned_relaxed"),
+        col("return_path_mismatches", U32, false, "from_return_path_mismatch"),
+        col("reply_to_mismatches", U32, false, "reply_to_mismatch"),
+        col("display_name_spoofs", U32, false, "display_name_spoof"),
+        col("origins", U32, false, "Distinct origin IPs seen"),
+        col("mean_forgery_score", F64, false, "Mean forgery_score"),
+        col("first_seen", Timestamp, true, "Earliest Date header"),
+        col("last_seen", Timestamp, true, "Latest Date header"),
+    ],
+};
+
+pub const DAILY: TableSpec = TableSpec {
+    table: "daily",
+    description: "Mail per day and label, with authentication failures and transit time. Derived from messages by `mailidx stats rebuild` (and after every ingest); messages without a date are left out.",
+    one_row_per: "(day, label)",
+    columns: &[
+        col("day", Date, false, "UTC day of the Date header"),
+        col("label", Str, false, "spam, ham or unknown"),
+        col("messages", U32, false, "Messages that day with that label"),
+        col("spf_fail", U32, false, "Of those, spf_fail"),
+        col("dkim_fail", U32, false, "Of those, dkim_fail"),
+        col("dmarc_fail", U32, false, "Of those, dmarc_fail"),
+        col("auth_failures", U32, false, "Of those, any of spf_fail, dkim_fail, dmarc_fail"),
+        col("median_transit_seconds", F64, true, "Median transit_seconds; null when no message had hop times"),
+    ],
+};
+
+pub const LOCATIONS: TableSpec = TableSpec {
+    table: "locations",
+    description: "Every copy of every message in the archive: the same message stored twice (same bytes, or same Message-ID and content with different Received headers) is one row of messages and two rows here. Kept true by every ingest: removed files leave, renamed Maildir files follow.",
+    one_row_per: "copy of a message in the archive",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("path", Str, false, "Absolute path of the file holding this copy"),
+        col("offset", U64, false, "Byte offset of the copy in the file (decompressed stream for .gz/.zst)"),
+        col("length", U64, false, "Length in bytes of the copy as stored"),
+        col("kind", Str, false, "maildir, mbox, mbox.gz, mbox.zst or eml"),
+        col("folder", Str, false, "Mail folder relative to the ingested path"),
+        col("flags", Str, false, "Maildir flags after :2, (empty for other kinds)"),
+    ],
+};
+
+/// The tables an ingest writes part by part.
+pub const BASE: &[&TableSpec] = &[&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ATTACHMENTS, &ERRORS, &LOCATIONS];
+
+/// The tables `stats rebuild` derives from `messages`.
+pub const DERIVED: &[&TableSpec] = &[&SPAM_SOURCES, &FORGERY_BY_DOMAIN, &DAILY];
+
+/// Every table mailidx writes, for the schema files and their test.
+pub const ALL: &[&TableSpec] = &[
+    &MESSAGES,
+    &RECEIVED_HOPS,
+    &AUTH_RESULTS,
+    &DKIM_SIGNATURES,
+    &ATTACHMENTS,
+    &ERRORS,
+    &LOCATIONS,
+    &SPAM_SOURCES,
+    &FORGERY_BY_DOMAIN,
+    &DAILY,
+];

@@ -1,0 +1,17 @@
+//! The integration tests, one crate (one link step): a module per capability.
+//! Corpus tests use ../shared when it is present and say SKIPPED when not.
+
+mod common;
+mod auth_oracle;
+mod cli;
+mod corpora;
+mod dkim_vectors;
+mod fuzz_regressions;
+mod hostile;
+mod incremental;
+mod mime_oracle;
+mod notebooks;
+mod received_oracle;
+mod received_vectors;
+mod report;
+mod schemas;
