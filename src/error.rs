@@ -40,13 +40,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// Attach a path to an I/O error.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
     }
 
     /// Maps a polars error to an error naming the table: `.map_err(Error::table("messages"))`.
     #[cfg(feature = "store")]
-    pub fn table(table: &str) -> impl Fn(polars::prelude::PolarsError) -> Error + '_ {
+    pub(crate) fn table(table: &str) -> impl Fn(polars::prelude::PolarsError) -> Error + '_ {
         move |source| Error::Table { table: table.to_string(), source }
     }
 }

@@ -22,7 +22,7 @@ use crate::parse::domain_of;
 
 /// The organisational domain of a name (RFC 7489 §3.2, via the PSL); the
 /// name itself when the PSL knows no suffix for it.
-pub fn org_domain(name: &str) -> String {
+pub(crate) fn org_domain(name: &str) -> String {
     let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
     psl::domain_str(&name).map(str::to_string).unwrap_or(name)
 }
@@ -50,7 +50,7 @@ pub fn decode_encoded_words(v: &str) -> String {
 
 /// Fills `auth`, `auth_rows` and `dkim_rows` from the message's
 /// authentication headers. Needs `hops` (the origin) already annotated.
-pub fn annotate(rec: &mut MessageRecord, trace: &TraceHeaders, authserv_ids: &[String]) {
+pub(crate) fn annotate(rec: &mut MessageRecord, trace: &TraceHeaders, authserv_ids: &[String]) {
     let boundary = Boundary::of(rec, trace);
     let seen = read_headers(rec, trace, authserv_ids, &boundary);
     let from_domain = rec.from_domain.clone();

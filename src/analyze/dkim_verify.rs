@@ -23,10 +23,11 @@ use crate::parse::TraceHeaders;
 
 /// A public key from a DKIM TXT record.
 #[derive(Debug, Clone)]
-pub enum DkimKey {
+pub(crate) enum DkimKey {
     Rsa(Box<RsaPublicKey>),
-    /// A key type mailidx does not verify (ed25519), or an empty (revoked) p=.
-    Unsupported(String),
+    /// A key type mailidx does not verify (ed25519).
+    Unsupported,
+    /// An empty p=: the key was revoked.
     Revoked,
 }
 
@@ -78,7 +79,7 @@ impl DkimKeys {
         let key = if p.is_empty() {
             DkimKey::Revoked
         } else if kind != "rsa" {
-            DkimKey::Unsupported(kind)
+            DkimKey::Unsupported
         } else {
             let der = base64::engine::general_purpose::STANDARD.decode(&p).map_err(|e| format!("{name}: p= is not base64: {e}"))?;
             let key = RsaPublicKey::from_public_key_der(&der)
@@ -90,7 +91,7 @@ impl DkimKeys {
         Ok(())
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.keys.is_empty()
     }
 
@@ -133,12 +134,12 @@ fn without_b_value(field: &[u8]) -> Vec<u8> {
 
 /// Verifies the `n`th DKIM-Signature (header order) of a raw message.
 /// None: no key for its selector and domain, or a key type not verified.
-pub fn verify(raw: &[u8], n: usize, sig: &DkimSignature, body_hash_ok: Option<bool>, keys: &DkimKeys) -> Option<bool> {
+pub(crate) fn verify(raw: &[u8], n: usize, sig: &DkimSignature, body_hash_ok: Option<bool>, keys: &DkimKeys) -> Option<bool> {
     let (d, s) = (sig.d.as_deref()?, sig.s.as_deref()?);
     let key = match keys.get(s, d)? {
         DkimKey::Rsa(k) => k,
         DkimKey::Revoked => return Some(false),
-        DkimKey::Unsupported(_) => return None,
+        DkimKey::Unsupported => return None,
     };
     if body_hash_ok != Some(true) {
         return Some(false);
@@ -187,7 +188,7 @@ pub fn verify(raw: &[u8], n: usize, sig: &DkimSignature, body_hash_ok: Option<bo
 /// Verifies every DKIM-Signature of a record with the given keys: fills
 /// `signature_ok`, and lets an aligned, verified signature make the
 /// recomputed DMARC verdict pass.
-pub fn verify_record(raw: &[u8], rec: &mut crate::model::MessageRecord, trace: &TraceHeaders, keys: &DkimKeys) {
+pub(crate) fn verify_record(raw: &[u8], rec: &mut crate::model::MessageRecord, trace: &TraceHeaders, keys: &DkimKeys) {
     if keys.is_empty() {
         return;
     }

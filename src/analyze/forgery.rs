@@ -13,7 +13,7 @@ use crate::model::{Forgery, ForgerySigns, MessageRecord};
 /// Each sign with its weight in `forgery_score`: the ones a sender cannot
 /// produce by accident weigh most (a display name naming another domain, a
 /// DMARC failure).
-pub const WEIGHTS: &[(&str, u32)] = &[
+pub(crate) const WEIGHTS: &[(&str, u32)] = &[
     ("from_return_path_mismatch", 1),
     ("reply_to_mismatch", 2),
     ("display_name_spoof", 3),
@@ -29,7 +29,7 @@ pub const WEIGHTS: &[(&str, u32)] = &[
 ];
 
 /// Fills [`Forgery`]: the signs, their names and the score.
-pub fn annotate(rec: &mut MessageRecord) {
+pub(crate) fn annotate(rec: &mut MessageRecord) {
     let from_org = rec.auth.from_org_domain.clone();
     let org_of_addr = |a: &str| crate::parse::domain_of(a).map(|d| org_domain(&d));
     let differs = |other: Option<String>| matches!((&from_org, other), (Some(f), Some(o)) if *f != o);
@@ -95,7 +95,7 @@ fn known_domain(d: &str) -> bool {
 /// The display name holds an address or a domain whose organisational
 /// domain is not the From address's (`"PayPal <service@paypal.com>"
 /// <x@evil.example>`, `"paypal.com Support" <x@evil.example>`).
-pub fn display_name_spoof(name: Option<&str>, from_org: Option<&str>) -> bool {
+pub(crate) fn display_name_spoof(name: Option<&str>, from_org: Option<&str>) -> bool {
     let (Some(name), Some(from_org)) = (name, from_org) else { return false };
     name.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '(' | ')' | '"' | '\'' | ',' | ';' | '[' | ']'))
         .map(|t| t.trim_matches(|c: char| !c.is_alphanumeric()))

@@ -20,10 +20,10 @@ use crate::model::{Anomalies, HopRecord, MessageRecord, Route};
 
 /// A hop's time may be this much before the hop below it before it counts
 /// as going backwards (clocks of relays drift a little).
-pub const REVERSED_TOLERANCE_SECS: i64 = 60;
+pub(crate) const REVERSED_TOLERANCE_SECS: i64 = 60;
 /// The Date header is "far" from the hops beyond this (SpamAssassin's
 /// smallest DATE_IN_PAST / DATE_IN_FUTURE bucket).
-pub const DATE_SKEW_LIMIT_SECS: i64 = 3 * 3600;
+pub(crate) const DATE_SKEW_LIMIT_SECS: i64 = 3 * 3600;
 
 /// Words in a host name that mark consumer, dial-up and dynamic address
 /// space, the hosts IP25B / OP25B (port 25 blocking) policies target. A label
@@ -39,7 +39,7 @@ const DYNAMIC_PREFIXES: &[&str] = &["ip", "host", "client", "user", "bb", "res",
 
 /// The network a spam source is counted by: the /24 of an IPv4 address,
 /// the /48 of an IPv6 one (a site's allocation), as CIDR.
-pub fn network_of(ip: std::net::IpAddr) -> String {
+pub(crate) fn network_of(ip: std::net::IpAddr) -> String {
     let prefix = if ip.is_ipv4() { 24 } else { 48 };
     IpNet::new(ip, prefix).map(|n| n.trunc().to_string()).unwrap_or_else(|_| ip.to_string())
 }
@@ -47,7 +47,7 @@ pub fn network_of(ip: std::net::IpAddr) -> String {
 /// Reads the Received chain of a message (as parse found it, header order):
 /// fills `hops` and the [`Route`]: origin, hop counts, transit time, the
 /// Date skew and the anomaly flags.
-pub fn annotate(rec: &mut MessageRecord, received: &[(String, ParsedHop)], trusted: &[IpNet]) {
+pub(crate) fn annotate(rec: &mut MessageRecord, received: &[(String, ParsedHop)], trusted: &[IpNet]) {
     let origin = origin_index(received.iter().map(|(_, h)| h), trusted);
     let mut hops: Vec<HopRecord> = received
         .iter()
@@ -156,7 +156,7 @@ fn last_two_labels(host: &str) -> String {
 /// An rDNS name that embeds the address (`80-24-132-206.uc.example.es`,
 /// `206.132.24.80.dsl.example.net`, `p5089cd12.dip0.t-ipconnect.de`) or a
 /// word from [`DYNAMIC_WORDS`] as a label or label prefix.
-pub fn looks_dynamic(rdns: &str, ip: Option<IpAddr>) -> bool {
+pub(crate) fn looks_dynamic(rdns: &str, ip: Option<IpAddr>) -> bool {
     let name = rdns.to_ascii_lowercase();
     if let Some(IpAddr::V4(v4)) = ip {
         let o = v4.octets();
@@ -181,7 +181,7 @@ pub fn looks_dynamic(rdns: &str, ip: Option<IpAddr>) -> bool {
 }
 
 /// The class of an address, as a column value.
-pub fn ip_class(ip: &IpAddr) -> &'static str {
+pub(crate) fn ip_class(ip: &IpAddr) -> &'static str {
     match ip {
         IpAddr::V4(v4) => {
             let o = v4.octets();
@@ -235,12 +235,12 @@ fn is_retrieval(hop: &ParsedHop) -> bool {
 
 /// A hop is a relay when it names the address mail came from and is not a
 /// mailbox retrieval.
-pub fn is_relay(hop: &ParsedHop) -> bool {
+pub(crate) fn is_relay(hop: &ParsedHop) -> bool {
     hop.parsed && hop.ip.is_some() && !is_retrieval(hop)
 }
 
 /// Whether the receiving side can vouch for this relay (see module docs).
-pub fn is_trusted(hop: &ParsedHop, trusted: &[IpNet]) -> bool {
+pub(crate) fn is_trusted(hop: &ParsedHop, trusted: &[IpNet]) -> bool {
     let Some(ip) = hop.ip else { return false };
     matches!(ip_class(&ip), "private" | "loopback" | "link-local")
         || hop.authenticated

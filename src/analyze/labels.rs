@@ -44,7 +44,7 @@ impl Default for LabelRules {
 }
 
 /// Case-insensitive glob with `*` as the only wildcard.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
+pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
     let (p, t): (Vec<char>, Vec<char>) = (pattern.to_lowercase().chars().collect(), text.to_lowercase().chars().collect());
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
@@ -67,7 +67,7 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 /// Sets `label` and `label_source`. `user` is `--label` (spam or ham).
-pub fn annotate(rec: &mut MessageRecord, trace: &TraceHeaders, rules: &LabelRules, user: Option<Label>) {
+pub(crate) fn annotate(rec: &mut MessageRecord, trace: &TraceHeaders, rules: &LabelRules, user: Option<Label>) {
     let (label, source) = if let Some(l) = user {
         (l, LabelSource::User)
     } else if let Some(l) = from_folder(&rec.location.folder, rules) {

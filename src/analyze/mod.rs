@@ -14,9 +14,9 @@
 
 pub mod auth;
 pub mod dkim_verify;
-pub mod forgery;
+pub(crate) mod forgery;
 pub mod hops;
-pub mod labels;
+pub(crate) mod labels;
 
 use crate::model::{Label, MessageRecord, RawMessage};
 use crate::parse::{parse_message_with, Limits, ParsedMessage};
@@ -39,13 +39,13 @@ pub struct Analyzer {
 
 impl Analyzer {
     /// Parses and analyses one message into its record.
-    pub fn record(&self, raw: &RawMessage<'_>, key: String) -> MessageRecord {
+    pub(crate) fn record(&self, raw: &RawMessage<'_>, key: String) -> MessageRecord {
         self.analyze(&raw.bytes, parse_message_with(raw, key, &self.limits))
     }
 
     /// Every analysis step, in order, on a parsed message; `raw` is the
     /// message as stored (DKIM signatures are verified over it).
-    pub fn analyze(&self, raw: &[u8], parsed: ParsedMessage) -> MessageRecord {
+    pub(crate) fn analyze(&self, raw: &[u8], parsed: ParsedMessage) -> MessageRecord {
         let ParsedMessage { mut record, trace } = parsed;
         hops::annotate(&mut record, &trace.received, &self.trusted);
         auth::annotate(&mut record, &trace, &self.authserv_ids);

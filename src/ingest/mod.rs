@@ -19,7 +19,7 @@
 //! at any point leaves the last commit in force; the next ingest finishes the job.
 
 mod batch;
-pub mod plan;
+pub(crate) mod plan;
 mod reconcile;
 mod workers;
 
@@ -116,7 +116,7 @@ pub struct IngestSummary {
 }
 
 /// Problems an ingest reports itself; `mailidx errors` lists them all.
-pub const SHOWN_PROBLEMS: usize = 5;
+pub(crate) const SHOWN_PROBLEMS: usize = 5;
 
 impl IngestSummary {
     /// Exit status 1 ("finished, but some messages were skipped") applies.

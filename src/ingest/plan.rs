@@ -19,7 +19,7 @@ use crate::store::generations::{SourceState, Sources};
 
 /// What an ingest has to do.
 #[derive(Debug, Default)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Files to read whole: new, or changed in place.
     pub read: Vec<SourceFile>,
     /// Uncompressed mbox files that only grew, with where the known part ends.
@@ -54,7 +54,7 @@ fn starts_message_at(path: &Path, offset: u64) -> bool {
 
 /// BLAKE3 of the first `len` bytes of a file, as hex. Read in blocks, not
 /// mapped: a whole mapped mbox would count in the process's resident memory.
-pub fn prefix_hash(path: &Path, len: u64) -> std::io::Result<String> {
+pub(crate) fn prefix_hash(path: &Path, len: u64) -> std::io::Result<String> {
     use std::io::Read;
     let mut f = std::fs::File::open(path)?.take(len);
     let mut h = blake3::Hasher::new();
@@ -71,7 +71,7 @@ pub fn prefix_hash(path: &Path, len: u64) -> std::io::Result<String> {
 
 /// Sorts the files discovery found into the plan. The files move into it,
 /// not copies: a big Maildir's list is tens of MB.
-pub fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
+pub(crate) fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
     let mut p = Plan::default();
     let files = std::mem::take(&mut found.files);
     let unreadable: Vec<&PathBuf> = found.unreadable.iter().map(|(p, _)| p).collect();
@@ -145,7 +145,7 @@ pub fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
 }
 
 /// The state to record for a file that was read whole or to its end.
-pub fn state_of(f: &SourceFile, now_ms: i64) -> SourceState {
+pub(crate) fn state_of(f: &SourceFile, now_ms: i64) -> SourceState {
     SourceState {
         kind: f.kind,
         size: f.size,

@@ -11,9 +11,9 @@ mod record;
 mod rows;
 
 pub use location::{Location, RawMessage, SourceKind};
-pub use problem::{ErrorKind, ErrorRecord};
+pub(crate) use problem::{ErrorKind, ErrorRecord};
 pub use record::{Anomalies, AuthSummary, Forgery, ForgerySigns, Label, LabelSource, MessageRecord, MimeSummary, Route};
-pub use rows::{ms_as_rfc3339, AttachmentRecord, AuthResultRecord, DkimSignatureRecord, HopRecord};
+pub(crate) use rows::{ms_as_rfc3339, AttachmentRecord, AuthResultRecord, DkimSignatureRecord, HopRecord};
 
 /// A mailbox as people write it: `Name <addr>`, or whichever of the two is
 /// known; empty when neither is. Index, `show` and attached-message

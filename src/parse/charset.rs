@@ -13,7 +13,7 @@ use encoding_rs::{Encoding, ISO_2022_JP, SHIFT_JIS, UTF_8, WINDOWS_1252};
 
 /// Text decoded from bytes, the charset actually used, and what was wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decoded {
+pub(crate) struct Decoded {
     pub text: String,
     /// Lowercase name of the charset the text was decoded with.
     pub used: String,
@@ -64,7 +64,7 @@ fn lookup(label: &str) -> Label {
 }
 
 /// Decodes `bytes` declared as `label` (None: no charset parameter).
-pub fn decode(label: Option<&str>, bytes: &[u8]) -> Decoded {
+pub(crate) fn decode(label: Option<&str>, bytes: &[u8]) -> Decoded {
     let ascii = bytes.is_ascii();
     let shown = label.unwrap_or("").trim();
     let l = label.map(lookup).unwrap_or(Label::Unknown);
@@ -108,7 +108,7 @@ pub fn decode(label: Option<&str>, bytes: &[u8]) -> Decoded {
 
 /// Raw header bytes with no label of their own, read with the body's
 /// charset as a hint; when the hint does not fit the bytes, by detection.
-pub fn decode_hinted(hint: Option<&str>, bytes: &[u8]) -> Decoded {
+pub(crate) fn decode_hinted(hint: Option<&str>, bytes: &[u8]) -> Decoded {
     let d = decode(hint, bytes);
     if d.warning.is_some() && hint.is_some() { decode(None, bytes) } else { d }
 }
@@ -159,7 +159,7 @@ fn guess(bytes: &[u8], why: &str) -> Decoded {
 }
 
 /// chardetng's best guess for 8-bit bytes.
-pub fn detect(bytes: &[u8]) -> &'static Encoding {
+pub(crate) fn detect(bytes: &[u8]) -> &'static Encoding {
     let mut d = chardetng::EncodingDetector::new(chardetng::Iso2022JpDetection::Allow);
     d.feed(bytes, true);
     d.guess(None, chardetng::Utf8Detection::Allow)

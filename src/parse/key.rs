@@ -9,7 +9,7 @@ use super::header_end;
 /// own route: the same message stored in two mailboxes, or in a Maildir and
 /// an mbox, is one message. Without a Message-ID nothing says two messages
 /// are one, and the key is the hash of every byte.
-pub fn msg_key(bytes: &[u8]) -> String {
+pub(crate) fn msg_key(bytes: &[u8]) -> String {
     let end = header_end(bytes).unwrap_or(bytes.len());
     let head = &bytes[..end];
     let field_is = |line: &[u8], name: &[u8]| line.len() > name.len() && line[..name.len()].eq_ignore_ascii_case(name);

@@ -216,7 +216,7 @@ fn normalise_addr(addr: &str) -> String {
 }
 
 /// The domain of an address, lowercased, without a trailing dot.
-pub fn domain_of(addr: &str) -> Option<String> {
+pub(crate) fn domain_of(addr: &str) -> Option<String> {
     let (_, d) = addr.rsplit_once('@')?;
     let d = d.trim().trim_end_matches('.').trim_end_matches('>').to_ascii_lowercase();
     (!d.is_empty()).then_some(d)

@@ -20,7 +20,7 @@ use super::charset;
 use crate::model::AttachmentRecord;
 
 /// Deepest nesting walked; mail-parser bounds its own recursion as well.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartKind {
@@ -54,7 +54,7 @@ pub struct PartInfo {
 
 /// What the walk found.
 #[derive(Debug, Default)]
-pub struct Mime {
+pub(crate) struct Mime {
     pub parts: Vec<PartInfo>,
     /// Searchable text, in tree order, capped at `max_text` bytes.
     pub text: String,
@@ -72,21 +72,15 @@ pub struct Mime {
     pub warnings: Vec<String>,
 }
 
-impl Mime {
-    pub fn leaf_count(&self) -> usize {
-        self.parts.iter().filter(|p| p.kind == PartKind::Leaf).count()
-    }
-}
-
 /// Walks a parsed message. `key` fills the attachment rows' msg_key.
-pub fn walk(m: &Message<'_>, key: &str, max_text: usize) -> Mime {
+pub(crate) fn walk(m: &Message<'_>, key: &str, max_text: usize) -> Mime {
     let limits = super::Limits { max_body_text: max_text, ..Default::default() };
     walk_until(m, key, &limits, limits.deadline_from(Instant::now()))
 }
 
 /// [`walk`] within the parts, depth, text and time limits given, stopping
 /// at `deadline`: parts not reached by then are counted, not walked.
-pub fn walk_until(m: &Message<'_>, key: &str, limits: &super::Limits, deadline: Instant) -> Mime {
+pub(crate) fn walk_until(m: &Message<'_>, key: &str, limits: &super::Limits, deadline: Instant) -> Mime {
     let mut w = Walker { key, max_text: limits.max_body_text, max_parts: limits.max_parts, max_depth: limits.max_depth, deadline, late: 0, leaves: 0, skipped: 0, raw: m.raw_message(), out: Mime::default() };
     w.part(m, 0, &Place { path: String::new(), depth: 0, nested: false, for_text: true });
     if w.skipped > 0 {
@@ -134,7 +128,7 @@ fn child_path(parent: &str, n: usize) -> String {
 }
 
 /// The part's declared type, lowercased; text/plain when none (RFC 2045 §5.2).
-pub fn content_type(part: &MessagePart<'_>) -> String {
+pub(crate) fn content_type(part: &MessagePart<'_>) -> String {
     super::mime_type(part)
 }
 
@@ -419,7 +413,7 @@ fn raw_body<'a>(raw: &'a [u8], part: &MessagePart<'_>) -> &'a [u8] {
 /// uuencoded data (`Content-Transfer-Encoding: x-uuencode`): the lines
 /// between `begin MODE NAME` and `end`; each starts with its length
 /// character. Without a `begin` line, the bytes are kept as they are.
-pub fn uudecode(b: &[u8]) -> Vec<u8> {
+pub(crate) fn uudecode(b: &[u8]) -> Vec<u8> {
     let mut lines = b.split(|&c| c == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
     if !lines.by_ref().any(|l| l.starts_with(b"begin ")) {
         return b.to_vec();
@@ -566,7 +560,7 @@ mod tests {
             paths,
             [("", PartKind::Multipart), ("1", PartKind::Leaf), ("2", PartKind::Leaf), ("3", PartKind::Message), ("3", PartKind::Multipart), ("3.1", PartKind::Leaf), ("3.2", PartKind::Leaf)]
         );
-        assert_eq!(w.leaf_count(), 4);
+        assert_eq!(w.parts.iter().filter(|p| p.kind == PartKind::Leaf).count(), 4);
         // The inner text is searchable; its headers are kept apart.
         assert_eq!(w.text, "hi\ninner words");
         assert_eq!(w.nested_headers, "From: Inner <x@y.z> · Subject: inside");

@@ -9,19 +9,21 @@
 //! A message mail-parser cannot make sense of still becomes a record, with
 //! `parse_ok = false` and a warning saying why: malformed mail is data.
 
-pub mod charset;
+pub(crate) mod charset;
 pub mod fields;
 mod key;
 mod message;
 pub mod mime;
 pub(crate) mod recover;
-pub mod rfc2047;
-pub mod sniff;
+pub(crate) mod rfc2047;
+pub(crate) mod sniff;
 mod trace;
 
-pub use key::msg_key;
-pub use message::domain_of;
-pub use trace::{AuthHeader, AuthHeaderKind, CheckedSignature, TraceHeaders};
+pub(crate) use key::msg_key;
+pub(crate) use message::domain_of;
+pub(crate) use trace::{AuthHeaderKind, TraceHeaders};
+#[cfg(test)]
+pub(crate) use trace::AuthHeader;
 
 use std::borrow::Cow;
 use std::panic::AssertUnwindSafe;
@@ -34,7 +36,7 @@ use message::{fill_record, recover_missing, thread_id, NO_HEADERS};
 
 /// Longest body text (in bytes) kept for the index; the rest of a huge text
 /// part is still in the archive and shown by `mailidx show`.
-pub const MAX_BODY_TEXT: usize = 1 << 20;
+pub(crate) const MAX_BODY_TEXT: usize = 1 << 20;
 
 /// Bounds on the work one message may cause, so that hostile mail cannot
 /// make an ingest use unbounded time or memory. A message over a limit is
@@ -69,11 +71,11 @@ pub struct Limits {
 /// per message; signatures asking for more are left unchecked. Each is a
 /// pass over the whole body, so a message with thousands of signatures
 /// with different `l=` cannot cost thousands of passes.
-pub const MAX_BODY_HASHES: usize = 8;
+pub(crate) const MAX_BODY_HASHES: usize = 8;
 
 impl Limits {
     /// The moment a message whose work starts at `start` runs out of time.
-    pub fn deadline_from(&self, start: Instant) -> Instant {
+    pub(crate) fn deadline_from(&self, start: Instant) -> Instant {
         start + std::time::Duration::from_millis(self.max_message_ms)
     }
 }
@@ -112,7 +114,7 @@ pub(crate) fn cut_to(s: &mut String, max: usize) -> bool {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedMessage {
     pub record: MessageRecord,
-    pub trace: TraceHeaders,
+    pub(crate) trace: TraceHeaders,
 }
 
 /// Parses one message. Never fails and never panics: a parser panic on
@@ -122,7 +124,7 @@ pub fn parse_message(raw: &RawMessage<'_>, key: String) -> ParsedMessage {
 }
 
 /// [`parse_message`] within explicit [`Limits`].
-pub fn parse_message_with(raw: &RawMessage<'_>, key: String, limits: &Limits) -> ParsedMessage {
+pub(crate) fn parse_message_with(raw: &RawMessage<'_>, key: String, limits: &Limits) -> ParsedMessage {
     let loc = &raw.location;
     let mut rec = MessageRecord { msg_key: key, location: loc.clone(), size: raw.bytes.len() as u64, ..Default::default() };
     let deadline = limits.deadline_from(Instant::now());
@@ -319,7 +321,7 @@ fn cut_at_line(bytes: &[u8], max: usize) -> &[u8] {
 
 /// A part's declared MIME type, lowercased; text/plain when it declares
 /// none (RFC 2045 §5.2).
-pub fn mime_type(part: &mail_parser::MessagePart<'_>) -> String {
+pub(crate) fn mime_type(part: &mail_parser::MessagePart<'_>) -> String {
     part.content_type()
         .map(|ct| match ct.subtype() {
             Some(sub) => format!("{}/{}", ct.ctype(), sub),

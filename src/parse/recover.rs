@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 /// The first `name:` header of a header section, unfolded (RFC 5322 §2.2.3),
 /// as text (invalid UTF-8 replaced). Stops at the blank line ending the
 /// header section.
-pub fn raw_header(msg: &[u8], name: &str) -> Option<String> {
+pub(crate) fn raw_header(msg: &[u8], name: &str) -> Option<String> {
     let mut lines = msg.split(|&b| b == b'\n').map(|l| l.strip_suffix(b"\r").unwrap_or(l));
     while let Some(line) = lines.next() {
         if line.is_empty() {
@@ -37,7 +37,7 @@ pub fn raw_header(msg: &[u8], name: &str) -> Option<String> {
 /// forms: two-digit years are 19xx/20xx (chrono's rule: < 50 is 20xx), three-digit
 /// years have 1900 added; a missing zone is read as UTC (as Python's email
 /// package does), and a trailing AM/PM is honoured.
-pub fn lenient_date(value: &str) -> Option<(i64, Option<&'static str>)> {
+pub(crate) fn lenient_date(value: &str) -> Option<(i64, Option<&'static str>)> {
     // C's asctime() form, written by some old mailers: `Sat Sep 21 08:18:08 2002`.
     let mut parts: Vec<String> = value.split_whitespace().map(str::to_string).collect();
     if parts.get(2).is_some_and(|d| d.len() == 1) {

@@ -11,7 +11,7 @@ use base64::Engine as _;
 use super::charset;
 
 /// The decoded value and, when bytes had to be guessed, a warning.
-pub fn decode_unstructured(raw: &[u8], hint: Option<&str>) -> (String, Option<String>) {
+pub(crate) fn decode_unstructured(raw: &[u8], hint: Option<&str>) -> (String, Option<String>) {
     let unfolded = unfold(raw);
     decode_words(&unfolded, hint)
 }

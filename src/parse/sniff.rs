@@ -6,7 +6,7 @@
 
 /// The type the bytes say they are, from their first bytes (magic numbers);
 /// None when nothing matches.
-pub fn sniff(b: &[u8]) -> Option<&'static str> {
+pub(crate) fn sniff(b: &[u8]) -> Option<&'static str> {
     let starts = |m: &[u8]| b.starts_with(m);
     Some(if starts(b"%PDF-") {
         "application/pdf"

@@ -14,7 +14,7 @@ use super::{Limits, MAX_BODY_HASHES};
 
 /// The header fields analysis reads, as parse found them.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct TraceHeaders {
+pub(crate) struct TraceHeaders {
     /// Received headers (unfolded text, hop), header order.
     pub received: Vec<(String, ParsedHop)>,
     /// Position of each Received header among all header fields.
@@ -32,7 +32,7 @@ pub struct TraceHeaders {
 
 /// Which authentication header a value came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AuthHeaderKind {
+pub(crate) enum AuthHeaderKind {
     AuthenticationResults,
     ArcAuthenticationResults,
     ReceivedSpf,
@@ -41,7 +41,7 @@ pub enum AuthHeaderKind {
 }
 
 impl AuthHeaderKind {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             AuthHeaderKind::AuthenticationResults => "authentication-results",
             AuthHeaderKind::ArcAuthenticationResults => "arc-authentication-results",
@@ -54,7 +54,7 @@ impl AuthHeaderKind {
 
 /// One authentication header, unfolded, with its position among all fields.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AuthHeader {
+pub(crate) struct AuthHeader {
     pub kind: AuthHeaderKind,
     pub position: u32,
     pub value: String,
@@ -62,7 +62,7 @@ pub struct AuthHeader {
 
 /// A DKIM-Signature and its body-hash check (None: unknown algorithm).
 #[derive(Debug, Clone, PartialEq)]
-pub struct CheckedSignature {
+pub(crate) struct CheckedSignature {
     pub position: u32,
     pub signature: DkimSignature,
     pub body_hash: Option<BodyHashCheck>,

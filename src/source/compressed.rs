@@ -10,12 +10,12 @@ use std::path::Path;
 use crate::model::SourceKind;
 
 /// Opens a compressed file as a decompressing reader.
-pub fn open_decoder(path: &Path, kind: SourceKind) -> std::io::Result<Box<dyn Read + Send>> {
+pub(crate) fn open_decoder(path: &Path, kind: SourceKind) -> std::io::Result<Box<dyn Read + Send>> {
     decode(File::open(path)?, kind)
 }
 
 /// Wraps a reader of compressed bytes in the decoder for `kind`.
-pub fn decode<R: Read + Send + 'static>(reader: R, kind: SourceKind) -> std::io::Result<Box<dyn Read + Send>> {
+pub(crate) fn decode<R: Read + Send + 'static>(reader: R, kind: SourceKind) -> std::io::Result<Box<dyn Read + Send>> {
     let buffered = BufReader::with_capacity(1 << 20, reader);
     Ok(match kind {
         SourceKind::MboxGz => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),

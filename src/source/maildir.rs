@@ -4,7 +4,7 @@
 
 /// Splits a Maildir file name into its unique part and its flags.
 /// `1700000000.123.host:2,RS` → (`1700000000.123.host`, `RS`).
-pub fn split_name(name: &str) -> (&str, &str) {
+pub(crate) fn split_name(name: &str) -> (&str, &str) {
     for sep in [":2,", ";2,", "!2,"] {
         if let Some(i) = name.rfind(sep) {
             return (&name[..i], &name[i + sep.len()..]);
@@ -14,7 +14,7 @@ pub fn split_name(name: &str) -> (&str, &str) {
 }
 
 /// True when `dir` is a mail folder: it holds `cur/` or `new/`.
-pub fn is_mail_folder(dir: &std::path::Path) -> bool {
+pub(crate) fn is_mail_folder(dir: &std::path::Path) -> bool {
     dir.join("cur").is_dir() || dir.join("new").is_dir()
 }
 

@@ -20,7 +20,7 @@ use memchr::memmem;
 
 /// One message found in an mbox byte slice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MboxEntry<'a> {
+pub(crate) struct MboxEntry<'a> {
     /// Offset of the message's first byte (just after its `From_` line).
     pub offset: usize,
     /// The message, still quoted, without its `From_` line and trailing
@@ -31,7 +31,7 @@ pub struct MboxEntry<'a> {
 }
 
 /// Walks an mbox by offset and yields its messages as slices of the input.
-pub struct MboxSplitter<'a> {
+pub(crate) struct MboxSplitter<'a> {
     data: &'a [u8],
     pos: usize,
 }
@@ -39,7 +39,7 @@ pub struct MboxSplitter<'a> {
 impl<'a> MboxSplitter<'a> {
     /// `data` should start with a `From ` line; bytes before the first one
     /// are not a message and are skipped.
-    pub fn new(data: &'a [u8]) -> Self {
+    pub(crate) fn new(data: &'a [u8]) -> Self {
         let pos = if data.starts_with(b"From ") {
             0
         } else {
@@ -96,7 +96,7 @@ impl<'a> Iterator for MboxSplitter<'a> {
 
 /// The message without the one empty line (LF or CRLF) that separates it
 /// from the next `From_` line.
-pub fn without_separator(msg: &[u8]) -> &[u8] {
+pub(crate) fn without_separator(msg: &[u8]) -> &[u8] {
     if msg.ends_with(b"\r\n\r\n") {
         &msg[..msg.len() - 2]
     } else if msg.ends_with(b"\n\n") || msg == b"\n" {
@@ -110,7 +110,7 @@ pub fn without_separator(msg: &[u8]) -> &[u8] {
 
 /// Removes one `>` from each line matching `^>+From `. Borrows when there is
 /// nothing to undo (the common case), so most messages are never copied.
-pub fn unescape_from(msg: &[u8]) -> Cow<'_, [u8]> {
+pub(crate) fn unescape_from(msg: &[u8]) -> Cow<'_, [u8]> {
     let needle = memmem::Finder::new(b">From ");
     let mut first = None;
     for hit in needle.find_iter(msg) {
@@ -139,12 +139,12 @@ pub fn unescape_from(msg: &[u8]) -> Cow<'_, [u8]> {
 }
 
 /// Bytes read per block by [`MboxBlocks`] (more when one message is longer).
-pub const BLOCK: usize = 8 << 20;
+pub(crate) const BLOCK: usize = 8 << 20;
 
 /// A run of whole messages read from an mbox stream, starting at stream
 /// offset `base`.
 #[derive(Debug)]
-pub struct Block {
+pub(crate) struct Block {
     pub base: u64,
     pub data: Vec<u8>,
     /// More of the stream follows: the last message ends where the next
@@ -155,7 +155,7 @@ pub struct Block {
 impl Block {
     /// The block's messages, split as [`MboxSplitter`] splits the whole
     /// stream (offsets relative to `base`).
-    pub fn entries(&self) -> Vec<MboxEntry<'_>> {
+    pub(crate) fn entries(&self) -> Vec<MboxEntry<'_>> {
         let mut all: Vec<MboxEntry<'_>> = MboxSplitter::new(&self.data).collect();
         if let (true, Some(last)) = (self.more, all.last_mut()) {
             last.bytes = without_separator(last.bytes);
@@ -170,7 +170,7 @@ impl Block {
 /// reads, never a SIGBUS; memory stays at about one block whatever the size
 /// of the archive. A file whose first block has CR line ends and no LF
 /// (classic Mac OS) is read with LF, one byte for one, so offsets hold.
-pub struct MboxBlocks<R: Read> {
+pub(crate) struct MboxBlocks<R: Read> {
     reader: R,
     buf: Vec<u8>,
     /// Stream offset of `buf[0]`.
@@ -184,18 +184,18 @@ pub struct MboxBlocks<R: Read> {
 
 impl<R: Read> MboxBlocks<R> {
     /// `base`: the stream offset of the reader's first byte.
-    pub fn new(reader: R, base: u64) -> Self {
+    pub(crate) fn new(reader: R, base: u64) -> Self {
         MboxBlocks { reader, buf: Vec::new(), base, block: BLOCK, want: BLOCK, eof: false, cr_only: None }
     }
 
     /// [`MboxBlocks::new`] with another block size (tests and the fuzz
     /// target use a tiny one, to cut messages at every place).
-    pub fn with_block_size(reader: R, base: u64, block: usize) -> Self {
+    pub(crate) fn with_block_size(reader: R, base: u64, block: usize) -> Self {
         MboxBlocks { block: block.max(1), want: block.max(1), ..MboxBlocks::new(reader, base) }
     }
 
     /// The next block, None at the end of the stream.
-    pub fn next_block(&mut self) -> std::io::Result<Option<Block>> {
+    pub(crate) fn next_block(&mut self) -> std::io::Result<Option<Block>> {
         loop {
             if !self.eof && self.buf.len() < self.want {
                 let old = self.buf.len();

@@ -5,9 +5,9 @@
 //!
 //! Nothing here writes to the archive.
 
-pub mod compressed;
-pub mod maildir;
-pub mod mbox;
+pub(crate) mod compressed;
+pub(crate) mod maildir;
+pub(crate) mod mbox;
 
 use std::ffi::{OsStr, OsString};
 use std::io::Read;
@@ -19,7 +19,7 @@ use crate::model::{Location, SourceKind};
 
 /// A directory holding mail files, and the mail folder they belong to.
 #[derive(Debug, PartialEq, Eq)]
-pub struct SourceDir {
+pub(crate) struct SourceDir {
     pub path: PathBuf,
     /// Mail folder relative to the root the user named.
     pub folder: Arc<str>,
@@ -31,7 +31,7 @@ pub struct SourceDir {
 /// before the ingest starts, and a full path and folder name per file would
 /// add up to tens of MB.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceFile {
+pub(crate) struct SourceFile {
     pub dir: Arc<SourceDir>,
     /// Its name in `dir`.
     pub name: Box<OsStr>,
@@ -43,23 +43,23 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    pub fn path(&self) -> PathBuf {
+    pub(crate) fn path(&self) -> PathBuf {
         self.dir.path.join(&*self.name)
     }
 
-    pub fn folder(&self) -> &str {
+    pub(crate) fn folder(&self) -> &str {
         &self.dir.folder
     }
 }
 
 /// A file's modification time in nanoseconds since the epoch (0 if unknown).
-pub fn mtime_ns(m: &std::fs::Metadata) -> u64 {
+pub(crate) fn mtime_ns(m: &std::fs::Metadata) -> u64 {
     m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos() as u64)
 }
 
 /// What a walk of the user's paths found.
 #[derive(Debug, Default)]
-pub struct Discovery {
+pub(crate) struct Discovery {
     /// The roots the user named, absolute.
     pub roots: Vec<PathBuf>,
     pub files: Vec<SourceFile>,
@@ -69,15 +69,9 @@ pub struct Discovery {
     pub unreadable: Vec<(PathBuf, String)>,
 }
 
-impl Discovery {
-    pub fn total_bytes(&self) -> u64 {
-        self.files.iter().map(|f| f.size).sum()
-    }
-}
-
 /// Walks every root and classifies what it finds. A root that does not exist,
 /// or holds no mail at all, is an error: the user named the wrong path.
-pub fn discover(roots: &[PathBuf]) -> Result<Discovery> {
+pub(crate) fn discover(roots: &[PathBuf]) -> Result<Discovery> {
     let mut found = Discovery::default();
     for root in roots {
         let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
@@ -290,17 +284,17 @@ pub fn single_message_start(data: &[u8]) -> usize {
 
 /// Classic Mac OS mail ends lines with a bare CR: bytes with CRs and no LF
 /// at all. mailidx reads them with LF (one byte for one, so offsets hold).
-pub fn is_cr_only(bytes: &[u8]) -> bool {
+pub(crate) fn is_cr_only(bytes: &[u8]) -> bool {
     memchr::memchr(b'\n', bytes).is_none() && memchr::memchr(b'\r', bytes).is_some()
 }
 
 /// Every CR becomes LF (for bytes [`is_cr_only`] found CR-only).
-pub fn cr_to_lf(bytes: &mut [u8]) {
+pub(crate) fn cr_to_lf(bytes: &mut [u8]) {
     bytes.iter_mut().filter(|b| **b == b'\r').for_each(|b| *b = b'\n');
 }
 
 /// Reads a message back from the archive, unquoted, as parse saw it.
-pub fn read_message(loc: &Location) -> Result<Vec<u8>> {
+pub(crate) fn read_message(loc: &Location) -> Result<Vec<u8>> {
     use std::io::{Seek, SeekFrom};
     let path = Path::new(&loc.path);
     let read = || -> std::io::Result<Vec<u8>> {

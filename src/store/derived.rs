@@ -24,12 +24,12 @@ pub struct Filter {
 }
 
 /// The committed `messages` table as a lazy scan; None when it has no parts yet.
-pub fn messages(tables_dir: &Path) -> Result<Option<LazyFrame>> {
+pub(crate) fn messages(tables_dir: &Path) -> Result<Option<LazyFrame>> {
     scan(&crate::store::parquet::part_files(tables_dir, MESSAGES.table)?)
 }
 
 /// A lazy scan of `messages` part files; None when there are none.
-pub fn scan(files: &[PathBuf]) -> Result<Option<LazyFrame>> {
+pub(crate) fn scan(files: &[PathBuf]) -> Result<Option<LazyFrame>> {
     if files.is_empty() {
         return Ok(None);
     }
@@ -41,7 +41,7 @@ pub fn scan(files: &[PathBuf]) -> Result<Option<LazyFrame>> {
 }
 
 /// Narrows messages to a filter.
-pub fn filtered(lf: LazyFrame, f: &Filter) -> LazyFrame {
+pub(crate) fn filtered(lf: LazyFrame, f: &Filter) -> LazyFrame {
     let ms = || col("date").cast(DataType::Int64);
     let mut lf = lf;
     if let Some(s) = f.since {
@@ -70,7 +70,7 @@ fn conform(lf: LazyFrame, spec: &TableSpec) -> LazyFrame {
 }
 
 /// Per origin IP, network, rDNS organisational domain and HELO.
-pub fn spam_sources(messages: LazyFrame) -> Result<LazyFrame> {
+pub(crate) fn spam_sources(messages: LazyFrame) -> Result<LazyFrame> {
     let kinds = [("ip", "origin_ip"), ("net", "origin_net"), ("rdns_org", "origin_rdns_org"), ("helo", "origin_helo")];
     let frames: Vec<LazyFrame> = kinds
         .iter()
@@ -120,10 +120,10 @@ pub fn spam_sources(messages: LazyFrame) -> Result<LazyFrame> {
 
 /// A message counts as forged from `forgery_score` 3 up: a DMARC failure
 /// or a display-name spoof alone, or two lesser signs together.
-pub const FORGED_SCORE: u32 = 3;
+pub(crate) const FORGED_SCORE: u32 = 3;
 
 /// Per From organisational domain, most forged first.
-pub fn forgery_by_domain(messages: LazyFrame) -> LazyFrame {
+pub(crate) fn forgery_by_domain(messages: LazyFrame) -> LazyFrame {
     let agg = messages.filter(col("from_org_domain").is_not_null()).group_by([col("from_org_domain").alias("domain")]).agg([
         len().cast(DataType::UInt32).alias("messages"),
         count(col("forgery_score").gt_eq(lit(FORGED_SCORE))).alias("forged_messages"),
@@ -152,7 +152,7 @@ pub fn forgery_by_domain(messages: LazyFrame) -> LazyFrame {
 }
 
 /// Per UTC day and label.
-pub fn daily(messages: LazyFrame) -> LazyFrame {
+pub(crate) fn daily(messages: LazyFrame) -> LazyFrame {
     let agg = messages
         .filter(col("date").is_not_null())
         .with_column(col("date").dt().date().alias("day"))
@@ -170,7 +170,7 @@ pub fn daily(messages: LazyFrame) -> LazyFrame {
 }
 
 /// Runs a query with the streaming engine.
-pub fn collect(lf: LazyFrame, table: &str) -> Result<DataFrame> {
+pub(crate) fn collect(lf: LazyFrame, table: &str) -> Result<DataFrame> {
     // One query, one sink: the result is always a single frame.
     let mut df = lf.collect_with_engine(Engine::Streaming).map_err(Error::table(table))?.unwrap_single();
     // Without polars' `timezones` feature (and its chrono-tz weight), casts
@@ -192,7 +192,7 @@ pub fn collect(lf: LazyFrame, table: &str) -> Result<DataFrame> {
 }
 
 /// The derived tables computed from these `messages` parts.
-pub fn derive(message_files: &[PathBuf]) -> Result<Vec<(&'static str, DataFrame)>> {
+pub(crate) fn derive(message_files: &[PathBuf]) -> Result<Vec<(&'static str, DataFrame)>> {
     let Some(msgs) = scan(message_files)? else { return Ok(Vec::new()) };
     let queries: [(&TableSpec, LazyFrame); 3] = [
         (&SPAM_SOURCES, spam_sources(msgs.clone())?),

@@ -44,14 +44,14 @@ pub(crate) fn read_locations(df: &DataFrame, table: &str, names: [&str; 6]) -> R
 }
 
 /// Locations as a DataFrame with the [`LOCATIONS`](super::tables::LOCATIONS) columns.
-pub fn locations_frame(rs: &[Location], keys: &[String]) -> PolarsResult<DataFrame> {
+pub(crate) fn locations_frame(rs: &[Location], keys: &[String]) -> PolarsResult<DataFrame> {
     let mut cols = vec![strs("msg_key", keys.iter().map(|k| Some(k.as_str())))];
     cols.extend(location_columns(rs.iter(), LOCATION_COLUMNS));
     DataFrame::new(rs.len(), cols)
 }
 
 /// Attachments as a DataFrame with the [`ATTACHMENTS`](super::tables::ATTACHMENTS) columns.
-pub fn attachments_frame(rs: &[AttachmentRecord]) -> PolarsResult<DataFrame> {
+pub(crate) fn attachments_frame(rs: &[AttachmentRecord]) -> PolarsResult<DataFrame> {
     let cols = vec![
         strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
         strs("part_path", rs.iter().map(|r| Some(r.part_path.as_str()))),
@@ -107,7 +107,7 @@ fn lists<'a>(name: &str, it: impl ExactSizeIterator<Item = &'a Vec<String>>) -> 
 
 /// A batch of message records as a DataFrame with the [`MESSAGES`](super::tables::MESSAGES) columns,
 /// in the spec's order.
-pub fn messages_frame(rs: &[MessageRecord]) -> PolarsResult<DataFrame> {
+pub(crate) fn messages_frame(rs: &[MessageRecord]) -> PolarsResult<DataFrame> {
     let mut cols = vec![
         strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
         strs("message_id", rs.iter().map(|r| r.message_id.as_deref())),
@@ -230,7 +230,7 @@ fn opt_bools(name: &str, it: impl Iterator<Item = Option<bool>>) -> Column {
 }
 
 /// Authentication results as a DataFrame with the [`AUTH_RESULTS`](super::tables::AUTH_RESULTS) columns.
-pub fn auth_frame(rs: &[AuthResultRecord]) -> PolarsResult<DataFrame> {
+pub(crate) fn auth_frame(rs: &[AuthResultRecord]) -> PolarsResult<DataFrame> {
     let cols = vec![
         strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
         strs("header_kind", rs.iter().map(|r| Some(r.header_kind.as_str()))),
@@ -256,7 +256,7 @@ pub fn auth_frame(rs: &[AuthResultRecord]) -> PolarsResult<DataFrame> {
 }
 
 /// DKIM signatures as a DataFrame with the [`DKIM_SIGNATURES`](super::tables::DKIM_SIGNATURES) columns.
-pub fn dkim_frame(rs: &[DkimSignatureRecord]) -> PolarsResult<DataFrame> {
+pub(crate) fn dkim_frame(rs: &[DkimSignatureRecord]) -> PolarsResult<DataFrame> {
     let cols = vec![
         strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
         u32s("sig_index", rs.iter().map(|r| r.sig_index)),
@@ -284,7 +284,7 @@ pub fn dkim_frame(rs: &[DkimSignatureRecord]) -> PolarsResult<DataFrame> {
 }
 
 /// The hops of a batch of messages as a DataFrame with the [`RECEIVED_HOPS`](super::tables::RECEIVED_HOPS) columns.
-pub fn hops_frame(rs: &[HopRecord]) -> PolarsResult<DataFrame> {
+pub(crate) fn hops_frame(rs: &[HopRecord]) -> PolarsResult<DataFrame> {
     let cols = vec![
         strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
         u32s("hop_index", rs.iter().map(|r| r.hop_index)),
@@ -318,7 +318,7 @@ pub fn hops_frame(rs: &[HopRecord]) -> PolarsResult<DataFrame> {
 }
 
 /// A batch of error records as a DataFrame with the [`ERRORS`](super::tables::ERRORS) columns.
-pub fn errors_frame(rs: &[ErrorRecord]) -> PolarsResult<DataFrame> {
+pub(crate) fn errors_frame(rs: &[ErrorRecord]) -> PolarsResult<DataFrame> {
     let cols = vec![
         strs("source_path", rs.iter().map(|r| Some(r.source_path.as_str()))),
         u64s("source_offset", rs.iter().map(|r| r.source_offset)),

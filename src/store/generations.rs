@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 /// file, all in memory at the end of an ingest: kept small (the folder is
 /// shared with the file's neighbours; about 64 bytes besides the path).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceState {
+pub(crate) struct SourceState {
     pub kind: SourceKind,
     pub size: u64,
     /// Modification time, nanoseconds since the epoch.
@@ -44,12 +44,12 @@ pub struct SourceState {
 }
 
 /// Archive files by absolute path.
-pub type Sources = BTreeMap<String, SourceState>;
+pub(crate) type Sources = BTreeMap<String, SourceState>;
 
 const SOURCES_FILE: &str = ".sources.json";
 
 /// The parts of every table, the sources, and the generation in force.
-pub struct TableStore {
+pub(crate) struct TableStore {
     db: DbPaths,
     generation: u64,
     parts: BTreeMap<String, Vec<String>>,
@@ -66,7 +66,7 @@ impl TableStore {
     /// Opens the committed generation (the index's payload), moves the
     /// `tables` link to it if a crash left it behind, and removes what no
     /// generation in force refers to.
-    pub fn open(db: &DbPaths) -> Result<Self> {
+    pub(crate) fn open(db: &DbPaths) -> Result<Self> {
         for d in [db.store_dir(), db.snapshots_dir()] {
             std::fs::create_dir_all(&d).map_err(io(&d))?;
         }
@@ -109,13 +109,13 @@ impl TableStore {
     }
 
     /// The store files of a table as they stand now (committed and pending).
-    pub fn files(&self, table: &str) -> Vec<PathBuf> {
+    pub(crate) fn files(&self, table: &str) -> Vec<PathBuf> {
         let dir = self.db.store_dir().join(table);
         self.parts.get(table).map(|v| v.iter().map(|n| dir.join(n)).collect()).unwrap_or_default()
     }
 
     /// Writes a batch as a new part of `table`; an empty batch writes nothing.
-    pub fn write_part(&mut self, table: &str, df: &mut DataFrame) -> Result<()> {
+    pub(crate) fn write_part(&mut self, table: &str, df: &mut DataFrame) -> Result<()> {
         if df.height() == 0 {
             return Ok(());
         }
@@ -128,13 +128,13 @@ impl TableStore {
 
     /// Replaces every part of `table` with one frame (a rewrite after
     /// removals, a derived table); an empty frame leaves the table empty.
-    pub fn replace_table(&mut self, table: &str, df: &mut DataFrame) -> Result<()> {
+    pub(crate) fn replace_table(&mut self, table: &str, df: &mut DataFrame) -> Result<()> {
         self.parts.insert(table.to_string(), Vec::new());
         self.write_part(table, df)
     }
 
     /// Replaces one part by a rewritten frame (or drops it when empty).
-    pub fn replace_part(&mut self, table: &str, old: &Path, df: &mut DataFrame) -> Result<()> {
+    pub(crate) fn replace_part(&mut self, table: &str, old: &Path, df: &mut DataFrame) -> Result<()> {
         let old_name = old.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let list = self.parts.entry(table.to_string()).or_default();
         let Some(pos) = list.iter().position(|n| *n == old_name) else {
@@ -167,7 +167,7 @@ impl TableStore {
 
     /// Builds the next generation's folder and returns the index payload
     /// that makes it the one in force.
-    pub fn stage(&mut self) -> Result<String> {
+    pub(crate) fn stage(&mut self) -> Result<String> {
         let next = self.generation + 1;
         let final_dir = self.db.snapshot_dir(next);
         let tmp = self.db.snapshots_dir().join(format!(".{next:08}.tmp"));
@@ -195,7 +195,7 @@ impl TableStore {
 
     /// After the index committed the staged payload: the new generation is
     /// in force; move the link and drop what nothing refers to.
-    pub fn published(&mut self) -> Result<()> {
+    pub(crate) fn published(&mut self) -> Result<()> {
         self.generation += 1;
         self.link()?;
         self.collect_garbage()

@@ -12,10 +12,10 @@
 pub mod derived;
 pub(crate) mod frames;
 pub(crate) mod generations;
-pub mod index;
+pub(crate) mod index;
 mod lock;
 pub mod parquet;
-pub mod paths;
+pub(crate) mod paths;
 pub mod tables;
 
 use std::collections::HashSet;

@@ -18,7 +18,7 @@ pub fn read_table(tables_dir: &Path, table: &str) -> Result<DataFrame> {
 
 /// Reads and stacks part files (all columns, or the ones named); None when
 /// there are none.
-pub fn read_parts(files: &[PathBuf], table: &str, columns: Option<&[&str]>) -> Result<Option<DataFrame>> {
+pub(crate) fn read_parts(files: &[PathBuf], table: &str, columns: Option<&[&str]>) -> Result<Option<DataFrame>> {
     let mut out: Option<DataFrame> = None;
     for p in files {
         let f = File::open(p).map_err(|e| Error::io(p, e))?;
@@ -40,7 +40,7 @@ pub fn read_parts(files: &[PathBuf], table: &str, columns: Option<&[&str]>) -> R
 }
 
 /// The finished part files of a table, in write order.
-pub fn part_files(tables_dir: &Path, table: &str) -> Result<Vec<PathBuf>> {
+pub(crate) fn part_files(tables_dir: &Path, table: &str) -> Result<Vec<PathBuf>> {
     let dir = tables_dir.join(table);
     if !dir.exists() {
         return Ok(Vec::new());
@@ -60,21 +60,16 @@ fn is_tmp(p: &Path) -> bool {
 
 /// A string column of a table's frame; a missing column or another type is
 /// an error naming the table.
-pub fn str_col(df: &DataFrame, table: &str, name: &str) -> Result<StringChunked> {
+pub(crate) fn str_col(df: &DataFrame, table: &str, name: &str) -> Result<StringChunked> {
     df.column(name).and_then(|c| c.str().cloned()).map_err(Error::table(table))
 }
 
 /// A u64 column of a table's frame.
-pub fn u64_col(df: &DataFrame, table: &str, name: &str) -> Result<UInt64Chunked> {
+pub(crate) fn u64_col(df: &DataFrame, table: &str, name: &str) -> Result<UInt64Chunked> {
     df.column(name).and_then(|c| c.u64().cloned()).map_err(Error::table(table))
 }
 
-/// A u32 column of a table's frame.
-pub fn u32_col(df: &DataFrame, table: &str, name: &str) -> Result<UInt32Chunked> {
-    df.column(name).and_then(|c| c.u32().cloned()).map_err(Error::table(table))
-}
-
 /// Every value of a string column, owned.
-pub fn str_values(ca: &StringChunked) -> Vec<Option<String>> {
+pub(crate) fn str_values(ca: &StringChunked) -> Vec<Option<String>> {
     ca.iter().map(|v| v.map(str::to_string)).collect()
 }

@@ -72,7 +72,7 @@ const fn col(name: &'static str, col_type: ColType, nullable: bool, description:
 
 use ColType::*;
 
-pub const MESSAGES: TableSpec = TableSpec {
+pub(crate) const MESSAGES: TableSpec = TableSpec {
     table: "messages",
     description: "Every message mailidx ingested, decoded. msg_key joins every other table.",
     one_row_per: "unique message (same raw bytes = same message)",
@@ -165,7 +165,7 @@ pub const MESSAGES: TableSpec = TableSpec {
     ],
 };
 
-pub const AUTH_RESULTS: TableSpec = TableSpec {
+pub(crate) const AUTH_RESULTS: TableSpec = TableSpec {
     table: "auth_results",
     description: "Every result inside Authentication-Results (RFC 8601), ARC-Authentication-Results, Received-SPF (RFC 7208 §9.1), and every ARC-Seal / ARC-Message-Signature (RFC 8617).",
     one_row_per: "method result (or ARC header)",
@@ -192,7 +192,7 @@ pub const AUTH_RESULTS: TableSpec = TableSpec {
     ],
 };
 
-pub const DKIM_SIGNATURES: TableSpec = TableSpec {
+pub(crate) const DKIM_SIGNATURES: TableSpec = TableSpec {
     table: "dkim_signatures",
     description: "Every DKIM-Signature (RFC 6376 §3.5), its tags, and the offline body-hash check.",
     one_row_per: "DKIM-Signature header",
@@ -221,7 +221,7 @@ pub const DKIM_SIGNATURES: TableSpec = TableSpec {
     ],
 };
 
-pub const RECEIVED_HOPS: TableSpec = TableSpec {
+pub(crate) const RECEIVED_HOPS: TableSpec = TableSpec {
     table: "received_hops",
     description: "Every Received header of every message, read as a hop (RFC 5321 §4.4). hop_index 0 is the topmost header, written last, by the recipient's side.",
     one_row_per: "Received header",
@@ -256,7 +256,7 @@ pub const RECEIVED_HOPS: TableSpec = TableSpec {
     ],
 };
 
-pub const ERRORS: TableSpec = TableSpec {
+pub(crate) const ERRORS: TableSpec = TableSpec {
     table: "errors",
     description: "Files and messages that could not be read or were malformed; the run went on.",
     one_row_per: "problem found during an ingest",
@@ -269,7 +269,7 @@ pub const ERRORS: TableSpec = TableSpec {
     ],
 };
 
-pub const ATTACHMENTS: TableSpec = TableSpec {
+pub(crate) const ATTACHMENTS: TableSpec = TableSpec {
     table: "attachments",
     description: "Every leaf MIME part that is an attachment (disposition attachment or a file name) or inline non-text, including the parts of attached messages.",
     one_row_per: "attachment part",
@@ -286,7 +286,7 @@ pub const ATTACHMENTS: TableSpec = TableSpec {
     ],
 };
 
-pub const SPAM_SOURCES: TableSpec = TableSpec {
+pub(crate) const SPAM_SOURCES: TableSpec = TableSpec {
     table: "spam_sources",
     description: "Where mail comes from, counted four ways: by origin IP, by its /24 or /48 network, by the organisational domain of its rDNS name, and by the HELO name it gave. Derived from messages by `mailidx stats rebuild` (and after every ingest).",
     one_row_per: "(kind, source): one origin IP, network, rDNS organisational domain or HELO",
@@ -305,7 +305,7 @@ pub const SPAM_SOURCES: TableSpec = TableSpec {
     ],
 };
 
-pub const FORGERY_BY_DOMAIN: TableSpec = TableSpec {
+pub(crate) const FORGERY_BY_DOMAIN: TableSpec = TableSpec {
     table: "forgery_by_domain",
     description: "Whose names are used, and how well they are defended: per organisational domain of the From address. Derived from messages by `mailidx stats rebuild` (and after every ingest).",
     one_row_per: "From organisational domain",
@@ -332,7 +332,7 @@ pub const FORGERY_BY_DOMAIN: TableSpec = TableSpec {
     ],
 };
 
-pub const DAILY: TableSpec = TableSpec {
+pub(crate) const DAILY: TableSpec = TableSpec {
     table: "daily",
     description: "Mail per day and label, with authentication failures and transit time. Derived from messages by `mailidx stats rebuild` (and after every ingest); messages without a date are left out.",
     one_row_per: "(day, label)",
@@ -348,7 +348,7 @@ pub const DAILY: TableSpec = TableSpec {
     ],
 };
 
-pub const LOCATIONS: TableSpec = TableSpec {
+pub(crate) const LOCATIONS: TableSpec = TableSpec {
     table: "locations",
     description: "Every copy of every message in the archive: the same message stored twice (same bytes, or same Message-ID and content with different Received headers) is one row of messages and two rows here. Kept true by every ingest: removed files leave, renamed Maildir files follow.",
     one_row_per: "copy of a message in the archive",
@@ -362,12 +362,6 @@ pub const LOCATIONS: TableSpec = TableSpec {
         col("flags", Str, false, "Maildir flags after :2, (empty for other kinds)"),
     ],
 };
-
-/// The tables an ingest writes part by part.
-pub const BASE: &[&TableSpec] = &[&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ATTACHMENTS, &ERRORS, &LOCATIONS];
-
-/// The tables `stats rebuild` derives from `messages`.
-pub const DERIVED: &[&TableSpec] = &[&SPAM_SOURCES, &FORGERY_BY_DOMAIN, &DAILY];
 
 /// Every table mailidx writes, for the schema files and their test.
 pub const ALL: &[&TableSpec] = &[

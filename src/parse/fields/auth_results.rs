@@ -29,7 +29,7 @@ pub struct MethodResult {
 
 impl MethodResult {
     /// The value of `ptype.property`, if given.
-    pub fn property(&self, ptype: &str, name: &str) -> Option<&str> {
+    pub(crate) fn property(&self, ptype: &str, name: &str) -> Option<&str> {
         self.properties.iter().find(|(t, n, _)| t == ptype && n == name).map(|(_, _, v)| v.as_str())
     }
 }
@@ -284,7 +284,7 @@ fn read_statement(pieces: &[Piece], out: &mut AuthResults) {
 /// Received-SPF (RFC 7208 §9.1): `result (comment) key=value; key=value`.
 /// The keys (client-ip, envelope-from, helo, identity, receiver, mechanism,
 /// problem) become properties with ptype "".
-pub fn parse_received_spf(value: &str) -> MethodResult {
+pub(crate) fn parse_received_spf(value: &str) -> MethodResult {
     let pieces = lex(value);
     let mut r = MethodResult { method: "spf".into(), ..Default::default() };
     for p in pieces {

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 /// A tag=value list (RFC 6376 §3.2): tags lowercased, values with folding
 /// whitespace removed for b= and bh=, trimmed otherwise.
-pub fn tag_list(value: &str) -> Vec<(String, String)> {
+pub(crate) fn tag_list(value: &str) -> Vec<(String, String)> {
     value
         .split(';')
         .filter_map(|pair| {
@@ -198,7 +198,7 @@ fn relax_line(l: &[u8]) -> Vec<u8> {
 
 /// The header fields of a header section, in order: (lowercased name,
 /// the field's bytes including its folded lines and line ends).
-pub fn header_fields(headers: &[u8]) -> Vec<(String, &[u8])> {
+pub(crate) fn header_fields(headers: &[u8]) -> Vec<(String, &[u8])> {
     let mut out: Vec<(String, std::ops::Range<usize>)> = Vec::new();
     let mut pos = 0;
     while pos < headers.len() {
@@ -220,7 +220,7 @@ pub fn header_fields(headers: &[u8]) -> Vec<(String, &[u8])> {
 /// Canonicalisation of one header field, RFC 6376 §3.4.1 (simple:
 /// unchanged, CRLF line ends) and §3.4.2 (relaxed: name lowercased,
 /// unfolded, WSP runs to one SP, no WSP around the colon or at the end).
-pub fn canonical_field(field: &[u8], relaxed: bool) -> Vec<u8> {
+pub(crate) fn canonical_field(field: &[u8], relaxed: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(field.len() + 2);
     if !relaxed {
         for l in lines(field) {
@@ -264,7 +264,7 @@ pub fn check_body_hash(sig: &DkimSignature, body: &[u8]) -> Option<BodyHashCheck
 /// Body hashes of one message, each computed once: signatures by the same
 /// sender and forwarders share canonicalisation, `l=` and algorithm, and a
 /// hostile message may carry thousands of signatures.
-pub struct BodyHasher<'a> {
+pub(crate) struct BodyHasher<'a> {
     body: &'a [u8],
     /// The canonical body, simple [0] and relaxed [1], made when first asked.
     canonical: [Option<Vec<u8>>; 2],
@@ -277,12 +277,12 @@ pub struct BodyHasher<'a> {
 
 impl<'a> BodyHasher<'a> {
     /// At most `max` different hashes are computed.
-    pub fn new(body: &'a [u8], max: usize) -> Self {
+    pub(crate) fn new(body: &'a [u8], max: usize) -> Self {
         BodyHasher { body, canonical: [None, None], done: Vec::new(), max, refused: 0 }
     }
 
     /// [`check_body_hash`] for one signature of this body.
-    pub fn check(&mut self, sig: &DkimSignature) -> Option<BodyHashCheck> {
+    pub(crate) fn check(&mut self, sig: &DkimSignature) -> Option<BodyHashCheck> {
         let relaxed = sig.c_body == "relaxed";
         let a = sig.a.as_deref()?;
         let sha256 = if a.ends_with("sha256") {

@@ -107,7 +107,7 @@ const KEYWORDS: &[&str] = &["from", "by", "via", "with", "id", "for"];
 
 /// An IP address in the forms headers write it: `1.2.3.4`, `IPv6:2001:db8::1`,
 /// `::ffff:1.2.3.4`, `1.2.3.4:25` (with a port), `fe80::1%eth0`.
-pub fn parse_ip(s: &str) -> Option<IpAddr> {
+pub(crate) fn parse_ip(s: &str) -> Option<IpAddr> {
     let s = s.trim().trim_matches(|c| c == '[' || c == ']' || c == '(' || c == ')' || c == ',');
     let s = s.strip_prefix("IPv6:").or_else(|| s.strip_prefix("ipv6:")).unwrap_or(s);
     let s = s.split('%').next().unwrap_or(s);

@@ -4,7 +4,7 @@
 
 /// How a field's value is matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Match {
+pub(crate) enum Match {
     /// Words, tokenized as the text is (a quoted value is a phrase).
     Words,
     /// The whole value, any case (MIME type, folder, label, verdicts).
@@ -21,7 +21,7 @@ pub enum Match {
 
 /// A field users may name in a query.
 #[derive(Debug)]
-pub struct SearchField {
+pub(crate) struct SearchField {
     /// What users type, the preferred name first; any case.
     pub names: &'static [&'static str],
     /// The index field searched (`crate::store::index::IndexFields`).
@@ -40,7 +40,7 @@ const fn field(names: &'static [&'static str], index_field: &'static str, matchi
 use Match::*;
 
 /// Every search field, in the order the help lists them.
-pub const FIELDS: &[SearchField] = &[
+pub(crate) const FIELDS: &[SearchField] = &[
     field(&["from"], "from", Words, "from:alice", "a word of the From address or display name"),
     field(&["to"], "to", Words, "to:bob", "a word of a To address, or of a To or Cc recipient's display name (as notmuch)"),
     field(&["cc"], "cc", Words, "cc:carol", "a word of a Cc address"),
@@ -64,19 +64,19 @@ pub const FIELDS: &[SearchField] = &[
 ];
 
 /// What the query language does besides fields.
-pub const SYNTAX: &[(&str, &str)] = &[
+pub(crate) const SYNTAX: &[(&str, &str)] = &[
     ("invoice shed", "messages with both words (subject, from, to, cc, body, attached messages' From/Subject, attachment names)"),
     ("\"exact phrase\", from:\"alice example org\"", "words in that order"),
     ("a OR b, a AND NOT b, -word, ( … )", "boolean operators (any case: `or`, `not`); AND is the default; a query may be only a negation"),
 ];
 
 /// The field a prefix names, in any case.
-pub fn field_for(prefix: &str) -> Option<&'static SearchField> {
+pub(crate) fn field_for(prefix: &str) -> Option<&'static SearchField> {
     FIELDS.iter().find(|f| f.names.iter().any(|n| n.eq_ignore_ascii_case(prefix)))
 }
 
 /// The preferred name of every field.
-pub fn names() -> Vec<&'static str> {
+pub(crate) fn names() -> Vec<&'static str> {
     FIELDS.iter().map(|f| f.names[0]).collect()
 }
 
@@ -84,15 +84,18 @@ pub fn names() -> Vec<&'static str> {
 pub fn help() -> String {
     let mut out = String::from("Fields (any case; aliases after /):\n");
     for f in FIELDS {
-        out.push_str(&format!("  {:<34} {}\n", f.names.join(" / "), f.finds));
+        out.push_str(&format!("  {:<34} {}; e.g. {}\n", f.names.join(" / "), f.finds.replace('`', ""), f.example));
     }
-    out.push_str("Examples: ");
-    out.push_str(&FIELDS.iter().map(|f| f.example).collect::<Vec<_>>().join("  "));
+    out.push_str("Syntax:\n");
+    for (example, finds) in SYNTAX {
+        out.push_str(&format!("  {example:<34} {}\n", finds.replace('`', "")));
+    }
     out
 }
 
 /// The README's search-syntax table, as markdown.
-pub fn markdown_table() -> String {
+#[cfg(test)]
+fn markdown_table() -> String {
     let code = |s: &str| s.split(", ").map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
     let mut out = String::from("| you type | finds |\n|---|---|\n");
     for (example, finds) in SYNTAX {

@@ -51,7 +51,7 @@ pub struct Hit {
 }
 
 impl Hit {
-    pub fn location(&self) -> Location {
+    pub(crate) fn location(&self) -> Location {
         Location {
             path: self.source_path.clone(),
             offset: self.source_offset,
@@ -176,7 +176,7 @@ impl Searchable {
 
     /// The message with this key (or, failing that, this Message-ID), and
     /// how many messages share that Message-ID (list copies, resends).
-    pub fn find(&self, key: &str) -> Result<(Hit, usize)> {
+    pub(crate) fn find(&self, key: &str) -> Result<(Hit, usize)> {
         let f = &self.fields;
         let key_lc = key.trim().to_ascii_lowercase();
         let id = key.trim().trim_start_matches('<').trim_end_matches('>');
@@ -226,4 +226,3 @@ impl Searchable {
 }
 
 
-pub use query::rewrite_query;

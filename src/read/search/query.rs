@@ -66,7 +66,7 @@ fn text_value(v: &str) -> String {
 /// ranges, lowercase `and`/`or`/`not` as operators (as notmuch reads them),
 /// and words with reserved characters (`Bob's`, `[dev]`, `https://x`) as
 /// phrases instead of syntax errors.
-pub fn rewrite_query(q: &str) -> Result<String> {
+pub(crate) fn rewrite_query(q: &str) -> Result<String> {
     let mut words = Vec::new();
     let lexed = lex(q);
     for (i, word) in lexed.iter().enumerate() {

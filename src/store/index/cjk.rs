@@ -10,7 +10,7 @@
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
 /// Han, Hiragana, Katakana (full and half width) and Hangul.
-pub fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30FF      // Hiragana, Katakana
         | 0x31F0..=0x31FF    // Katakana phonetic extensions
@@ -26,7 +26,7 @@ pub fn is_cjk(c: char) -> bool {
 }
 
 #[derive(Clone, Default)]
-pub struct CjkBigramTokenizer {
+pub(crate) struct CjkBigramTokenizer {
     token: Token,
 }
 
@@ -34,7 +34,7 @@ pub struct CjkBigramTokenizer {
 /// indexing. ASCII is read byte by byte (most mail is ASCII; decoding every
 /// character made this tokenizer 15% of an ingest's instructions), and
 /// tokens come out lowercased, so the analyzer needs no LowerCaser.
-pub struct CjkTokenStream<'a> {
+pub(crate) struct CjkTokenStream<'a> {
     text: &'a str,
     /// Byte offset of the next character to read.
     pos: usize,

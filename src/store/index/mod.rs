@@ -6,7 +6,7 @@
 //! folder) and where the message lives (path, offset, length, kind); the body
 //! is indexed but not stored: `mailidx show` reads it from the archive.
 
-pub mod cjk;
+pub(crate) mod cjk;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -24,16 +24,16 @@ use crate::model::MessageRecord;
 /// Tokenizer for free text (subject, body, names, addresses): words split on
 /// non-alphanumerics, Chinese/Japanese/Korean runs as bigrams
 /// ([`cjk`]), lowercased and folded to ASCII so `cafe` finds `café`.
-pub const TEXT_TOKENIZER: &str = "mail_text";
+pub(crate) const TEXT_TOKENIZER: &str = "mail_text";
 /// Tokenizer for whole-value keyword fields matched case-insensitively
 /// (folder, label, MIME type).
-pub const KEYWORD_TOKENIZER: &str = "keyword_lc";
+pub(crate) const KEYWORD_TOKENIZER: &str = "keyword_lc";
 
 /// Handles to every index field. Field names match the Parquet columns where
 /// they carry the same value; the names users type are listed in
 /// read/search/fields.rs.
 #[derive(Clone, Copy, Debug)]
-pub struct IndexFields {
+pub(crate) struct IndexFields {
     pub msg_key: Field,
     pub message_id: Field,
     pub thread_id: Field,
@@ -64,7 +64,7 @@ pub struct IndexFields {
 
 impl IndexFields {
     /// The index schema, built in one place.
-    pub fn schema() -> (Schema, IndexFields) {
+    pub(crate) fn schema() -> (Schema, IndexFields) {
         let mut b = Schema::builder();
         let text = |stored: bool| {
             let o = TextOptions::default().set_indexing_options(
@@ -113,7 +113,7 @@ impl IndexFields {
 }
 
 /// Registers mailidx's tokenizers on an index (needed to write and to query).
-pub fn register_tokenizers(index: &Index) {
+pub(crate) fn register_tokenizers(index: &Index) {
     let text = TextAnalyzer::builder(cjk::CjkBigramTokenizer::default())
         .filter(RemoveLongFilter::limit(64))
         .filter(AsciiFoldingFilter)
@@ -124,7 +124,7 @@ pub fn register_tokenizers(index: &Index) {
 }
 
 /// Opens the index in `dir`, creating it when absent.
-pub fn open_or_create(dir: &Path) -> Result<(Index, IndexFields)> {
+pub(crate) fn open_or_create(dir: &Path) -> Result<(Index, IndexFields)> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let (schema, fields) = IndexFields::schema();
     let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| Error::Other(format!("{}: {e}", dir.display())))?;
@@ -134,7 +134,7 @@ pub fn open_or_create(dir: &Path) -> Result<(Index, IndexFields)> {
 }
 
 /// Opens an existing index for reading.
-pub fn open_existing(dir: &Path) -> Result<(Index, IndexFields)> {
+pub(crate) fn open_existing(dir: &Path) -> Result<(Index, IndexFields)> {
     if !dir.join("meta.json").exists() {
         return Err(Error::NoDatabase(dir.parent().unwrap_or(dir).to_path_buf()));
     }
@@ -145,7 +145,7 @@ pub fn open_existing(dir: &Path) -> Result<(Index, IndexFields)> {
 }
 
 /// The message keys already in the index, as 64-bit numbers.
-pub fn existing_keys(index: &Index, fields: &IndexFields) -> Result<HashSet<u64>> {
+pub(crate) fn existing_keys(index: &Index, fields: &IndexFields) -> Result<HashSet<u64>> {
     let reader = index.reader()?;
     let searcher = reader.searcher();
     let mut keys = HashSet::new();
@@ -183,12 +183,12 @@ pub fn existing_keys(index: &Index, fields: &IndexFields) -> Result<HashSet<u64>
 }
 
 /// A 16-hex-digit message key as a number.
-pub fn key_number(key: &str) -> Option<u64> {
+pub(crate) fn key_number(key: &str) -> Option<u64> {
     u64::from_str_radix(key, 16).ok()
 }
 
 /// Documents one merge may produce (see [`BoundedMerges`]).
-pub const MERGE_MAX_DOCS: u32 = 36_000;
+pub(crate) const MERGE_MAX_DOCS: u32 = 36_000;
 
 /// Merges small segments together (at least `min_segments` at a time), but
 /// never into one of more than `max_docs` documents. tantivy's default
@@ -199,7 +199,7 @@ pub const MERGE_MAX_DOCS: u32 = 36_000;
 /// small segments, as a few cost searches little (docs/benchmarks.md has
 /// the measurements behind both numbers).
 #[derive(Debug)]
-pub struct BoundedMerges {
+pub(crate) struct BoundedMerges {
     pub max_docs: u32,
     pub min_segments: usize,
 }
@@ -235,14 +235,14 @@ impl tantivy::merge_policy::MergePolicy for BoundedMerges {
 }
 
 /// Adds records to the index; commits when [`crate::store::Db::commit`] says.
-pub struct IndexSink {
+pub(crate) struct IndexSink {
     writer: IndexWriter,
     fields: IndexFields,
 }
 
 impl IndexSink {
     /// `heap_bytes` is tantivy's indexing memory budget, shared by its threads.
-    pub fn new(index: &Index, fields: IndexFields, heap_bytes: usize) -> Result<Self> {
+    pub(crate) fn new(index: &Index, fields: IndexFields, heap_bytes: usize) -> Result<Self> {
         // Half the cores index, the other half parse: with more indexing
         // threads the parsers starve (docs/benchmarks.md).
         // MAILIDX_INDEX_THREADS overrides it.
@@ -257,7 +257,7 @@ impl IndexSink {
         Ok(IndexSink { writer, fields })
     }
 
-    pub fn add(&mut self, r: &MessageRecord) -> Result<()> {
+    pub(crate) fn add(&mut self, r: &MessageRecord) -> Result<()> {
         let f = &self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.msg_key, &r.msg_key);
@@ -326,13 +326,13 @@ impl IndexSink {
     }
 
     /// Removes a message from the index (at the next commit).
-    pub fn delete(&mut self, key: &str) {
+    pub(crate) fn delete(&mut self, key: &str) {
         self.writer.delete_term(Term::from_field_text(self.fields.msg_key, key));
     }
 
     /// Makes everything added so far durable and visible to searches, with
     /// `payload` (the table generation that goes with it) in the commit.
-    pub fn commit(&mut self, payload: &str) -> Result<()> {
+    pub(crate) fn commit(&mut self, payload: &str) -> Result<()> {
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(payload);
         prepared.commit()?;
@@ -340,7 +340,7 @@ impl IndexSink {
     }
 
     /// Waits for background merges to finish.
-    pub fn finish(self) -> Result<()> {
+    pub(crate) fn finish(self) -> Result<()> {
         self.writer.wait_merging_threads()?;
         Ok(())
     }
