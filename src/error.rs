@@ -4,38 +4,53 @@
 
 use std::path::PathBuf;
 
+/// A failure that stops a run; a malformed message is not one.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// Reading or writing a file or directory failed.
     #[error("{path}")]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// A path given to ingest does not exist.
     #[error("{0}: no such file or directory")]
     NotFound(PathBuf),
+    /// A path given to ingest holds no Maildir, mbox or message file.
     #[error("{0}: holds no mail (no Maildir, mbox or message file found)")]
     NoMail(PathBuf),
+    /// The tantivy index failed.
     #[cfg(feature = "store")]
     #[error("search index")]
     Index(#[from] tantivy::TantivyError),
+    /// A search query that cannot be read; the text says why.
     #[error("bad query: {0}")]
     Query(String),
+    /// Reading or writing a Parquet table failed.
     #[cfg(feature = "store")]
     #[error("parquet table {table}")]
     Table {
+        /// The table's name (`messages`, `locations`, …).
         table: String,
+        /// The polars error.
         #[source]
         source: polars::prelude::PolarsError,
     },
+    /// No database at this directory (no index yet).
     #[error("no database at {0} (run `mailidx ingest PATH` first)")]
     NoDatabase(PathBuf),
+    /// No message in the database has this msg_key or Message-ID.
     #[error("no message with key or Message-ID {0:?}")]
     UnknownKey(String),
+    /// Any other failure, described in the text.
     #[error("{0}")]
     Other(String),
 }
 
+/// The library's result type, with [`Error`] by default.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {

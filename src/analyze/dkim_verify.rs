@@ -95,6 +95,7 @@ impl DkimKeys {
         self.keys.is_empty()
     }
 
+    /// Keys loaded, one per `selector._domainkey.domain` name.
     pub fn len(&self) -> usize {
         self.keys.len()
     }

@@ -25,6 +25,7 @@ use crate::parse::{parse_message_with, Limits, ParsedMessage};
 /// ingest flags set.
 #[derive(Debug, Clone, Default)]
 pub struct Analyzer {
+    /// Bounds on the work one message may cause (`--max-…`).
     pub limits: Limits,
     /// Relays the receiving side vouches for (`--trusted-network`).
     pub trusted: Vec<ipnet::IpNet>,
@@ -32,6 +33,8 @@ pub struct Analyzer {
     pub authserv_ids: Vec<String>,
     /// Keys to verify DKIM signatures with (`--dkim-keys`); empty: none.
     pub dkim_keys: dkim_verify::DkimKeys,
+    /// Spam and ham folder names and filter-header thresholds (`--spam-folder`,
+    /// `--ham-folder`, `--spam-score-threshold`).
     pub label_rules: labels::LabelRules,
     /// The label the user gives every message (`--label`).
     pub label: Option<Label>,

@@ -47,7 +47,10 @@ const QUEUE_DEPTH: usize = 2048;
 /// Everything an ingest needs, resolved from the command line.
 #[derive(Debug, Clone)]
 pub struct IngestConfig {
+    /// Archive paths to ingest: Maildir folders, mbox files (plain or
+    /// compressed), message files, or trees holding them.
     pub paths: Vec<PathBuf>,
+    /// The database to write.
     pub db: DbPaths,
     /// Rows per Parquet part (and per index commit). The batch is most of
     /// an ingest's heap (docs/benchmarks.md has the measurements).
@@ -60,6 +63,8 @@ pub struct IngestConfig {
 }
 
 impl IngestConfig {
+    /// A config for `paths` into `db` with the default batch size, index heap
+    /// and analysis.
     pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
         IngestConfig { paths, db, batch_rows: 10_000, index_heap: 128_000_000, analysis: Analyzer::default() }
     }
@@ -71,6 +76,7 @@ pub trait Progress: Sync {
     fn start(&self, _total_bytes: u64, _files: usize) {}
     /// Called as work is done: messages handled and bytes of disk input read.
     fn advance(&self, _messages: u64, _disk_bytes: u64) {}
+    /// Called once, when the ingest is done.
     fn finish(&self) {}
 }
 
@@ -94,6 +100,7 @@ pub struct IngestSummary {
     /// Copies of messages already in the database or seen twice in this
     /// run: recorded as locations, not parsed again.
     pub duplicates: u64,
+    /// Mail files found under the ingested paths.
     pub files: u64,
     /// Files unchanged since the last ingest, not read.
     pub unchanged_files: u64,
@@ -108,7 +115,9 @@ pub struct IngestSummary {
     /// Stopped by Ctrl-C or SIGTERM: what was committed stays, the rest is
     /// done by the next ingest.
     pub interrupted: bool,
+    /// Wall-clock time of the run, in seconds.
     pub seconds: f64,
+    /// The database directory written.
     pub db: PathBuf,
     /// The first problems of this run (at most [`SHOWN_PROBLEMS`]); all are
     /// in the `errors` table.

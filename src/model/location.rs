@@ -26,6 +26,7 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// The kind's name: maildir, mbox, mbox.gz, mbox.zst or eml.
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::Maildir => "maildir",
@@ -36,6 +37,8 @@ impl SourceKind {
         }
     }
 
+    /// The kind a name from [`SourceKind::as_str`] stands for; None for any
+    /// other text.
     pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "maildir" => SourceKind::Maildir,
@@ -65,6 +68,7 @@ pub struct Location {
     pub length: u64,
     /// Mail folder relative to the ingested root (Maildir folder or mbox name).
     pub folder: String,
+    /// How the message is stored (the `kind` / `source_kind` column).
     pub kind: SourceKind,
     /// Maildir flags after `:2,` (`"RS"`), empty for other kinds.
     pub flags: String,
@@ -74,7 +78,9 @@ pub struct Location {
 /// read, or an owned copy where `>From` quoting was undone) and where they came from.
 #[derive(Debug)]
 pub struct RawMessage<'a> {
+    /// The message's bytes, with mbox `>From` quoting undone.
     pub bytes: Cow<'a, [u8]>,
+    /// Where the bytes were read.
     pub location: Location,
 }
 

@@ -22,11 +22,14 @@ use crate::model::AttachmentRecord;
 /// Deepest nesting walked; mail-parser bounds its own recursion as well.
 pub(crate) const MAX_DEPTH: usize = 64;
 
+/// What a node of the MIME tree is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PartKind {
+    /// A multipart/* container of other parts.
     Multipart,
     /// An encapsulated message (message/rfc822, message/global).
     Message,
+    /// A part with content of its own (text, image, application, …).
     Leaf,
 }
 
@@ -36,17 +39,33 @@ pub struct PartInfo {
     /// IMAP part path; the top of a single-part message is `1`, the top
     /// multipart of a message is the empty path.
     pub path: String,
+    /// Nesting depth: 0 for the message's top part, one more per container it
+    /// sits in.
     pub depth: usize,
+    /// Container, attached message or leaf.
     pub kind: PartKind,
+    /// Declared Content-Type, lowercased; text/plain when absent
+    /// (RFC 2045 §5.2).
     pub content_type: String,
+    /// The Content-Type charset parameter, lowercased; None when absent, and
+    /// for containers.
     pub charset: Option<String>,
+    /// File name (Content-Disposition filename or Content-Type name), decoded;
+    /// None when absent.
     pub filename: Option<String>,
+    /// Content-Disposition type, lowercased (attachment, inline); None when
+    /// absent.
     pub disposition: Option<String>,
+    /// Content-Transfer-Encoding, lowercased (base64, quoted-printable, …);
+    /// None when absent.
     pub transfer_encoding: Option<String>,
     /// Bytes after Base64/QP decoding (before charset decoding); for
     /// containers, their raw size.
     pub decoded_size: u64,
+    /// The part is inside an attached message (message/rfc822).
     pub in_nested_message: bool,
+    /// A leaf that is an attachments-table row: disposition attachment, a file
+    /// name, or a non-text type.
     pub is_attachment: bool,
     /// For an encapsulated message: its From and Subject, decoded.
     pub summary: Option<String>,

@@ -113,6 +113,7 @@ pub(crate) fn cut_to(s: &mut String, max: usize) -> bool {
 /// filled, and the trace header fields that analysis reads.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedMessage {
+    /// The record, its header and MIME fields filled; analysis fills the rest.
     pub record: MessageRecord,
     pub(crate) trace: TraceHeaders,
 }

@@ -21,29 +21,50 @@ use crate::store::DbPaths;
 /// the `messages` and `received_hops` columns.
 #[derive(Debug, Clone, Serialize)]
 pub struct HopsReport {
+    /// The message's key, computed from the bytes read (as `messages.msg_key`).
     pub msg_key: String,
+    /// Where the message was read: the file given, or `path @ offset` of a
+    /// message found in the database.
     pub source: String,
+    /// Subject, RFC 2047 decoded.
     pub subject: Option<String>,
+    /// First From address (domain lowercased).
     pub from_addr: Option<String>,
+    /// Date header, milliseconds since the epoch, UTC (RFC 3339 in JSON); None
+    /// when missing or unparseable.
     #[serde(serialize_with = "crate::model::ms_as_rfc3339")]
     pub date: Option<i64>,
+    /// IP of the origin hop; None when no hop qualifies.
     pub origin_ip: Option<String>,
+    /// rDNS name of the origin hop as the receiving MTA wrote it.
     pub origin_rdns: Option<String>,
+    /// HELO/EHLO name the origin gave.
     pub origin_helo: Option<String>,
+    /// Received headers read as hops.
     pub hop_count: u32,
+    /// Received headers without a from clause naming an address.
     pub unparsed_hop_count: u32,
+    /// Seconds from the lowest to the topmost hop with a time.
     pub transit_seconds: Option<i64>,
+    /// Date header minus the time of the origin hop (or the lowest hop with a
+    /// time), in seconds.
     pub date_hop_skew_seconds: Option<i64>,
+    /// Header-forensics flags of the chain and the Date header.
     pub anomalies: Anomalies,
     /// Header order: index 0 is the topmost (last) hop.
     pub hops: Vec<HopRecord>,
     /// Authentication verdicts and alignment (the `messages` columns).
     pub auth: AuthSummary,
+    /// Every Authentication-Results method result, Received-SPF and ARC header
+    /// (`auth_results` rows).
     pub auth_results: Vec<AuthResultRecord>,
+    /// Every DKIM-Signature, its tags and checks (`dkim_signatures` rows).
     pub dkim: Vec<DkimSignatureRecord>,
     /// Forgery signs, their names and score, as ingest records them.
     pub forgery: Forgery,
+    /// spam, ham or unknown.
     pub label: &'static str,
+    /// Where the label came from: user, folder, header:NAME or none.
     pub label_source: String,
 }
 

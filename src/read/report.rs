@@ -13,8 +13,11 @@ use crate::store::derived::{self, Filter};
 
 /// One table of the report.
 pub struct Section {
+    /// The section's name, one of [`SECTIONS`].
     pub name: &'static str,
+    /// The heading printed above the table.
     pub title: &'static str,
+    /// The rows.
     pub frame: DataFrame,
 }
 

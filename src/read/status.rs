@@ -16,27 +16,38 @@ use crate::model::ErrorKind;
 use crate::store::parquet::{part_files, str_col};
 use crate::store::tables;
 
+/// One Parquet table in force: its rows, part files and bytes.
 #[derive(Debug, Clone, Serialize)]
 pub struct TableStatus {
+    /// The table's name.
     pub table: String,
+    /// Rows over all its part files (from the Parquet footers).
     pub rows: u64,
+    /// Part files.
     pub files: u64,
+    /// Bytes of its part files on disk.
     pub bytes: u64,
 }
 
 /// Archive files of one kind and folder, and when they were last ingested.
 #[derive(Debug, Clone, Serialize)]
 pub struct SourceGroup {
+    /// maildir, mbox, mbox.gz, mbox.zst or eml.
     pub kind: String,
+    /// Mail folder relative to the ingested path.
     pub folder: String,
+    /// Archive files of this kind in this folder.
     pub files: u64,
+    /// Their size in bytes when last ingested.
     pub bytes: u64,
     /// RFC 3339, UTC.
     pub last_ingested: Option<String>,
 }
 
+/// What `mailidx status` reports: what a database holds.
 #[derive(Debug, Clone, Serialize)]
 pub struct Status {
+    /// The database directory.
     pub db: String,
     /// The table generation in force (one per commit).
     pub generation: u64,
@@ -46,17 +57,21 @@ pub struct Status {
     pub locations: u64,
     /// Archive files the database knows, by kind and folder.
     pub sources: Vec<SourceGroup>,
-    /// Messages per folder and per label (from the messages table).
+    /// Messages per folder (from the messages table).
     pub folders: BTreeMap<String, u64>,
+    /// Messages per label (spam, ham, unknown), from the messages table.
     pub labels: BTreeMap<String, u64>,
     /// Problems recorded by ingests, by kind (io, malformed, not_mail).
     pub errors: BTreeMap<String, u64>,
+    /// Rows, part files and bytes of every table.
     pub tables: Vec<TableStatus>,
+    /// Bytes of the files in the index directory.
     pub index_bytes: u64,
     /// Bytes of the Parquet tables in force.
     pub tables_bytes: u64,
 }
 
+/// What the database at `db` holds; [`Error::NoDatabase`] when there is none.
 pub fn status(db: &DbPaths) -> Result<Status> {
     if !db.exists() {
         return Err(Error::NoDatabase(db.root.clone()));

@@ -20,6 +20,7 @@ pub struct Filter {
     pub since: Option<i64>,
     /// Date header before this.
     pub until: Option<i64>,
+    /// Only messages with this label (spam, ham or unknown); None: every label.
     pub label: Option<String>,
 }
 

@@ -19,10 +19,12 @@ use std::path::{Path, PathBuf};
 /// Paths inside one database directory.
 #[derive(Debug, Clone)]
 pub struct DbPaths {
+    /// The database directory.
     pub root: PathBuf,
 }
 
 impl DbPaths {
+    /// The paths of a database at `root` (nothing is read or created).
     pub fn new(root: impl Into<PathBuf>) -> Self {
         DbPaths { root: root.into() }
     }
@@ -56,18 +58,24 @@ impl DbPaths {
         self.root.join("tables")
     }
 
+    /// Every Parquet part still referenced, one folder per table
+    /// (`DB/store/NAME/`).
     pub fn store_dir(&self) -> PathBuf {
         self.root.join("store")
     }
 
+    /// The table generations (`DB/snapshots/`).
     pub fn snapshots_dir(&self) -> PathBuf {
         self.root.join("snapshots")
     }
 
+    /// One generation of the tables: `DB/snapshots/GEN/`, GEN written with
+    /// eight digits.
     pub fn snapshot_dir(&self, generation: u64) -> PathBuf {
         self.snapshots_dir().join(format!("{generation:08}"))
     }
 
+    /// The lock file a running ingest holds.
     pub fn lock_path(&self) -> PathBuf {
         self.root.join("lock")
     }
@@ -79,6 +87,7 @@ impl DbPaths {
         v.get("payload")?.as_str()?.strip_prefix("tables:")?.parse().ok()
     }
 
+    /// A database is here: its index has a `meta.json`.
     pub fn exists(&self) -> bool {
         self.index_dir().join("meta.json").exists()
     }

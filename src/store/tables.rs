@@ -10,21 +10,28 @@ use serde::Serialize;
 /// Column types, named as in schemas/*.json.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum ColType {
+    /// UTF-8 text.
     #[serde(rename = "string")]
     Str,
+    /// Unsigned 64-bit integer.
     #[serde(rename = "uint64")]
     U64,
+    /// Unsigned 32-bit integer.
     #[serde(rename = "uint32")]
     U32,
+    /// Signed 64-bit integer.
     #[serde(rename = "int64")]
     I64,
+    /// Boolean.
     #[serde(rename = "bool")]
     Bool,
     /// Milliseconds since the epoch, UTC.
     #[serde(rename = "timestamp[ms, UTC]")]
     Timestamp,
+    /// List of UTF-8 strings.
     #[serde(rename = "list<string>")]
     ListStr,
+    /// 64-bit float.
     #[serde(rename = "float64")]
     F64,
     /// Calendar day (UTC).
@@ -49,20 +56,30 @@ impl ColType {
     }
 }
 
+/// One column of a table contract.
 #[derive(Debug, Clone, Serialize)]
 pub struct ColumnSpec {
+    /// Column name, as in the Parquet files and the schema file.
     pub name: &'static str,
+    /// The column's type (`type` in the schema file).
     #[serde(rename = "type")]
     pub col_type: ColType,
+    /// Whether the column may hold nulls.
     pub nullable: bool,
+    /// What the value means.
     pub description: &'static str,
 }
 
+/// One table's contract: its name, meaning and columns (schemas/NAME.json).
 #[derive(Debug, Clone, Serialize)]
 pub struct TableSpec {
+    /// Table name: the folder of its part files and the schema file's name.
     pub table: &'static str,
+    /// What the table holds.
     pub description: &'static str,
+    /// What one row stands for.
     pub one_row_per: &'static str,
+    /// The columns, in order.
     pub columns: &'static [ColumnSpec],
 }
 

@@ -17,10 +17,14 @@
 pub struct MethodResult {
     /// Lowercased (`dkim`, `spf`, `dmarc`, `arc`, `compauth`, …).
     pub method: String,
+    /// The method's version (`method/version`, RFC 8601 §2.2); None when
+    /// not given.
     pub method_version: Option<String>,
     /// Lowercased (`pass`, `fail`, `softfail`, `none`, …).
     pub result: String,
+    /// The `reason=` value, as written.
     pub reason: Option<String>,
+    /// The first comment after the result, without its parentheses.
     pub comment: Option<String>,
     /// (ptype, property, value): ptype and property lowercased; a `key=value`
     /// without a ptype (Exchange's `action=none`) has ptype "".
@@ -39,11 +43,14 @@ impl MethodResult {
 pub struct AuthResults {
     /// None when the header starts with a result (Exchange Online).
     pub authserv_id: Option<String>,
+    /// The version number after the authserv-id (RFC 8601 §2.2); None when
+    /// not given.
     pub version: Option<String>,
     /// ARC instance (`i=`), for ARC-Authentication-Results.
     pub instance: Option<u32>,
     /// The header says `none`: no method was applied.
     pub none: bool,
+    /// Every `method=result`, in header order.
     pub results: Vec<MethodResult>,
     /// Text that could not be read as part of a result.
     pub unparsed: Vec<String>,

@@ -36,25 +36,41 @@ pub(crate) fn tag_list(value: &str) -> Vec<(String, String)> {
 /// The tags of one DKIM-Signature.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DkimSignature {
+    /// Version, v= (RFC 6376 §3.5 requires `1`).
     pub v: Option<String>,
+    /// Signing algorithm, a=, lowercased (rsa-sha256, rsa-sha1,
+    /// ed25519-sha256).
     pub a: Option<String>,
     /// Header canonicalisation (`simple` when c= is absent).
     pub c_header: String,
     /// Body canonicalisation (`simple` when c= gives only one).
     pub c_body: String,
+    /// Signing domain, d=, lowercased.
     pub d: Option<String>,
+    /// Selector, s=.
     pub s: Option<String>,
+    /// Agent or user identifier, i=.
     pub i: Option<String>,
+    /// Body length limit, l=, in bytes; None when absent or malformed (then
+    /// listed in `problems`).
     pub l: Option<u64>,
+    /// Signature time, t=, in Unix seconds; None when absent or not a number.
     pub t: Option<i64>,
+    /// Expiry, x=, in Unix seconds; None when absent or not a number.
     pub x: Option<i64>,
+    /// Signed header field names, h=, in order, as written.
     pub h: Vec<String>,
+    /// Body hash, bh=, base64 with whitespace removed.
     pub bh: Option<String>,
+    /// Signature, b=, base64 with whitespace removed, kept raw.
     pub b: Option<String>,
     /// Tags that are required but missing, or malformed.
     pub problems: Vec<String>,
 }
 
+/// Reads the tags of a DKIM-Signature value (RFC 6376 §3.5). Never fails: a
+/// missing a=, b=, bh=, d=, h= or s=, or a malformed l=, is listed in
+/// `problems`.
 pub fn parse_dkim_signature(value: &str) -> DkimSignature {
     let mut sig = DkimSignature { c_header: "simple".into(), c_body: "simple".into(), ..Default::default() };
     for (k, v) in tag_list(value) {

@@ -30,18 +30,35 @@ use crate::parse::recover::lenient_date;
 /// `received_hops` columns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedHop {
+    /// HELO/EHLO name the sending host gave (`[1.2.3.4]` for an address
+    /// literal).
     pub helo: Option<String>,
+    /// Reverse-DNS name the receiving host wrote; None for `unknown` or none
+    /// written.
     pub rdns: Option<String>,
+    /// Address of the sending host.
     pub ip: Option<IpAddr>,
+    /// RFC 1413 ident user (`user@host` before the address).
     pub ident: Option<String>,
+    /// The receiving host (the by clause).
     pub by_host: Option<String>,
+    /// The via clause.
     pub via: Option<String>,
+    /// The with clause as a protocol name (RFC 3848: SMTP, ESMTP, ESMTPS,
+    /// ESMTPSA, LMTP, HTTP, …).
     pub protocol: Option<String>,
+    /// TLS version, where the header gives it.
     pub tls_version: Option<String>,
+    /// TLS cipher, where the header gives it.
     pub tls_cipher: Option<String>,
+    /// Authenticated submission (ESMTPA/ESMTPSA, `(authenticated …)`,
+    /// `Authenticated sender:`, `AUTH:`, Exchange HTTPS).
     pub authenticated: bool,
+    /// The id clause (queue id), without angle brackets.
     pub queue_id: Option<String>,
+    /// The for clause (envelope recipient), without angle brackets.
     pub envelope_for: Option<String>,
+    /// envelope-from / envelope-sender, where given.
     pub envelope_from: Option<String>,
     /// UTC milliseconds.
     pub timestamp: Option<i64>,

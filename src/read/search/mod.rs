@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::model::{Location, SourceKind};
 use crate::store::index::{open_existing, IndexFields};
 
+/// How search hits are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SortOrder {
     /// Newest first (notmuch's and mu's default).
@@ -30,19 +31,33 @@ pub enum SortOrder {
 /// `mailidx search --format json`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Hit {
+    /// The message's key (`messages.msg_key`).
     pub msg_key: String,
+    /// Message-ID without angle brackets.
     pub message_id: Option<String>,
     /// RFC 3339, UTC.
     pub date: Option<String>,
+    /// First From address, as `Name <addr>` when it has a display name.
     pub from: Option<String>,
+    /// To addresses.
     pub to: Vec<String>,
+    /// Subject, RFC 2047 decoded.
     pub subject: Option<String>,
+    /// Mail folder relative to the ingested path.
     pub folder: String,
+    /// spam, ham or unknown.
     pub label: String,
+    /// Hash of the thread root id (`messages.thread_id`).
     pub thread_id: String,
+    /// Absolute path of the file holding the message; another copy's (from
+    /// `locations`) when the indexed one is gone.
     pub source_path: String,
+    /// Byte offset of the message in that file (decompressed stream for
+    /// .gz/.zst).
     pub source_offset: u64,
+    /// Length in bytes of the message as stored.
     pub source_length: u64,
+    /// maildir, mbox, mbox.gz, mbox.zst or eml.
     pub source_kind: String,
     /// The origin hop's IP (see `mailidx hops`).
     pub origin_ip: Option<String>,
@@ -63,10 +78,12 @@ impl Hit {
     }
 }
 
+/// What a search returns: how many matched, and the hits asked for.
 #[derive(Debug, Clone)]
 pub struct SearchResult {
     /// All documents that matched (not only those returned).
     pub total: usize,
+    /// At most `limit` hits, in the order asked for.
     pub hits: Vec<Hit>,
 }
 
@@ -79,6 +96,8 @@ pub struct Searchable {
 }
 
 impl Searchable {
+    /// Opens the database's index for searching; [`Error::NoDatabase`] when
+    /// there is none.
     pub fn open(db: &DbPaths) -> Result<Self> {
         if !db.exists() {
             return Err(Error::NoDatabase(db.root.clone()));
