@@ -18,6 +18,11 @@ then a set of searches (a rare word, a common word, a From: query, a date
 range, a phrase), the median of repeated runs with each tool's hit count
 side by side. It also runs mailidx's mbox ingest pinned to 1, 2, … cores (taskset).
 
+`--baseline BIN` also measures another mailidx binary (an earlier build,
+say `git worktree add ../before REV` built there) as `mailidx-baseline`,
+side by side in the same run; `--binary BIN` measures a given binary instead
+of building this checkout.
+
 Results: benches/results/compare.md (tables) and compare.csv (one row per
 measurement), overwritten by each run.
 """
@@ -152,10 +157,9 @@ def du(path):
 
 
 class Mailidx:
-    name = "mailidx"
-
-    def __init__(self, binary, work, tag):
-        self.bin, self.db = binary, work / f"db-mailidx-{tag}"
+    def __init__(self, binary, work, tag, name="mailidx"):
+        self.name = name
+        self.bin, self.db = binary, work / f"db-{name}-{tag}"
 
     def index(self, path, env=None, cores=None):
         shutil.rmtree(self.db, ignore_errors=True)
@@ -261,23 +265,29 @@ def main():
     ap.add_argument("--copies", type=int, default=6, help="replicas in the large corpus (6: 231,822 messages)")
     ap.add_argument("--all-tools-large", action="store_true", help="also run notmuch and mu on the large corpus (hours)")
     ap.add_argument("--tools", default="mailidx,mairix,notmuch,mu", help="comma-separated tools to run; the others' rows are kept from the last compare.csv")
+    ap.add_argument("--binary", type=Path, help="measure this mailidx binary instead of building the checkout")
+    ap.add_argument("--baseline", type=Path, help="also measure this mailidx binary (an earlier build), as mailidx-baseline")
     a = ap.parse_args()
-    a.tools = a.tools.split(",")
+    a.tools = a.tools.split(",") + (["mailidx-baseline"] if a.baseline else [])
     repeats = 3 if a.quick else a.repeats
     ensure_tools()
-    binary = build()
+    binary = a.binary or build()
     corpora = prepare(a.work, a.copies)
     rows, searches = [], []
     sizes = ["38k"] if a.quick else ["38k", "200k"]
     for tag in sizes:
         c = corpora[tag]
         mail_mb = c["bytes"] / 1e6
-        tools = [Mailidx(binary, a.work, tag), Mairix(a.work, tag)]
+        tools = [Mailidx(binary, a.work, tag)]
+        if a.baseline:
+            tools.append(Mailidx(a.baseline, a.work, tag, name="mailidx-baseline"))
+        tools.append(Mairix(a.work, tag))
         if tag == "38k" or a.all_tools_large:
             tools += [Notmuch(a.work, tag), Mu(a.work, tag)]
         tools = [t for t in tools if t.name in a.tools]
         for tool in tools:
-            inputs = [("maildir", c["maildir"])] + ([("mbox", c["mbox"])] if tool.name == "mailidx" else [])
+            is_mailidx = tool.name.startswith("mailidx")
+            inputs = [("maildir", c["maildir"])] + ([("mbox", c["mbox"])] if is_mailidx else [])
             for form, path in inputs:
                 log(f"{tag} {tool.name} {form}: first index")
                 warm(path)
@@ -293,7 +303,7 @@ def main():
                 log(rows[-1])
             if tag == "38k":
                 for qname, per in QUERIES.items():
-                    q = per.get(tool.name)
+                    q = per.get("mailidx" if is_mailidx else tool.name)
                     if q is None:
                         searches.append({"query": qname, "tool": tool.name, "text": "", "hits": "n/a", "median_ms": ""})
                         continue
@@ -314,7 +324,7 @@ def main():
                     "peak_rss_mb": round(rss), "db_mb": round(m.size(), 1), "db_pct_of_mail": round(100 * m.size() / mail_mb, 1), "reindex_s": "",
                 })
                 log(rows[-1])
-    if set(a.tools) != ALL_TOOLS:
+    if set(a.tools) - {"mailidx-baseline"} != ALL_TOOLS:
         kept_rows, kept_searches = previous(set(a.tools))
         rows, searches = kept_rows + rows, kept_searches + searches
     write(rows, searches)
@@ -331,7 +341,7 @@ def previous(run):
         return rows, searches
     with open(path, newline="") as f:
         for r in csv.DictReader(f):
-            if r["tool"] in run:
+            if r["tool"] in run or r["tool"] == "mailidx-baseline":
                 continue
             if r["kind"] == "index":
                 rows.append({k: r[k] for k in ("corpus", "tool", "input", "messages", "mail_mb", "first_s", "messages_per_s", "mb_per_s",
@@ -342,7 +352,8 @@ def previous(run):
 
 
 def write(rows, searches):
-    order = {"mailidx": 0, "mairix": 1, "notmuch": 2, "mu": 3}
+    order = {"mailidx": 0, "mailidx-baseline": 1, "mairix": 2, "notmuch": 3, "mu": 4}
+    shown = [t for t in order if any(s["tool"] == t for s in searches)]
     rows = sorted(rows, key=lambda r: (r["corpus"] != "38k", "core" in r["input"], order.get(r["tool"], 9)))
     out = ROOT / "benches/results"
     out.mkdir(parents=True, exist_ok=True)
@@ -362,10 +373,10 @@ def write(rows, searches):
         lines.append(f"| {r['corpus']} | {r['tool']} | {r['input']} | {r['messages']} | {r['mail_mb']} | {r['first_s']} | {r['messages_per_s']} | {r['mb_per_s']} | {r['peak_rss_mb']} | {r['db_mb']} | {r['db_pct_of_mail']} | {r['reindex_s']} |")
     lines += ["", "mailidx's database is its index plus all its Parquet tables (messages, hops, authentication, DKIM, attachments, locations, derived statistics).", "",
               "## Searches (38k corpus): median latency of repeated runs, process start included, and hit counts\n",
-              "| query | " + " | ".join(t for t in ("mailidx", "notmuch", "mu", "mairix")) + " |", "|---|---|---|---|---|"]
+              "| query | " + " | ".join(shown) + " |", "|---|" + "---|" * len(shown)]
     for qname in QUERIES:
         cells = []
-        for t in ("mailidx", "notmuch", "mu", "mairix"):
+        for t in shown:
             s = next((s for s in searches if s["query"] == qname and s["tool"] == t), None)
             cells.append("—" if s is None else ("not expressible" if s["hits"] == "n/a" else f"{s['median_ms']} ms, {s['hits']} hits"))
         lines.append(f"| {qname} | " + " | ".join(cells) + " |")

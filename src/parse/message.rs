@@ -57,7 +57,7 @@ pub(super) fn fill_record(m: &Message<'_>, rec: &mut MessageRecord, trace: &mut 
     rec.references = id_list(m.references());
 
     let mime = mime::walk_until(m, &rec.msg_key, limits, deadline);
-    let hint = mime.charsets.first().map(String::as_str);
+    let hint = mime.summary.charsets.first().map(String::as_str);
     rec.subject = subject(m, hint, &mut rec.warnings).or_else(|| m.subject().map(|s| s.trim().to_string()));
     if let Some(n) = rec.from_name.as_mut() {
         if cut_to(n, limits.max_header_bytes) {
@@ -88,17 +88,9 @@ fn mime_summary(mime: mime::Mime, rec: &mut MessageRecord) -> String {
         attachment_count: mime.attachments.len() as u32,
         attachment_names: mime.attachments.iter().filter_map(|a| a.filename.clone()).collect(),
         mime_types,
-        nested_headers: mime.nested_headers,
         part_count: leaves().count() as u32,
         nested_message_count: mime.parts.iter().filter(|p| p.kind == mime::PartKind::Message).count() as u32,
-        text_bytes: mime.text_bytes,
-        html_bytes: mime.html_bytes,
-        charsets: mime.charsets,
-        smime_signed: mime.smime_signed,
-        smime_encrypted: mime.smime_encrypted,
-        pgp_signed: mime.pgp_signed,
-        pgp_encrypted: mime.pgp_encrypted,
-        has_tnef: mime.has_tnef,
+        ..mime.summary
     };
     rec.warnings.extend(mime.warnings);
     rec.attachment_rows = mime.attachments;

@@ -17,7 +17,7 @@ use mail_parser::{Encoding, Message, MessagePart, MimeHeaders, PartType};
 use sha2::{Digest, Sha256};
 
 use super::charset;
-use crate::model::AttachmentRecord;
+use crate::model::{AttachmentRecord, MimeSummary};
 
 /// Deepest nesting walked; mail-parser bounds its own recursion as well.
 pub(crate) const MAX_DEPTH: usize = 64;
@@ -77,17 +77,11 @@ pub(crate) struct Mime {
     pub parts: Vec<PartInfo>,
     /// Searchable text, in tree order, capped at `max_text` bytes.
     pub text: String,
-    /// Headers of attached messages (From, To, Subject), kept apart.
-    pub nested_headers: String,
     pub attachments: Vec<AttachmentRecord>,
-    pub text_bytes: u64,
-    pub html_bytes: u64,
-    pub charsets: Vec<String>,
-    pub smime_signed: bool,
-    pub smime_encrypted: bool,
-    pub pgp_signed: bool,
-    pub pgp_encrypted: bool,
-    pub has_tnef: bool,
+    /// What the walk fills of the record's MIME summary: the attached
+    /// messages' headers, text and HTML bytes, charsets, S/MIME, PGP and
+    /// TNEF flags (the counts are the parse's to fill from `parts`).
+    pub summary: MimeSummary,
     pub warnings: Vec<String>,
 }
 
@@ -193,9 +187,9 @@ impl Walker<'_> {
         info.decoded_size = part.raw_len() as u64;
         let protocol = attribute(part, "protocol").unwrap_or_default();
         match info.content_type.as_str() {
-            "multipart/signed" if protocol.contains("pkcs7-signature") => self.out.smime_signed = true,
-            "multipart/signed" if protocol.contains("pgp-signature") => self.out.pgp_signed = true,
-            "multipart/encrypted" if protocol.contains("pgp-encrypted") => self.out.pgp_encrypted = true,
+            "multipart/signed" if protocol.contains("pkcs7-signature") => self.out.summary.smime_signed = true,
+            "multipart/signed" if protocol.contains("pgp-signature") => self.out.summary.pgp_signed = true,
+            "multipart/encrypted" if protocol.contains("pgp-encrypted") => self.out.summary.pgp_encrypted = true,
             _ => {}
         }
         self.check_boundaries(part, &info.path, attribute(part, "boundary"), children.len());
@@ -227,10 +221,10 @@ impl Walker<'_> {
         }
         if !summary.is_empty() {
             let line = summary.join(" · ");
-            if !self.out.nested_headers.is_empty() {
-                self.out.nested_headers.push('\n');
+            if !self.out.summary.nested_headers.is_empty() {
+                self.out.summary.nested_headers.push('\n');
             }
-            self.out.nested_headers.push_str(&line);
+            self.out.summary.nested_headers.push_str(&line);
             info.summary = Some(line);
         }
         self.out.parts.push(info);
@@ -325,7 +319,7 @@ impl Walker<'_> {
     }
 
     fn flags(&mut self, ct: &str, info: &PartInfo, bytes: &[u8]) {
-        let o = &mut self.out;
+        let o = &mut self.out.summary;
         match ct {
             "application/pkcs7-signature" | "application/x-pkcs7-signature" => o.smime_signed = true,
             "application/pkcs7-mime" | "application/x-pkcs7-mime" => {
@@ -354,22 +348,22 @@ impl Walker<'_> {
             self.out.warnings.push(format!("part {}: {w}", info.path));
         }
         if let Some(cs) = info.charset.as_ref() {
-            if !self.out.charsets.contains(cs) {
-                self.out.charsets.push(cs.clone());
+            if !self.out.summary.charsets.contains(cs) {
+                self.out.summary.charsets.push(cs.clone());
             }
         }
         let html = info.content_type == "text/html";
         if html {
-            self.out.html_bytes += bytes.len() as u64;
+            self.out.summary.html_bytes += bytes.len() as u64;
         } else {
-            self.out.text_bytes += bytes.len() as u64;
+            self.out.summary.text_bytes += bytes.len() as u64;
         }
         let text = decoded.text;
         // One pass for both armour lines (each `contains` was a pass).
         for at in memchr::memmem::find_iter(text.as_bytes(), b"-----BEGIN PGP ") {
             let rest = &text.as_bytes()[at + 15..];
-            self.out.pgp_signed |= rest.starts_with(b"SIGNED MESSAGE-----");
-            self.out.pgp_encrypted |= rest.starts_with(b"MESSAGE-----");
+            self.out.summary.pgp_signed |= rest.starts_with(b"SIGNED MESSAGE-----");
+            self.out.summary.pgp_encrypted |= rest.starts_with(b"MESSAGE-----");
         }
         if !for_text || self.out.text.len() >= self.max_text {
             return;
@@ -582,7 +576,7 @@ mod tests {
         assert_eq!(w.parts.iter().filter(|p| p.kind == PartKind::Leaf).count(), 4);
         // The inner text is searchable; its headers are kept apart.
         assert_eq!(w.text, "hi\ninner words");
-        assert_eq!(w.nested_headers, "From: Inner <x@y.z> · Subject: inside");
+        assert_eq!(w.summary.nested_headers, "From: Inner <x@y.z> · Subject: inside");
         assert_eq!(w.parts[1].decoded_size, 2, "text size excludes the line break before the boundary");
     }
 
@@ -592,8 +586,8 @@ mod tests {
         let m = MessageParser::default().parse(msg.as_bytes()).unwrap();
         let w = walk(&m, "k", 1 << 20);
         assert_eq!(w.text, "件名\nx,y", "plain alternative and the CSV attachment");
-        assert_eq!(w.charsets, ["iso-2022-jp", "utf-8"]);
-        assert_eq!(w.html_bytes, "<p>html ✓</p>".len() as u64);
+        assert_eq!(w.summary.charsets, ["iso-2022-jp", "utf-8"]);
+        assert_eq!(w.summary.html_bytes, "<p>html ✓</p>".len() as u64);
         assert_eq!(w.attachments.len(), 1);
         assert!(w.warnings.is_empty(), "{:?}", w.warnings);
     }
@@ -611,16 +605,16 @@ mod tests {
         let signed = b"Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; boundary=S\n\n--S\nContent-Type: text/plain\n\nx\n--S\nContent-Type: application/pkcs7-signature; name=smime.p7s\n\nAAAA\n--S--\n";
         let m = MessageParser::default().parse(&signed[..]).unwrap();
         let w = walk(&m, "k", 100);
-        assert!(w.smime_signed && !w.smime_encrypted && !w.pgp_signed);
+        assert!(w.summary.smime_signed && !w.summary.smime_encrypted && !w.summary.pgp_signed);
         let enc = b"Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\nContent-Transfer-Encoding: base64\n\nMIAGCSqGSIb3DQEHA6CAMIACAQAx\n";
         let w = walk(&MessageParser::default().parse(&enc[..]).unwrap(), "k", 100);
-        assert!(w.smime_encrypted && !w.smime_signed);
+        assert!(w.summary.smime_encrypted && !w.summary.smime_signed);
         let pgp = b"Content-Type: multipart/encrypted; protocol=\"application/pgp-encrypted\"; boundary=P\n\n--P\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n--P\nContent-Type: application/octet-stream\n\n-----BEGIN PGP MESSAGE-----\n--P--\n";
         let w = walk(&MessageParser::default().parse(&pgp[..]).unwrap(), "k", 100);
-        assert!(w.pgp_encrypted);
+        assert!(w.summary.pgp_encrypted);
         let tnef = b"Content-Type: multipart/mixed; boundary=T\n\n--T\nContent-Type: application/ms-tnef; name=winmail.dat\nContent-Transfer-Encoding: base64\n\neJ8+IgAA\n--T--\n";
         let w = walk(&MessageParser::default().parse(&tnef[..]).unwrap(), "k", 100);
-        assert!(w.has_tnef);
+        assert!(w.summary.has_tnef);
     }
 
     #[test]

@@ -357,25 +357,22 @@ fn read_from_clause(toks: &[Tok], exim: bool, hop: &mut ParsedHop) {
     }
     hop.ip = ip;
     hop.parsed = ip.is_some();
-    if let Some(h) = helo_explicit {
-        hop.helo = Some(h);
-        hop.rdns = none_if_unknown(rdns_in_comment.or(name.clone()));
-    } else if exim && rdns_in_comment.is_none() && name.is_some() {
-        hop.helo = name.clone();
-        hop.rdns = none_if_unknown(name.clone());
-    } else if rdns_in_comment.is_some() {
-        hop.helo = name.clone();
-        hop.rdns = none_if_unknown(rdns_in_comment);
-    } else if bare_ip_comment {
-        hop.helo = name.clone();
-        hop.rdns = none_if_unknown(name.clone());
-    } else {
-        hop.helo = name.clone();
+    (hop.helo, hop.rdns) = helo_and_rdns(name, helo_explicit, rdns_in_comment, exim || bare_ip_comment);
+}
+
+/// The HELO and rDNS of a `from` clause: an explicit HELO makes the name
+/// the rDNS; otherwise the name is the HELO, and the rDNS is the one a
+/// comment gave, or the name itself where the MTA writes it so (Exim, or
+/// a comment holding only the address).
+fn helo_and_rdns(name: Option<String>, helo: Option<String>, rdns_in_comment: Option<String>, name_is_rdns: bool) -> (Option<String>, Option<String>) {
+    match (helo, rdns_in_comment) {
+        (Some(h), rdns) => (Some(h), none_if_unknown(rdns.or(name))),
+        (None, Some(rdns)) => (name, none_if_unknown(Some(rdns))),
+        (None, None) if name_is_rdns => (name.clone(), none_if_unknown(name)),
+        (None, None) => (name, None),
     }
 }
 
-/// One comment of the `from` clause: `R [IP]`, `user@R [IP]`, `[IP]`,
-/// `[IP]:port helo=H`, `HELO H`, `IP`, `may be forged`, …
 /// What the comments of a `from` clause say, the first of each found: `R
 /// [IP]`, `user@R [IP]`, `[IP]`, `[IP]:port helo=H`, `HELO H`, `IP`, `may be
 /// forged`, …
