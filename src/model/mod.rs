@@ -12,17 +12,5 @@ mod rows;
 
 pub use location::{Location, RawMessage, SourceKind};
 pub(crate) use problem::{ErrorKind, ErrorRecord};
-pub use record::{Anomalies, AuthSummary, Forgery, ForgerySigns, Label, LabelSource, MessageRecord, MimeSummary, Route};
+pub use record::{name_addr, Anomalies, AuthSummary, Forgery, ForgerySigns, Label, LabelSource, MessageRecord, MimeSummary, Route};
 pub(crate) use rows::{ms_as_rfc3339, AttachmentRecord, AuthResultRecord, DkimSignatureRecord, HopRecord};
-
-/// A mailbox as people write it: `Name <addr>`, or whichever of the two is
-/// known; empty when neither is. Index, `show` and attached-message
-/// summaries all print a sender this way.
-pub fn name_addr(name: Option<&str>, addr: Option<&str>) -> String {
-    match (name, addr) {
-        (Some(n), Some(a)) => format!("{n} <{a}>"),
-        (None, Some(a)) => a.to_string(),
-        (Some(n), None) => n.to_string(),
-        (None, None) => String::new(),
-    }
-}

@@ -302,3 +302,14 @@ pub struct Anomalies {
     pub private_after_public: bool,
 }
 
+/// A mailbox as people write it: `Name <addr>`, or whichever of the two is
+/// known; empty when neither is. Index, `show` and attached-message
+/// summaries all print a sender this way.
+pub fn name_addr(name: Option<&str>, addr: Option<&str>) -> String {
+    match (name, addr) {
+        (Some(n), Some(a)) => format!("{n} <{a}>"),
+        (None, Some(a)) => a.to_string(),
+        (Some(n), None) => n.to_string(),
+        (None, None) => String::new(),
+    }
+}

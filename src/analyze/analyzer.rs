@@ -1,0 +1,44 @@
+//! The one analysis path: [`Analyzer`] parses a message and runs every analysis
+//! step on it, in order.
+
+use super::{auth, dkim_verify, forgery, hops, labels};
+use crate::model::{Label, MessageRecord, RawMessage};
+use crate::parse::{parse_message_with, Limits, ParsedMessage};
+
+/// The whole per-message path, parse then every analysis, with what the
+/// ingest flags set.
+#[derive(Debug, Clone, Default)]
+pub struct Analyzer {
+    /// Bounds on the work one message may cause (`--max-…`).
+    pub limits: Limits,
+    /// Relays the receiving side vouches for (`--trusted-network`).
+    pub trusted: Vec<ipnet::IpNet>,
+    /// authserv-ids whose verdicts count wherever they stand (`--authserv-id`).
+    pub authserv_ids: Vec<String>,
+    /// Keys to verify DKIM signatures with (`--dkim-keys`); empty: none.
+    pub dkim_keys: dkim_verify::DkimKeys,
+    /// Spam and ham folder names and filter-header thresholds (`--spam-folder`,
+    /// `--ham-folder`, `--spam-score-threshold`).
+    pub label_rules: labels::LabelRules,
+    /// The label the user gives every message (`--label`).
+    pub label: Option<Label>,
+}
+
+impl Analyzer {
+    /// Parses and analyses one message into its record.
+    pub(crate) fn record(&self, raw: &RawMessage<'_>, key: String) -> MessageRecord {
+        self.analyze(&raw.bytes, parse_message_with(raw, key, &self.limits))
+    }
+
+    /// Every analysis step, in order, on a parsed message; `raw` is the
+    /// message as stored (DKIM signatures are verified over it).
+    pub(crate) fn analyze(&self, raw: &[u8], parsed: ParsedMessage) -> MessageRecord {
+        let ParsedMessage { mut record, trace } = parsed;
+        hops::annotate(&mut record, &trace.received, &self.trusted);
+        auth::annotate(&mut record, &trace, &self.authserv_ids);
+        dkim_verify::verify_record(raw, &mut record, &trace, &self.dkim_keys);
+        forgery::annotate(&mut record);
+        labels::annotate(&mut record, &trace, &self.label_rules, self.label);
+        record
+    }
+}

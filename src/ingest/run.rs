@@ -1,0 +1,198 @@
+//! The ingest's configuration, its summary, and the run that drives plan,
+//! workers, batches and reconcile.
+
+use super::{batch, plan, reconcile, workers};
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::sync_channel;
+use std::time::Instant;
+
+use crate::analyze::Analyzer;
+use crate::error::{Error, Result};
+use crate::model::{ErrorKind, ErrorRecord};
+use crate::source::{self, SourceFile};
+use crate::store::generations::TableStore;
+use crate::store::{parquet, tables, Db, DbPaths};
+use workers::{problem, Item, Workers};
+
+/// Set (by the CLI's Ctrl-C / SIGTERM handler) to stop an ingest cleanly:
+/// workers stop taking messages, the sink commits what it has.
+pub static STOP: AtomicBool = AtomicBool::new(false);
+
+/// Records in flight between the workers and the sink.
+const QUEUE_DEPTH: usize = 2048;
+
+/// Everything an ingest needs, resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    /// Archive paths to ingest: Maildir folders, mbox files (plain or
+    /// compressed), message files, or trees holding them.
+    pub paths: Vec<PathBuf>,
+    /// The database to write.
+    pub db: DbPaths,
+    /// Rows per Parquet part (and per index commit). The batch is most of
+    /// an ingest's heap (docs/benchmarks.md has the measurements).
+    pub batch_rows: usize,
+    /// tantivy's indexing memory budget in bytes.
+    pub index_heap: usize,
+    /// The per-message analysis with what the flags set: limits, trusted
+    /// networks, authserv-ids, DKIM keys, label rules and the user's label.
+    pub analysis: Analyzer,
+}
+
+impl IngestConfig {
+    /// A config for `paths` into `db` with the default batch size, index heap
+    /// and analysis.
+    pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
+        IngestConfig { paths, db, batch_rows: 10_000, index_heap: 128_000_000, analysis: Analyzer::default() }
+    }
+}
+
+/// Told how far an ingest has got; the CLI draws a bar, tests ignore it.
+pub trait Progress: Sync {
+    /// Called once: bytes on disk and files to read.
+    fn start(&self, _total_bytes: u64, _files: usize) {}
+    /// Called as work is done: messages handled and bytes of disk input read.
+    fn advance(&self, _messages: u64, _disk_bytes: u64) {}
+    /// Called once, when the ingest is done.
+    fn finish(&self) {}
+}
+
+/// A [`Progress`] that shows nothing.
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// What an ingest did; every number is also in the tables.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IngestSummary {
+    /// New messages written to the index and the messages table.
+    pub messages: u64,
+    /// Bytes of all messages read (decompressed), new or duplicate.
+    pub bytes: u64,
+    /// Messages kept but unparseable (parse_ok = false; listed in errors).
+    pub malformed: u64,
+    /// Files that could not be read (listed in errors, not ingested).
+    pub skipped: u64,
+    /// Files in the tree that are not mail (listed in errors).
+    pub ignored: u64,
+    /// Copies of messages already in the database or seen twice in this
+    /// run: recorded as locations, not parsed again.
+    pub duplicates: u64,
+    /// Mail files found under the ingested paths.
+    pub files: u64,
+    /// Files unchanged since the last ingest, not read.
+    pub unchanged_files: u64,
+    /// Mbox files read only from where they ended last time.
+    pub appended_files: u64,
+    /// Maildir files renamed (flags, new/ → cur/): their locations followed.
+    pub renamed: u64,
+    /// Copies gone from the archive.
+    pub removed_copies: u64,
+    /// Messages gone from the archive (no copy left): removed from the index and every table.
+    pub removed_messages: u64,
+    /// Stopped by Ctrl-C or SIGTERM: what was committed stays, the rest is
+    /// done by the next ingest.
+    pub interrupted: bool,
+    /// Wall-clock time of the run, in seconds.
+    pub seconds: f64,
+    /// The database directory written.
+    pub db: PathBuf,
+    /// The first problems of this run (at most [`SHOWN_PROBLEMS`]); all are
+    /// in the `errors` table.
+    pub problems: Vec<ErrorRecord>,
+}
+
+/// Problems an ingest reports itself; `mailidx errors` lists them all.
+pub(crate) const SHOWN_PROBLEMS: usize = 5;
+
+impl IngestSummary {
+    /// Exit status 1 ("finished, but some messages were skipped") applies.
+    pub fn had_problems(&self) -> bool {
+        self.malformed > 0 || self.skipped > 0 || self.interrupted
+    }
+}
+
+/// Runs an ingest of `cfg.paths` into `cfg.db`.
+pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSummary> {
+    let started = Instant::now();
+    let mut found = source::discover(&cfg.paths)?;
+    let file_count = found.files.len() as u64;
+    let db = Db::create_or_open(&cfg.db, cfg.index_heap)?;
+    let mut plan = plan::plan(&mut found, &db.tables().sources);
+    let committed = reconcile::Committed::load(db.tables())?;
+    // Copies already recorded, except those of files read again from the start.
+    let recorded = committed.recorded_except(&plan.dropped);
+    let known = known_file_problems(db.tables())?;
+
+    let to_read: Vec<(&SourceFile, u64)> = plan.read.iter().map(|f| (f, 0)).chain(plan.appended.iter().map(|(f, o)| (f, *o))).collect();
+    progress.start(to_read.iter().map(|(f, o)| f.size - o.min(&f.size)).sum(), to_read.len());
+    let workers = Workers::new(db.committed_keys()?, recorded, cfg.analysis.clone(), progress);
+    let (tx, rx) = sync_channel::<Item>(QUEUE_DEPTH);
+    let batch_rows = cfg.batch_rows.max(1);
+    let sink = std::thread::Builder::new()
+        .name("mailidx-batch".into())
+        .spawn(move || batch::run(rx, db, batch_rows))
+        .map_err(|e| Error::Other(format!("cannot start the batch thread: {e}")))?;
+
+    // Files already listed in `errors` by an earlier ingest are not listed again.
+    let is_new = |path: &std::path::Path, kind: ErrorKind| !known.contains(&(path.to_string_lossy().into_owned(), kind));
+    for (path, why) in found.ignored.iter().filter(|(p, _)| is_new(p, ErrorKind::NotMail)) {
+        let _ = tx.send(Item::Problem(problem(path, None, ErrorKind::NotMail, why)));
+    }
+    for (path, why) in &found.unreadable {
+        workers.skipped.fetch_add(1, Ordering::Relaxed);
+        if is_new(path, ErrorKind::Io) {
+            let _ = tx.send(Item::Problem(problem(path, None, ErrorKind::Io, why)));
+        }
+    }
+    workers.read_all(&to_read, &tx);
+    drop(tx);
+    let (mut db, counts) = sink.join().map_err(|_| Error::Other("the batch thread panicked".into()))??;
+    let interrupted = STOP.load(Ordering::Relaxed) || workers.abort.load(Ordering::Relaxed);
+    let mut summary = IngestSummary {
+        messages: counts.messages,
+        bytes: workers.bytes.load(Ordering::Relaxed),
+        malformed: counts.malformed,
+        problems: counts.problems,
+        skipped: workers.skipped.load(Ordering::Relaxed),
+        ignored: found.ignored.len() as u64,
+        duplicates: workers.duplicates.load(Ordering::Relaxed),
+        files: file_count,
+        unchanged_files: plan.unchanged.len() as u64,
+        appended_files: plan.appended.len() as u64,
+        interrupted,
+        db: cfg.db.root.clone(),
+        ..Default::default()
+    };
+    let changed = !to_read.is_empty() || !plan.dropped.is_empty() || !plan.renamed.is_empty();
+    if !interrupted && changed {
+        // Removed and renamed copies, messages left without a copy, the
+        // sources' new state, and the derived tables: one last commit.
+        let failed = workers.failed.into_inner().unwrap_or_default();
+        let r = reconcile::finish(&mut db, &committed, &mut plan, &failed)?;
+        summary.renamed = r.renamed;
+        summary.removed_copies = r.removed_copies;
+        summary.removed_messages = r.removed_messages;
+    }
+    db.close()?;
+    progress.finish();
+    summary.seconds = started.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// (path, kind) of the whole-file problems the `errors` table already lists.
+fn known_file_problems(store: &TableStore) -> Result<HashSet<(String, ErrorKind)>> {
+    let mut known = HashSet::new();
+    let table = tables::ERRORS.table;
+    let Some(df) = parquet::read_parts(&store.files(table), table, Some(&["source_path", "error_kind"]))? else {
+        return Ok(known);
+    };
+    let (paths, kinds) = (parquet::str_col(&df, table, "source_path")?, parquet::str_col(&df, table, "error_kind")?);
+    for i in 0..df.height() {
+        if let (Some(p), Some(k)) = (paths.get(i), kinds.get(i).and_then(ErrorKind::parse)) {
+            known.insert((p.to_string(), k));
+        }
+    }
+    Ok(known)
+}
