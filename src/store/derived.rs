@@ -11,7 +11,7 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::store::{Db, DbPaths};
-use crate::store::tables::{TableSpec, DAILY, FORGERY_BY_DOMAIN, MESSAGES, SPAM_SOURCES};
+use crate::store::tables::{ColType, ColumnSpec, TableSpec, DAILY, FORGERY_BY_DOMAIN, MESSAGES, SPAM_SOURCES};
 
 /// Which messages a statistic covers.
 #[derive(Debug, Clone, Default)]
@@ -67,7 +67,20 @@ fn count(e: Expr) -> Expr {
 
 /// The columns of a spec, in its order and types.
 fn conform(lf: LazyFrame, spec: &TableSpec) -> LazyFrame {
-    lf.select(spec.columns.iter().map(|c| col(c.name).cast(c.col_type.polars_dtype())).collect::<Vec<_>>())
+    let typed = |c: &ColumnSpec| match c.col_type {
+        // Timestamps are aggregated as epoch milliseconds and become naive
+        // datetimes here; [`collect`] gives them their UTC zone back.
+        ColType::Timestamp => DataType::Datetime(TimeUnit::Milliseconds, None),
+        other => other.polars_dtype(),
+    };
+    lf.select(spec.columns.iter().map(|c| col(c.name).cast(typed(c))).collect::<Vec<_>>())
+}
+
+/// A timestamp column as epoch milliseconds. Aggregating the zoned column
+/// itself gave a group whose dates are all null a zoneless type, and the
+/// streaming engine then panicked joining it with the other groups.
+fn epoch_ms(e: Expr) -> Expr {
+    e.cast(DataType::Int64)
 }
 
 /// Per origin IP, network, rDNS organisational domain and HELO.
@@ -94,8 +107,8 @@ pub(crate) fn spam_sources(messages: LazyFrame) -> Result<LazyFrame> {
     let agg = all.clone().group_by(keys.clone()).agg([
         len().cast(DataType::UInt32).alias("messages"),
         count(col("label").eq(lit("spam"))).alias("spam_messages"),
-        col("date").min().alias("first_seen"),
-        col("date").max().alias("last_seen"),
+        epoch_ms(col("date")).min().alias("first_seen"),
+        epoch_ms(col("date")).max().alias("last_seen"),
         share(col("spf_fail")).alias("spf_fail_share"),
         share(col("dkim_fail")).alias("dkim_fail_share"),
         share(col("dmarc_fail")).alias("dmarc_fail_share"),
@@ -142,8 +155,8 @@ pub(crate) fn forgery_by_domain(messages: LazyFrame) -> LazyFrame {
         count(col("display_name_spoof")).alias("display_name_spoofs"),
         col("origin_ip").drop_nulls().n_unique().cast(DataType::UInt32).alias("origins"),
         col("forgery_score").cast(DataType::Float64).mean().alias("mean_forgery_score"),
-        col("date").min().alias("first_seen"),
-        col("date").max().alias("last_seen"),
+        epoch_ms(col("date")).min().alias("first_seen"),
+        epoch_ms(col("date")).max().alias("last_seen"),
     ]);
     let sorted = agg.sort(
         ["forged_messages", "dmarc_fail", "messages", "domain"],

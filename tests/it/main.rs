@@ -14,4 +14,5 @@ mod notebooks;
 mod received_oracle;
 mod received_vectors;
 mod report;
+mod safety;
 mod schemas;
