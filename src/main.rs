@@ -18,7 +18,7 @@ fn main() {
         Ok(code) => code,
         Err(e) => {
             // `{:#}` prints the whole cause chain on one line.
-            eprintln!("mailidx: {e:#}");
+            eprintln!("mailidx: {}", mailidx::read::terminal::inline(&format!("{e:#}")));
             2
         }
     };

@@ -4,6 +4,7 @@
 use clap::Args;
 
 use super::Format;
+use mailidx::read::terminal;
 use mailidx::store::DbPaths;
 
 #[derive(Args, Debug)]
@@ -23,14 +24,14 @@ pub fn run(a: ErrorsArgs, db: DbPaths) -> anyhow::Result<i32> {
     let shown = all.iter().filter(|p| a.kind.as_deref().is_none_or(|k| p.error_kind.as_str() == k));
     for p in shown {
         match a.format {
-            Format::Table => println!("{p}"),
-            Format::Json => println!(
-                "{}",
-                serde_json::json!({
+            Format::Table => println!("{}", terminal::inline(&p.to_string())),
+            Format::Json => {
+                let row = serde_json::json!({
                     "source_path": p.source_path, "source_offset": p.source_offset, "error_kind": p.error_kind.as_str(),
                     "reason": p.reason, "msg_key": p.msg_key, "advice": p.advice(),
-                })
-            ),
+                });
+                println!("{}", terminal::json(row.to_string()))
+            }
         }
     }
     Ok(0)

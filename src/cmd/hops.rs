@@ -7,6 +7,14 @@ use mailidx::analyze::dkim_verify::DkimKeys;
 use mailidx::analyze::Analyzer;
 use mailidx::store::DbPaths;
 use mailidx::read::hops::{hops_report, HopsReport};
+use mailidx::read::terminal;
+
+/// Prints one line of the report with every character mail could smuggle
+/// in made visible ([`terminal::inline`]).
+macro_rules! out {
+    () => { println!() };
+    ($($t:tt)*) => { println!("{}", terminal::inline(&format!($($t)*))) };
+}
 
 #[derive(Args, Debug)]
 pub struct HopsArgs {
@@ -37,33 +45,25 @@ pub fn run(a: HopsArgs, db: DbPaths) -> anyhow::Result<i32> {
     };
     let report = hops_report(&db, &a.target, &analyzer)?;
     match a.format {
-        Format::Json => println!("{}", serde_json::to_string(&report)?),
+        Format::Json => println!("{}", terminal::json(serde_json::to_string(&report)?)),
         Format::Table => print_table(&report),
     }
     Ok(0)
 }
 
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        s.chars().take(n.saturating_sub(1)).chain(['…']).collect()
-    }
-}
-
 fn print_table(r: &HopsReport) {
-    println!("message  {}  ({})", r.msg_key, r.source);
+    out!("message  {}  ({})", r.msg_key, r.source);
     if let Some(s) = &r.subject {
-        println!("subject  {s}");
+        out!("subject  {s}");
     }
-    println!("from     {}", r.from_addr.as_deref().unwrap_or("-"));
-    println!();
+    out!("from     {}", r.from_addr.as_deref().unwrap_or("-"));
+    out!();
     print_hops(r);
-    println!();
+    out!();
     print_route(r);
-    println!();
+    out!();
     print_auth(r);
-    println!(
+    out!(
         "forgery  score {} ({}); label {} (from {})",
         r.forgery.forgery_score,
         if r.forgery.forgery_signs.is_empty() { "no signs".to_string() } else { r.forgery.forgery_signs.join(", ") },
@@ -74,8 +74,8 @@ fn print_table(r: &HopsReport) {
 
 /// The hop table, bottom (nearest the sender) first, with each hop's flags.
 fn print_hops(r: &HopsReport) {
-    println!("Hops in transit order (the first is nearest the sender; * origin, T trusted):");
-    println!(
+    out!("Hops in transit order (the first is nearest the sender; * origin, T trusted):");
+    out!(
         "{:>3} {:1} {:<19} {:>7}  {:<44} {:<30} {:<9} {:<8} {:4}",
         "hop", "", "time (UTC)", "delay", "from (HELO / rDNS [IP] class)", "by", "with", "TLS", "auth"
     );
@@ -95,19 +95,19 @@ fn print_hops(r: &HopsReport) {
                 h.ip_class.as_deref().unwrap_or("")
             )
         } else {
-            format!("({})", cut(&h.raw, 40))
+            format!("({})", terminal::cell(&h.raw, 40))
         };
         let mark = if h.is_origin { "*" } else if h.trusted { "T" } else { "" };
-        println!(
+        out!(
             "{:>3} {:1} {:<19} {:>7}  {:<44} {:<30} {:<9} {:<8} {:4}",
             h.hop_index,
             mark,
             time,
             delay,
-            cut(&from, 44),
-            cut(h.by_host.as_deref().unwrap_or("-"), 30),
-            cut(h.protocol.as_deref().unwrap_or("-"), 9),
-            cut(h.tls_version.as_deref().unwrap_or("-"), 8),
+            terminal::cell(&from, 44),
+            terminal::cell(h.by_host.as_deref().unwrap_or("-"), 30),
+            terminal::cell(h.protocol.as_deref().unwrap_or("-"), 9),
+            terminal::cell(h.tls_version.as_deref().unwrap_or("-"), 8),
             if h.authenticated { "yes" } else { "" }
         );
         let flags: Vec<&str> = [
@@ -121,7 +121,7 @@ fn print_hops(r: &HopsReport) {
         .filter_map(|(on, text)| on.then_some(text))
         .collect();
         if !flags.is_empty() {
-            println!("{:>25}  ! {}", "", flags.join(", "));
+            out!("{:>25}  ! {}", "", flags.join(", "));
         }
     }
 }
@@ -129,15 +129,15 @@ fn print_hops(r: &HopsReport) {
 /// The origin, hop counts, timing and the anomaly flags.
 fn print_route(r: &HopsReport) {
     match &r.origin_ip {
-        Some(ip) => println!(
+        Some(ip) => out!(
             "origin   {ip}  rDNS {}  HELO {}",
             r.origin_rdns.as_deref().unwrap_or("none"),
             r.origin_helo.as_deref().unwrap_or("none")
         ),
-        None => println!("origin   none: every relay is trusted (or none names an address)"),
+        None => out!("origin   none: every relay is trusted (or none names an address)"),
     }
     let secs = |s: Option<i64>| s.map(|s| format!("{s} s")).unwrap_or_else(|| "-".into());
-    println!(
+    out!(
         "hops     {} ({} without an address); transit {}; Date header vs origin {}",
         r.hop_count,
         r.unparsed_hop_count,
@@ -157,14 +157,14 @@ fn print_route(r: &HopsReport) {
     .into_iter()
     .filter_map(|(on, text)| on.then_some(text))
     .collect();
-    println!("anomalies {}", if anomalies.is_empty() { "none".to_string() } else { anomalies.join("; ") });
+    out!("anomalies {}", if anomalies.is_empty() { "none".to_string() } else { anomalies.join("; ") });
 }
 
 /// Verdicts, alignment and each DKIM signature's checks.
 fn print_auth(r: &HopsReport) {
     let au = &r.auth;
     let v = |s: &Option<String>| s.clone().unwrap_or_else(|| "-".into());
-    println!(
+    out!(
         "auth     SPF {}  DKIM {}  DMARC {}  ARC {}   (trusted Authentication-Results: {}, untrusted: {})",
         v(&au.spf_result),
         v(&au.dkim_result),
@@ -173,7 +173,7 @@ fn print_auth(r: &HopsReport) {
         au.auth_results_trusted,
         au.auth_results_untrusted
     );
-    println!(
+    out!(
         "align    From org domain {}; SPF domain {} ({}); DKIM d= {}; DMARC recomputed: {}",
         v(&au.from_org_domain),
         v(&au.spf_domain),
@@ -182,7 +182,7 @@ fn print_auth(r: &HopsReport) {
         au.dmarc_computed
     );
     for d in &r.dkim {
-        println!(
+        out!(
             "dkim     d={} s={} a={} c={}/{}: body hash {}; signature {}",
             d.d.as_deref().unwrap_or("-"),
             d.s.as_deref().unwrap_or("-"),

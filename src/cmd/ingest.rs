@@ -168,7 +168,7 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     if s.had_problems() {
         eprintln!("mailidx: {} messages malformed and {} files skipped:", s.malformed, s.skipped);
         for p in &s.problems {
-            eprintln!("  {p}");
+            eprintln!("  {}", mailidx::read::terminal::inline(&p.to_string()));
         }
         eprintln!("mailidx: `mailidx errors` lists every problem recorded (also the `errors` table)");
         return Ok(1);

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use clap::{Args, Subcommand, ValueEnum};
 use mailidx::store::DbPaths;
-use mailidx::read::report;
+use mailidx::read::{report, terminal};
 use mailidx::store::derived::Filter;
 
 #[derive(Args, Debug)]
@@ -60,8 +60,9 @@ pub fn run(a: ReportArgs, db: DbPaths) -> anyhow::Result<i32> {
         sections.retain(|s| a.sections.iter().any(|n| n == s.name));
     }
     let text = match a.format {
-        ReportFormat::Table => report::render_table(&sections),
-        ReportFormat::Json => report::render_json(&sections),
+        ReportFormat::Table => terminal::text(&report::render_table(&sections)).into_owned(),
+        ReportFormat::Json => terminal::json(report::render_json(&sections)),
+        // CSV is data for programs: the exact values, quoted as CSV quotes them.
         ReportFormat::Csv => report::render_csv(&sections),
     };
     print!("{text}");

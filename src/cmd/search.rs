@@ -5,6 +5,7 @@ use clap::{Args, ValueEnum};
 use super::Format;
 use mailidx::store::DbPaths;
 use mailidx::read::search::{fields, Searchable, SortOrder};
+use mailidx::read::terminal;
 
 #[derive(Args, Debug)]
 #[command(after_help = fields::help())]
@@ -33,16 +34,6 @@ pub enum SortArg {
     Relevance,
 }
 
-fn cut(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
-}
-
 pub fn run(a: SearchArgs, db: DbPaths) -> anyhow::Result<i32> {
     let sort = match a.sort {
         SortArg::Date => SortOrder::Date,
@@ -56,7 +47,7 @@ pub fn run(a: SearchArgs, db: DbPaths) -> anyhow::Result<i32> {
     match a.format {
         Format::Json => {
             for h in &result.hits {
-                println!("{}", serde_json::to_string(h)?);
+                println!("{}", terminal::json(serde_json::to_string(h)?));
             }
         }
         Format::Table => {
@@ -65,8 +56,8 @@ pub fn run(a: SearchArgs, db: DbPaths) -> anyhow::Result<i32> {
                 println!(
                     "{:<16}  {:<28}  {:<56}  {}",
                     date,
-                    cut(h.from.as_deref().unwrap_or(""), 28),
-                    cut(h.subject.as_deref().unwrap_or(""), 56),
+                    terminal::cell(h.from.as_deref().unwrap_or(""), 28),
+                    terminal::cell(h.subject.as_deref().unwrap_or(""), 56),
                     h.msg_key
                 );
             }

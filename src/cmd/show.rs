@@ -1,8 +1,9 @@
 //! `mailidx show KEY`
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use clap::Args;
+use mailidx::read::terminal;
 use mailidx::store::DbPaths;
 
 #[derive(Args, Debug)]
@@ -23,12 +24,16 @@ pub fn run(a: ShowArgs, db: DbPaths) -> anyhow::Result<i32> {
         eprintln!(
             "mailidx: {sharing} messages have this Message-ID; showing {} (search id:{} lists them all)",
             hit.msg_key,
-            a.key.trim()
+            terminal::inline(a.key.trim())
         );
     }
     let mut out = std::io::stdout().lock();
-    if a.raw {
+    if a.raw && !out.is_terminal() {
         out.write_all(&raw)?;
+    } else if a.raw {
+        // To a terminal the bytes would be obeyed, not shown.
+        eprintln!("mailidx: control characters are shown escaped; pipe the output (| less, > file) for the exact bytes");
+        out.write_all(terminal::text(&String::from_utf8_lossy(&raw)).as_bytes())?;
     } else if a.parts {
         out.write_all(mailidx::read::show::render_parts(&raw).as_bytes())?;
     } else {

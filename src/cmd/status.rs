@@ -3,7 +3,14 @@
 use clap::Args;
 
 use super::Format;
+use mailidx::read::terminal;
 use mailidx::store::DbPaths;
+
+/// One line, with every character mail could smuggle in (folder names come
+/// from the archive) made visible.
+macro_rules! out {
+    ($($t:tt)*) => { println!("{}", terminal::inline(&format!($($t)*))) };
+}
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
@@ -14,17 +21,17 @@ pub struct StatusArgs {
 pub fn run(a: StatusArgs, db: DbPaths) -> anyhow::Result<i32> {
     let s = mailidx::read::status::status(&db)?;
     if matches!(a.format, Format::Json) {
-        println!("{}", serde_json::to_string(&s)?);
+        println!("{}", terminal::json(serde_json::to_string(&s)?));
         return Ok(0);
     }
-    println!("database   {} (generation {})", s.db, s.generation);
-    println!("messages   {}", s.messages);
-    println!("copies     {} (locations)", s.locations);
-    println!("on disk    index {:.1} MB, tables {:.1} MB", s.index_bytes as f64 / 1e6, s.tables_bytes as f64 / 1e6);
+    out!("database   {} (generation {})", s.db, s.generation);
+    out!("messages   {}", s.messages);
+    out!("copies     {} (locations)", s.locations);
+    out!("on disk    index {:.1} MB, tables {:.1} MB", s.index_bytes as f64 / 1e6, s.tables_bytes as f64 / 1e6);
     if !s.sources.is_empty() {
-        println!("sources (files by kind and folder, last ingested)");
+        out!("sources (files by kind and folder, last ingested)");
         for g in &s.sources {
-            println!(
+            out!(
                 "  {:>7} {:<8} {:>9.1} MB  {}  {}",
                 g.files,
                 g.kind,
@@ -35,20 +42,20 @@ pub fn run(a: StatusArgs, db: DbPaths) -> anyhow::Result<i32> {
         }
     }
     for t in &s.tables {
-        println!("table      {:<18} {:>9} rows  {:>4} files  {:>8.1} MB", t.table, t.rows, t.files, t.bytes as f64 / 1e6);
+        out!("table      {:<18} {:>9} rows  {:>4} files  {:>8.1} MB", t.table, t.rows, t.files, t.bytes as f64 / 1e6);
     }
-    println!("folders");
+    out!("folders");
     for (f, n) in &s.folders {
-        println!("  {n:>9}  {f}");
+        out!("  {n:>9}  {f}");
     }
-    println!("labels");
+    out!("labels");
     for (l, n) in &s.labels {
-        println!("  {n:>9}  {l}");
+        out!("  {n:>9}  {l}");
     }
     if !s.errors.is_empty() {
-        println!("problems recorded (`mailidx errors` lists them with what to do)");
+        out!("problems recorded (`mailidx errors` lists them with what to do)");
         for (k, n) in &s.errors {
-            println!("  {n:>9}  {k}");
+            out!("  {n:>9}  {k}");
         }
     }
     Ok(0)

@@ -9,3 +9,4 @@ pub mod report;
 pub mod search;
 pub mod show;
 pub mod status;
+pub mod terminal;

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::model::RawMessage;
 use crate::parse::{self, mime::PartKind, parse_message};
 use crate::read::search::{Hit, Searchable};
+use crate::read::terminal::{inline, text};
 use crate::source::read_message;
 
 /// The index entry of a message, its bytes as stored in the archive (mbox
@@ -28,11 +29,11 @@ pub fn load(db: &DbPaths, key: &str) -> Result<(Hit, Vec<u8>, usize)> {
 pub fn render(hit: &Hit, raw: &[u8]) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Key:        {}", hit.msg_key);
-    let _ = writeln!(out, "Location:   {} @ {} ({} bytes, {})", hit.source_path, hit.source_offset, hit.source_length, hit.source_kind);
-    let _ = writeln!(out, "Folder:     {}", hit.folder);
+    let _ = writeln!(out, "Location:   {} @ {} ({} bytes, {})", inline(&hit.source_path), hit.source_offset, hit.source_length, hit.source_kind);
+    let _ = writeln!(out, "Folder:     {}", inline(&hit.folder));
     let rec = parse_message(&RawMessage { bytes: Cow::Borrowed(raw), location: hit.location() }, hit.msg_key.clone()).record;
     if !rec.parse_ok {
-        let _ = writeln!(out, "\n(no header found: {}; use --raw to see the bytes)", rec.warnings.join("; "));
+        let _ = writeln!(out, "\n(no header found: {}; use --raw to see the bytes)", inline(&rec.warnings.join("; ")));
         return out;
     }
     let from = crate::model::name_addr(rec.from_name.as_deref(), rec.from_addr.as_deref());
@@ -47,7 +48,7 @@ pub fn render(hit: &Hit, raw: &[u8]) -> String {
     ];
     for (name, value) in rows {
         if !value.is_empty() {
-            let _ = writeln!(out, "{:<11} {}", format!("{name}:"), value);
+            let _ = writeln!(out, "{:<11} {}", format!("{name}:"), inline(&value));
         }
     }
     if !rec.attachment_rows.is_empty() {
@@ -56,18 +57,18 @@ pub fn render(hit: &Hit, raw: &[u8]) -> String {
             .iter()
             .map(|a| format!("{} ({}, {} bytes)", a.filename.as_deref().unwrap_or("unnamed"), a.declared_type, a.decoded_size))
             .collect();
-        let _ = writeln!(out, "Attachments: {}", list.join(", "));
+        let _ = writeln!(out, "Attachments: {}", inline(&list.join(", ")));
     }
     if !rec.mime.nested_headers.is_empty() {
         for line in rec.mime.nested_headers.lines() {
-            let _ = writeln!(out, "Attached:   {line}");
+            let _ = writeln!(out, "Attached:   {}", inline(line));
         }
     }
     if !rec.warnings.is_empty() {
-        let _ = writeln!(out, "Warnings:   {}", rec.warnings.join("; "));
+        let _ = writeln!(out, "Warnings:   {}", inline(&rec.warnings.join("; ")));
     }
     out.push('\n');
-    out.push_str(&rec.body_text);
+    out.push_str(&text(&rec.body_text));
     if !rec.body_text.ends_with('\n') {
         out.push('\n');
     }
@@ -99,7 +100,7 @@ pub fn render_parts(raw: &[u8]) -> String {
         if let Some(s) = &p.summary {
             let _ = write!(line, " — {s}");
         }
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "{}", inline(&line));
     }
     out
 }

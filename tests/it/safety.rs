@@ -51,3 +51,114 @@ fn an_undated_message_beside_a_dated_one_does_not_crash() {
     assert_eq!(first_seen.dtype(), &polars::prelude::DataType::Datetime(polars::prelude::TimeUnit::Milliseconds, Some(polars::prelude::TimeZone::UTC)));
     assert!(first_seen.null_count() > 0 && first_seen.null_count() < sources.height(), "dated and undated sources: {sources}");
 }
+
+/// What attackers put in mail to reach past it: an OSC 52 clipboard write,
+/// an OSC 8 hidden link, CSI sequences, C1 controls (raw and RFC 2047
+/// encoded), right-to-left override and the isolates, in the Subject, the
+/// From display name, a Received header and the file and folder names.
+fn hostile_maildir(root: &Path) -> Vec<String> {
+    let osc52 = "\u{1b}]52;c;cm0gLXJmIH4=\u{7}";
+    let osc8 = "\u{1b}]8;;http://evil.example/\u{1b}\\click\u{1b}]8;;\u{1b}\\";
+    let csi = "\u{1b}[2J\u{1b}[31m";
+    let bidi = "\u{202e}fdp.exe\u{2066}\u{2067}\u{2068}\u{2069}";
+    let c1 = "\u{9b}1m\u{85}";
+    let folder = root.join(format!("Evil{bidi}/cur"));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::create_dir_all(root.join(format!("Evil{bidi}/new"))).unwrap();
+    let messages = [
+        format!("From: \"Pay{osc52}Pal\" <a@evil.example>\nSubject: invoice {csi}{osc8}\nMessage-ID: <1@evil.example>\n\nbody {osc52}\n"),
+        format!("From: \"{bidi}\" <b@evil.example>\nSubject: =?UTF-8?B?{}?=\nMessage-ID: <2@evil.example>\n\nbody\n", base64(&format!("report {bidi}{c1}{osc52}"))),
+        format!("Received: from x{csi} (host{bidi}.example [198.51.100.7]) by mx.example.org; Mon, 13 Nov 2023 09:15:05 +0000\nFrom: c@evil.example\nSubject: hops {c1}\nMessage-ID: <3@evil.example>\n\nbody\n"),
+    ];
+    let mut names = Vec::new();
+    for (i, m) in messages.iter().enumerate() {
+        let name = format!("{i}{csi}{bidi}:2,S");
+        std::fs::write(folder.join(&name), m).unwrap();
+        names.push(folder.join(name).to_string_lossy().into_owned());
+    }
+    std::fs::write(folder.join(format!("junk{osc52}")), b"not mail at all\0\x01").unwrap();
+    names
+}
+
+fn base64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// Bytes that a terminal would obey: ESC, other C0 controls but tab and
+/// line feed (and CR), DEL, C1 controls as UTF-8, and bidi and invisible
+/// format characters.
+fn obeyed(out: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(out);
+    text.chars()
+        .filter(|&c| c != '\n' && c != '\t' && c != '\r' && mailidx::read::terminal::is_unsafe(c))
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect()
+}
+
+#[test]
+fn nothing_mail_wrote_reaches_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mail, db) = (tmp.path().join("mail"), tmp.path().join("db"));
+    let files = hostile_maildir(&mail);
+    let bin = assert_cmd::cargo::cargo_bin("mailidx");
+    let ingest = mailidx(&db).args(["ingest"]).arg(&mail).output().unwrap();
+    assert!(ingest.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&ingest.stderr));
+    let keys: Vec<String> = String::from_utf8_lossy(&mailidx(&db).args(["search", "--format", "json", "from:evil"]).output().unwrap().stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["msg_key"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(keys.len(), 3);
+    let mut commands: Vec<Vec<String>> = vec![
+        // -q: no progress bar, whose own cursor movements would be escapes.
+        vec!["ingest".into(), "-q".into(), mail.to_string_lossy().into_owned()],
+        vec!["search".into(), "evil".into()],
+        vec!["search".into(), "--format".into(), "json".into(), "evil".into()],
+        vec!["status".into()],
+        vec!["status".into(), "--format".into(), "json".into()],
+        vec!["errors".into()],
+        vec!["errors".into(), "--format".into(), "json".into()],
+        vec!["report".into()],
+        vec!["report".into(), "--format".into(), "json".into()],
+        vec!["hops".into(), files[2].clone()],
+        vec!["hops".into(), "--format".into(), "json".into(), files[0].clone()],
+        vec!["show".into(), "<nosuch\u{1b}[2J@x>".into()],
+    ];
+    for k in &keys {
+        commands.push(vec!["show".into(), k.clone()]);
+        commands.push(vec!["show".into(), "--parts".into(), k.clone()]);
+        commands.push(vec!["hops".into(), k.clone()]);
+    }
+    for args in &commands {
+        let out = mailidx(&db).args(args).output().unwrap();
+        assert!(obeyed(&out.stdout).is_empty(), "{args:?} stdout: {:?}", obeyed(&out.stdout));
+        assert!(obeyed(&out.stderr).is_empty(), "{args:?} stderr: {:?}", obeyed(&out.stderr));
+        // Through a pseudo-terminal too (util-linux script), where show --raw escapes as well.
+        let mut line = format!("{} --db '{}'", bin.display(), db.display());
+        for a in args {
+            line.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
+        }
+        let tty = std::process::Command::new("script").args(["-qec", &line, "/dev/null"]).output().unwrap();
+        assert!(obeyed(&tty.stdout).is_empty(), "{args:?} on a terminal: {:?}", obeyed(&tty.stdout));
+    }
+    let mut raw_escapes = 0;
+    for k in &keys {
+        let line = format!("{} --db '{}' show --raw {k}", bin.display(), db.display());
+        let tty = std::process::Command::new("script").args(["-qec", &line, "/dev/null"]).output().unwrap();
+        assert!(obeyed(&tty.stdout).is_empty(), "show --raw on a terminal: {:?}", obeyed(&tty.stdout));
+        // Through a pipe, the exact bytes.
+        let raw = mailidx(&db).args(["show", "--raw", k]).output().unwrap().stdout;
+        raw_escapes += raw.iter().filter(|&&b| b == 0x1b).count();
+    }
+    assert!(raw_escapes > 0, "show --raw to a pipe keeps the bytes");
+    // JSON keeps the exact decoded strings.
+    let hits: Vec<serde_json::Value> = String::from_utf8_lossy(&mailidx(&db).args(["search", "--format", "json", "subject:invoice"]).output().unwrap().stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(hits.len(), 1);
+    let subject = hits[0]["subject"].as_str().unwrap();
+    assert!(subject.contains("\u{1b}]8;;http://evil.example/") && subject.contains("\u{1b}[2J"), "{subject:?}");
+    let from = hits[0]["from"].as_str().unwrap();
+    assert!(from.contains("\u{1b}]52;c;"), "{from:?}");
+}
