@@ -13,6 +13,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use clap::Parser;
 
 fn main() {
+    // Whatever mailidx writes (the database, exports) holds the user's
+    // mail: readable by the user alone (0700 folders, 0600 files), whatever
+    // the umask it was started with.
+    rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = cmd::Cli::parse();
     let code = match cmd::run(cli) {
         Ok(code) => code,

@@ -20,6 +20,14 @@ pub struct StatusArgs {
 
 pub fn run(a: StatusArgs, db: DbPaths) -> anyhow::Result<i32> {
     let s = mailidx::read::status::status(&db)?;
+    if let Some(first) = s.readable_by_others.first() {
+        eprintln!(
+            "mailidx: warning: other users of this machine can read this database ({} and {} more); make it private with: chmod -R go-rwx {}",
+            terminal::inline(first),
+            s.readable_by_others.len() - 1,
+            terminal::inline(&s.db)
+        );
+    }
     if matches!(a.format, Format::Json) {
         println!("{}", terminal::json(serde_json::to_string(&s)?));
         return Ok(0);

@@ -69,6 +69,9 @@ pub struct Status {
     pub index_bytes: u64,
     /// Bytes of the Parquet tables in force.
     pub tables_bytes: u64,
+    /// Paths inside the database (the database itself first) that users
+    /// other than its owner may read or list; empty when it is private.
+    pub readable_by_others: Vec<String>,
 }
 
 /// What the database at `db` holds; [`Error::NoDatabase`] when there is none.
@@ -100,7 +103,32 @@ pub fn status(db: &DbPaths) -> Result<Status> {
         errors,
         tables: tables_out,
         index_bytes: dir_size(&db.index_dir()),
+        readable_by_others: readable_by_others(&db.root),
     })
+}
+
+/// The database folder and what is in it that group or others may read,
+/// list or enter (symbolic links, whose own mode means nothing, are passed
+/// over); at most 20 paths.
+fn readable_by_others(root: &Path) -> Vec<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut open = Vec::new();
+    let mut todo = vec![root.to_path_buf()];
+    while let Some(p) = todo.pop() {
+        let Ok(meta) = std::fs::symlink_metadata(&p) else { continue };
+        if meta.file_type().is_symlink() {
+            continue;
+        }
+        if meta.permissions().mode() & 0o077 != 0 && open.len() < 20 {
+            open.push(p.display().to_string());
+        }
+        if meta.is_dir() {
+            if let Ok(rd) = std::fs::read_dir(&p) {
+                todo.extend(rd.filter_map(|e| e.ok()).map(|e| e.path()));
+            }
+        }
+    }
+    open
 }
 
 /// Messages per folder and per label, one part's two columns at a time.

@@ -25,12 +25,20 @@ impl Db {
         if paths.root.exists() && !paths.root.is_dir() {
             return Err(Error::Other(format!("--db {}: is a file, not a database directory", paths.root.display())));
         }
-        std::fs::create_dir_all(&paths.root).map_err(|e| {
+        let cannot = |e: std::io::Error| {
             Error::Other(format!(
                 "cannot create the database directory {}: {e}; pass a writable --db DIR (or set MAILIDX_DB)",
                 paths.root.display()
             ))
-        })?;
+        };
+        if let Some(parent) = paths.root.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(cannot)?;
+        }
+        if !paths.root.is_dir() {
+            // The user's mail lives here: no one else may even list it.
+            use std::os::unix::fs::DirBuilderExt;
+            std::fs::DirBuilder::new().mode(0o700).create(&paths.root).map_err(cannot)?;
+        }
         Self::open_locked(paths, index_heap)
     }
 

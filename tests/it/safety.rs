@@ -162,3 +162,43 @@ fn nothing_mail_wrote_reaches_the_terminal() {
     let from = hits[0]["from"].as_str().unwrap();
     assert!(from.contains("\u{1b}]52;c;"), "{from:?}");
 }
+
+/// Every mode bit of a tree's folders and files, links passed over.
+fn modes(root: &Path) -> Vec<(String, u32)> {
+    use std::os::unix::fs::PermissionsExt;
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.path_is_symlink())
+        .map(|e| (e.path().display().to_string(), e.metadata().unwrap().permissions().mode() & 0o777))
+        .collect()
+}
+
+/// The database holds the user's mail: under umask 022 it is still 0700
+/// folders and 0600 files, and `status` warns once it is opened up.
+#[test]
+fn the_database_is_private_whatever_the_umask() {
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("db");
+    let bin = assert_cmd::cargo::cargo_bin("mailidx");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/mail");
+    let run = |args: &str| {
+        std::process::Command::new("sh").args(["-c", &format!("umask 022; exec '{}' --db '{}' {args}", bin.display(), db.display())]).output().unwrap()
+    };
+    let out = run(&format!("ingest -q '{}'", samples.display()));
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(run("stats rebuild").status.success());
+    let all = modes(&db);
+    assert!(all.len() > 20, "{all:?}");
+    let open: Vec<_> = all.iter().filter(|(_, m)| m & 0o077 != 0).collect();
+    assert!(open.is_empty(), "readable by others: {open:?}");
+    let status = run("status");
+    assert!(!String::from_utf8_lossy(&status.stderr).contains("warning"), "{}", String::from_utf8_lossy(&status.stderr));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let status = run("status");
+    let err = String::from_utf8_lossy(&status.stderr);
+    assert!(err.contains("other users of this machine can read this database") && err.contains("chmod -R go-rwx"), "{err}");
+    let json: serde_json::Value = serde_json::from_slice(&run("status --format json").stdout).unwrap();
+    assert_eq!(json["readable_by_others"][0].as_str(), Some(db.to_str().unwrap()));
+}
