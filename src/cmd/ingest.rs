@@ -40,6 +40,10 @@ pub struct IngestArgs {
     /// DKIM public keys (selector._domainkey.domain TXT "v=DKIM1; p=…" records) to verify signatures with
     #[arg(long = "dkim-keys", value_name = "FILE")]
     pub dkim_keys: Option<PathBuf>,
+    /// Follow symbolic links wherever they lead (by default a link is followed
+    /// only to a file inside the folder being ingested; others are recorded)
+    #[arg(long)]
+    pub follow_symlinks: bool,
     /// No progress bar (it is also off when stderr is not a terminal)
     #[arg(long, short)]
     pub quiet: bool,
@@ -98,6 +102,7 @@ impl Progress for Bar {
 pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     let mut cfg = IngestConfig::new(a.paths, db);
     cfg.batch_rows = a.batch_rows;
+    cfg.follow_symlinks = a.follow_symlinks;
     cfg.analysis.limits.max_received = a.max_received;
     cfg.analysis.limits.max_parts = a.max_parts;
     cfg.analysis.limits.max_header_bytes = a.max_header_bytes;
@@ -143,7 +148,7 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     let s = &summary;
     let rate = if s.seconds > 0.0 { s.messages as f64 / s.seconds } else { 0.0 };
     println!(
-        "{} messages ({:.1} MB) in {:.1} s ({:.0} messages/s); {} malformed, {} skipped, {} duplicates, {} non-mail files ignored",
+        "{} messages ({:.1} MB) in {:.1} s ({:.0} messages/s); {} malformed, {} skipped, {} duplicates, {} non-mail files ignored, {} links out of the archive not followed",
         s.messages,
         s.bytes as f64 / 1e6,
         s.seconds,
@@ -151,7 +156,8 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
         s.malformed,
         s.skipped,
         s.duplicates,
-        s.ignored
+        s.ignored,
+        s.links_not_followed
     );
     println!(
         "{} files unchanged, {} grown, {} renamed; {} copies and {} messages gone from the archive removed",

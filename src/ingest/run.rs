@@ -36,6 +36,9 @@ pub struct IngestConfig {
     pub batch_rows: usize,
     /// tantivy's indexing memory budget in bytes.
     pub index_heap: usize,
+    /// Follow symbolic links wherever they lead (`--follow-symlinks`); by
+    /// default only links to files inside the ingested folder are.
+    pub follow_symlinks: bool,
     /// The per-message analysis with what the flags set: limits, trusted
     /// networks, authserv-ids, DKIM keys, label rules and the user's label.
     pub analysis: Analyzer,
@@ -45,7 +48,7 @@ impl IngestConfig {
     /// A config for `paths` into `db` with the default batch size, index heap
     /// and analysis.
     pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
-        IngestConfig { paths, db, batch_rows: 10_000, index_heap: 128_000_000, analysis: Analyzer::default() }
+        IngestConfig { paths, db, batch_rows: 10_000, index_heap: 128_000_000, follow_symlinks: false, analysis: Analyzer::default() }
     }
 }
 
@@ -76,6 +79,8 @@ pub struct IngestSummary {
     pub skipped: u64,
     /// Files in the tree that are not mail (listed in errors).
     pub ignored: u64,
+    /// Symbolic links out of the ingested folders, not followed (listed in errors).
+    pub links_not_followed: u64,
     /// Copies of messages already in the database or seen twice in this
     /// run: recorded as locations, not parsed again.
     pub duplicates: u64,
@@ -116,7 +121,7 @@ impl IngestSummary {
 /// Runs an ingest of `cfg.paths` into `cfg.db`.
 pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
-    let mut found = source::discover(&cfg.paths)?;
+    let mut found = source::discover(&cfg.paths, cfg.follow_symlinks)?;
     let file_count = found.files.len() as u64;
     let db = Db::create_or_open(&cfg.db, cfg.index_heap)?;
     let mut plan = plan::plan(&mut found, &db.tables().sources);
@@ -140,6 +145,9 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     for (path, why) in found.ignored.iter().filter(|(p, _)| is_new(p, ErrorKind::NotMail)) {
         let _ = tx.send(Item::Problem(problem(path, None, ErrorKind::NotMail, why)));
     }
+    for (path, why) in found.links.iter().filter(|(p, _)| is_new(p, ErrorKind::Link)) {
+        let _ = tx.send(Item::Problem(problem(path, None, ErrorKind::Link, why)));
+    }
     for (path, why) in &found.unreadable {
         workers.skipped.fetch_add(1, Ordering::Relaxed);
         if is_new(path, ErrorKind::Io) {
@@ -157,6 +165,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         problems: counts.problems,
         skipped: workers.skipped.load(Ordering::Relaxed),
         ignored: found.ignored.len() as u64,
+        links_not_followed: found.links.len() as u64,
         duplicates: workers.duplicates.load(Ordering::Relaxed),
         files: file_count,
         unchanged_files: plan.unchanged.len() as u64,

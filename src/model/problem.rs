@@ -11,6 +11,8 @@ pub enum ErrorKind {
     Malformed,
     /// A file in the tree that is not a message.
     NotMail,
+    /// A symbolic link out of the ingested folder, not followed.
+    Link,
 }
 
 impl ErrorKind {
@@ -19,6 +21,7 @@ impl ErrorKind {
             ErrorKind::Io => "io",
             ErrorKind::Malformed => "malformed",
             ErrorKind::NotMail => "not_mail",
+            ErrorKind::Link => "link",
         }
     }
 
@@ -27,6 +30,7 @@ impl ErrorKind {
             "io" => ErrorKind::Io,
             "malformed" => ErrorKind::Malformed,
             "not_mail" => ErrorKind::NotMail,
+            "link" => ErrorKind::Link,
             _ => return None,
         })
     }
@@ -49,6 +53,7 @@ impl ErrorRecord {
             ErrorKind::Io => "check that the file exists and is readable, then run the same ingest again: only files that failed are re-read",
             ErrorKind::Malformed => "the message is kept and indexed as far as it could be read; `mailidx show KEY --raw` prints it as stored",
             ErrorKind::NotMail => "not a message, so not indexed; move it out of the mail tree to silence this",
+            ErrorKind::Link => "not followed, so that an archive from elsewhere cannot pull in files outside it; ingest the target itself, or pass --follow-symlinks if you trust the archive",
         }
     }
 }

@@ -61,12 +61,23 @@ pub(crate) struct Discovery {
     pub ignored: Vec<(PathBuf, String)>,
     /// Files or folders that could not be read, with the error.
     pub unreadable: Vec<(PathBuf, String)>,
+    /// Symbolic links not followed, with where they lead.
+    pub links: Vec<(PathBuf, String)>,
+    /// Follow every symbolic link (`--follow-symlinks`); by default only
+    /// links to files inside the root are.
+    follow: bool,
+    /// Folders reached through links, canonical, so a loop is walked once.
+    linked_dirs: std::collections::HashSet<PathBuf>,
 }
 
 /// Walks every root and classifies what it finds. A root that does not exist,
-/// or holds no mail at all, is an error: the user named the wrong path.
-pub(crate) fn discover(roots: &[PathBuf]) -> Result<Discovery> {
-    let mut found = Discovery::default();
+/// or holds no mail at all, is an error: the user named the wrong path. A
+/// root is followed when it is a symbolic link (the user named it); inside
+/// it, a link is followed only to a file inside the same root, unless
+/// `follow_symlinks`, so that an archive from elsewhere cannot pull
+/// `/etc/passwd` or a private key into the database.
+pub(crate) fn discover(roots: &[PathBuf], follow_symlinks: bool) -> Result<Discovery> {
+    let mut found = Discovery { follow: follow_symlinks, ..Default::default() };
     for root in roots {
         let meta = std::fs::metadata(root).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::NotFound(root.clone()),
@@ -127,19 +138,18 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
                     continue;
                 }
                 let path = sub.join(&name);
-                match std::fs::metadata(&path) {
-                    Ok(m) if m.is_file() => found.files.push(SourceFile {
+                let Some(m) = entry_meta(root, &path, found) else { continue };
+                if m.is_file() {
+                    found.files.push(SourceFile {
                         dir: shared.clone(),
                         name: name.into_boxed_os_str(),
                         kind: SourceKind::Maildir,
                         size: m.len(),
                         mtime_ns: mtime_ns(&m),
-                    }),
-                    Ok(m) => {
-                        let what = if m.is_dir() { "a directory" } else { "not a regular file (socket, device or FIFO)" };
-                        found.ignored.push((path, format!("{what} inside a Maildir cur/ or new/ folder")));
-                    }
-                    Err(e) => found.unreadable.push((path, e.to_string())),
+                    });
+                } else {
+                    let what = if m.is_dir() { "a directory" } else { "not a regular file (socket, device or FIFO)" };
+                    found.ignored.push((path, format!("{what} inside a Maildir cur/ or new/ folder")));
                 }
             }
         }
@@ -153,31 +163,63 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
         if mail_folder && matches!(name.as_ref(), "cur" | "new" | "tmp") {
             continue;
         }
-        let Ok(meta) = std::fs::symlink_metadata(&path) else { continue };
+        let Some(meta) = entry_meta(root, &path, found) else { continue };
         if meta.is_dir() {
             // Maildir++ sub-folders are dot-named (`.Sent`); other dot
             // folders (`.git`, `.notmuch`) are skipped.
             if !name.starts_with('.') || maildir::is_mail_folder(&path) {
                 walk_dir(root, &path, found);
             }
-        } else if !name.starts_with('.') {
-            match std::fs::metadata(&path) {
-                Ok(m) if m.is_file() => {
-                    let Some((kind, folder)) = classify_file(root, &path, found) else { continue };
-                    let shared = match &here {
-                        Some(d) if *d.folder == *folder => d.clone(),
-                        _ => Arc::new(SourceDir { path: dir.to_path_buf(), folder: folder.into() }),
-                    };
-                    if kind == SourceKind::Eml {
-                        here = Some(shared.clone());
-                    }
-                    found.files.push(SourceFile { dir: shared, name: entry.into_boxed_os_str(), kind, size: m.len(), mtime_ns: mtime_ns(&m) });
-                }
-                Ok(_) => {}
-                Err(e) => found.unreadable.push((path, e.to_string())),
+        } else if !name.starts_with('.') && meta.is_file() {
+            let Some((kind, folder)) = classify_file(root, &path, found) else { continue };
+            let shared = match &here {
+                Some(d) if *d.folder == *folder => d.clone(),
+                _ => Arc::new(SourceDir { path: dir.to_path_buf(), folder: folder.into() }),
+            };
+            if kind == SourceKind::Eml {
+                here = Some(shared.clone());
             }
+            found.files.push(SourceFile { dir: shared, name: entry.into_boxed_os_str(), kind, size: meta.len(), mtime_ns: mtime_ns(&meta) });
         }
     }
+}
+
+/// The metadata of a directory entry, following a symbolic link where that
+/// is allowed; None when the entry is passed over (recorded as a link not
+/// followed, or as unreadable when the link is dangling or loops). Links to
+/// folders inside the root are passed over silently: the folder is walked
+/// where it is.
+fn entry_meta(root: &Path, path: &Path, found: &mut Discovery) -> Option<std::fs::Metadata> {
+    let own = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            found.unreadable.push((path.to_path_buf(), e.to_string()));
+            return None;
+        }
+    };
+    if !own.file_type().is_symlink() {
+        return Some(own);
+    }
+    let (target, meta) = match std::fs::canonicalize(path).and_then(|t| std::fs::metadata(&t).map(|m| (t, m))) {
+        Ok(tm) => tm,
+        Err(e) => {
+            found.unreadable.push((path.to_path_buf(), e.to_string()));
+            return None;
+        }
+    };
+    let inside = target.starts_with(root);
+    if found.follow {
+        // A folder reached twice (a loop, or two links) is walked once.
+        return (!meta.is_dir() || found.linked_dirs.insert(target)).then_some(meta);
+    }
+    if meta.is_file() && inside {
+        return Some(meta);
+    }
+    if !inside {
+        let what = if meta.is_dir() { "folder" } else { "file" };
+        found.links.push((path.to_path_buf(), format!("symbolic link to a {what} outside the ingested folder: {}", target.display())));
+    }
+    None
 }
 
 /// Sniffs a file outside a Maildir: an mbox starts with `From `, a message
@@ -353,7 +395,7 @@ mod tests {
         std::fs::write(root.join("notes/x.eml"), msg).unwrap();
         std::fs::write(root.join("notes/y.eml"), msg).unwrap();
         std::fs::write(root.join("lists.mbox"), "From a Mon Jan  1 00:00:00 2024\nSubject: b\n\nx\n").unwrap();
-        let found = discover(&[root.to_path_buf()]).unwrap();
+        let found = discover(&[root.to_path_buf()], false).unwrap();
         let root = std::fs::canonicalize(root).unwrap();
         let got: Vec<(PathBuf, &str, SourceKind)> = found.files.iter().map(|f| (f.path(), f.folder(), f.kind)).collect();
         assert_eq!(
@@ -371,7 +413,7 @@ mod tests {
         assert!(Arc::ptr_eq(&found.files[0].dir, &found.files[1].dir));
         assert!(Arc::ptr_eq(&found.files[4].dir, &found.files[5].dir));
         // A file named on its own is found too.
-        let one = discover(&[root.join("notes/x.eml")]).unwrap();
+        let one = discover(&[root.join("notes/x.eml")], false).unwrap();
         assert_eq!(one.files[0].path(), root.join("notes/x.eml"));
         assert_eq!(one.files[0].folder(), "x.eml");
     }

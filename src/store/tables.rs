@@ -280,7 +280,7 @@ pub(crate) const ERRORS: TableSpec = TableSpec {
     columns: &[
         col("source_path", Str, false, "File the problem is in"),
         col("source_offset", U64, true, "Byte offset of the message, when the problem is one message"),
-        col("error_kind", Str, false, "io (unreadable, skipped), malformed (kept with warnings) or not_mail (ignored file)"),
+        col("error_kind", Str, false, "io (unreadable, skipped), malformed (kept with warnings), not_mail (ignored file) or link (a symbolic link out of the ingested folder, not followed)"),
         col("reason", Str, false, "What went wrong"),
         col("msg_key", Str, true, "Key of the message, when it was kept"),
     ],

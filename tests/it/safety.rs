@@ -202,3 +202,65 @@ fn the_database_is_private_whatever_the_umask() {
     let json: serde_json::Value = serde_json::from_slice(&run("status --format json").stdout).unwrap();
     assert_eq!(json["readable_by_others"][0].as_str(), Some(db.to_str().unwrap()));
 }
+
+fn count(db: &Path, query: &str) -> u64 {
+    let out = mailidx(db).args(["search", "--count", query]).output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+/// A link in a Maildir to a file outside the archive (here a "private key"),
+/// and one to a folder of mail outside it: not followed by default, each
+/// recorded; with --follow-symlinks both are read. A link to a file inside
+/// the archive is followed; a root that is itself a link is followed.
+#[test]
+fn links_out_of_the_archive_are_not_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (mail, outside) = (tmp.path().join("mail"), tmp.path().join("outside"));
+    let cur = mail.join("box/cur");
+    std::fs::create_dir_all(&cur).unwrap();
+    std::fs::create_dir_all(mail.join("box/new")).unwrap();
+    std::fs::create_dir_all(outside.join("more/cur")).unwrap();
+    std::fs::create_dir_all(outside.join("more/new")).unwrap();
+    std::fs::write(cur.join("1.good:2,S"), "From: a@b.example\nSubject: inside\n\nhello\n").unwrap();
+    std::fs::write(outside.join("id_rsa"), "From: x@y.example\nSubject: secret\n\nzanzibarkey\n").unwrap();
+    std::fs::write(outside.join("more/cur/1:2,S"), "From: c@d.example\nSubject: elsewhere\n\nquokka\n").unwrap();
+    std::fs::write(mail.join("notes.eml"), "From: e@f.example\nSubject: linked inside\n\nwombat\n").unwrap();
+    std::os::unix::fs::symlink(outside.join("id_rsa"), cur.join("2.key:2,S")).unwrap();
+    std::os::unix::fs::symlink(outside.join("more"), mail.join("more")).unwrap();
+    std::os::unix::fs::symlink(mail.join("notes.eml"), cur.join("3.notes:2,S")).unwrap();
+
+    let db = tmp.path().join("db");
+    let out = mailidx(&db).args(["ingest", "-q"]).arg(&mail).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("2 links out of the archive not followed"), "{stdout}");
+    assert_eq!((count(&db, "zanzibarkey"), count(&db, "quokka"), count(&db, "wombat"), count(&db, "hello")), (0, 0, 1, 1));
+    let raw = mailidx(&db).args(["search", "--format", "json", "wombat"]).output().unwrap().stdout;
+    assert!(!raw.is_empty());
+    let errors = mailidx(&db).args(["errors", "--format", "json"]).output().unwrap().stdout;
+    let links: Vec<serde_json::Value> = String::from_utf8_lossy(&errors)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["error_kind"] == "link")
+        .collect();
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(links.iter().all(|e| e["advice"].as_str().unwrap().contains("--follow-symlinks")));
+    // Nothing of the outside file is anywhere in the database.
+    let secret_in_db = walkdir::WalkDir::new(&db)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .any(|e| std::fs::read(e.path()).unwrap().windows(11).any(|w| w == b"zanzibarkey"));
+    assert!(!secret_in_db);
+
+    let followed = tmp.path().join("db-followed");
+    let out = mailidx(&followed).args(["ingest", "-q", "--follow-symlinks"]).arg(&mail).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!((count(&followed, "zanzibarkey"), count(&followed, "quokka")), (1, 1));
+
+    // A root that is a link is what the user asked for.
+    let via = tmp.path().join("via-link");
+    std::os::unix::fs::symlink(outside.join("more"), &via).unwrap();
+    let named = tmp.path().join("db-named");
+    assert!(mailidx(&named).args(["ingest", "-q"]).arg(&via).output().unwrap().status.success());
+    assert_eq!(count(&named, "quokka"), 1);
+}
