@@ -68,6 +68,21 @@ pub(crate) struct Discovery {
     follow: bool,
     /// Folders reached through links, canonical, so a loop is walked once.
     linked_dirs: std::collections::HashSet<PathBuf>,
+    /// Files already listed, by device and inode: a file reached twice
+    /// (overlapping roots, a link, a hard link) is one location.
+    seen: std::collections::HashSet<(u64, u64)>,
+    /// How many times a file already listed was met again.
+    met_again: usize,
+}
+
+impl Discovery {
+    /// Whether this is the first time the walk meets the file.
+    fn first_time(&mut self, m: &std::fs::Metadata) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        let first = self.seen.insert((m.dev(), m.ino()));
+        self.met_again += usize::from(!first);
+        first
+    }
 }
 
 /// Walks every root and classifies what it finds. A root that does not exist,
@@ -84,19 +99,28 @@ pub(crate) fn discover(roots: &[PathBuf], follow_symlinks: bool) -> Result<Disco
             _ => Error::io(root, e),
         })?;
         let root = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
+        // A folder inside one already walked (or the same one again) adds
+        // nothing: its files are listed once.
+        if found.roots.iter().any(|r| root.starts_with(r) && r.is_dir()) {
+            found.roots.push(root);
+            continue;
+        }
         found.roots.push(root.clone());
-        let before = found.files.len();
+        let before = (found.files.len(), found.met_again);
         if meta.is_dir() {
             std::fs::read_dir(&root).map_err(|e| Error::io(&root, e))?;
             walk_dir(&root, &root, &mut found);
         } else {
+            if !found.first_time(&meta) {
+                continue;
+            }
             if let Some((kind, folder)) = classify_file(&root, &root, &mut found) {
                 let (Some(dir), Some(name)) = (root.parent(), root.file_name()) else { return Err(Error::NoMail(root)) };
                 let dir = Arc::new(SourceDir { path: dir.to_path_buf(), folder: folder.into() });
                 found.files.push(SourceFile { dir, name: name.into(), kind, size: meta.len(), mtime_ns: mtime_ns(&meta) });
             }
         }
-        if found.files.len() == before {
+        if (found.files.len(), found.met_again) == before {
             return Err(Error::NoMail(root));
         }
     }
@@ -139,6 +163,9 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
                 }
                 let path = sub.join(&name);
                 let Some(m) = entry_meta(root, &path, found) else { continue };
+                if m.is_file() && !found.first_time(&m) {
+                    continue;
+                }
                 if m.is_file() {
                     found.files.push(SourceFile {
                         dir: shared.clone(),
@@ -170,7 +197,7 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
             if !name.starts_with('.') || maildir::is_mail_folder(&path) {
                 walk_dir(root, &path, found);
             }
-        } else if !name.starts_with('.') && meta.is_file() {
+        } else if !name.starts_with('.') && meta.is_file() && found.first_time(&meta) {
             let Some((kind, folder)) = classify_file(root, &path, found) else { continue };
             let shared = match &here {
                 Some(d) if *d.folder == *folder => d.clone(),

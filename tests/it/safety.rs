@@ -264,3 +264,29 @@ fn links_out_of_the_archive_are_not_followed() {
     assert!(mailidx(&named).args(["ingest", "-q"]).arg(&via).output().unwrap().status.success());
     assert_eq!(count(&named, "quokka"), 1);
 }
+
+/// `mailidx ingest ~/Mail ~/Mail/INBOX`, in either order, or a folder twice
+/// through a link: every file is one location, not a copy of itself.
+#[test]
+fn a_file_reached_twice_is_one_location() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mail = tmp.path().join("Mail");
+    let cur = mail.join("INBOX/cur");
+    std::fs::create_dir_all(&cur).unwrap();
+    std::fs::create_dir_all(mail.join("INBOX/new")).unwrap();
+    for i in 0..3 {
+        std::fs::write(cur.join(format!("{i}:2,S")), format!("From: a@b.example\nSubject: m{i}\nMessage-ID: <{i}@b>\n\nx\n")).unwrap();
+    }
+    std::os::unix::fs::symlink(mail.join("INBOX"), tmp.path().join("inbox-link")).unwrap();
+    let inbox = mail.join("INBOX");
+    let link = tmp.path().join("inbox-link");
+    for (n, roots) in [vec![&mail, &inbox], vec![&inbox, &mail], vec![&inbox, &link]].into_iter().enumerate() {
+        let db = tmp.path().join(format!("db{n}"));
+        let out = mailidx(&db).args(["ingest", "-q"]).args(&roots).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{roots:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.starts_with("3 messages") && stdout.contains(" 0 duplicates"), "{roots:?}: {stdout}");
+        let locations = mailidx::store::parquet::read_table(&db.join("tables"), "locations").unwrap();
+        assert_eq!(locations.height(), 3, "{roots:?}");
+    }
+}
