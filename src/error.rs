@@ -65,3 +65,20 @@ impl Error {
         move |source| Error::Table { table: table.to_string(), source }
     }
 }
+
+/// The step a run is in, for the one line a user sees if mailidx itself
+/// fails (a panic): "while computing the derived statistics" says where to
+/// look and what was already committed.
+static STEP: std::sync::Mutex<&str> = std::sync::Mutex::new("starting");
+
+/// Records the step a run has reached (see [`step`]).
+pub fn enter_step(what: &'static str) {
+    if let Ok(mut s) = STEP.lock() {
+        *s = what;
+    }
+}
+
+/// The step last entered.
+pub fn step() -> &'static str {
+    STEP.lock().map(|s| *s).unwrap_or("running")
+}

@@ -18,13 +18,50 @@ fn main() {
     // the umask it was started with.
     rustix::process::umask(rustix::fs::Mode::from_raw_mode(0o077));
     let cli = cmd::Cli::parse();
-    let code = match cmd::run(cli) {
-        Ok(code) => code,
-        Err(e) => {
+    quiet_panics();
+    let code = match std::panic::catch_unwind(|| cmd::run(cli)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
             // `{:#}` prints the whole cause chain on one line.
             eprintln!("mailidx: {}", mailidx::read::terminal::inline(&format!("{e:#}")));
             2
         }
+        Err(_) => {
+            let what = LAST_PANIC.lock().ok().and_then(|p| p.clone()).unwrap_or_default();
+            eprintln!(
+                "mailidx: internal error while {}: {}. What was committed before it stands: run the same command again; if it fails the same way, report this line (RUST_BACKTRACE=1 adds a backtrace).",
+                mailidx::error::step(),
+                mailidx::read::terminal::inline(&what)
+            );
+            2
+        }
     };
     std::process::exit(code);
+}
+
+/// The last panic's message and place, kept for the one line main prints.
+static LAST_PANIC: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+/// Panics are recorded, not printed: one a parser hits on hostile mail is
+/// caught and becomes a warning on that message, and one that escapes is
+/// told to the user in one line by main. RUST_BACKTRACE keeps Rust's own
+/// report as well.
+fn quiet_panics() {
+    let default = std::panic::take_hook();
+    let verbose = std::env::var_os("RUST_BACKTRACE").is_some_and(|v| v != "0");
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            *last = Some(format!("{msg}{at}"));
+        }
+        if verbose {
+            default(info);
+        }
+    }));
 }

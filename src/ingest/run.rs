@@ -9,7 +9,7 @@ use std::sync::mpsc::sync_channel;
 use std::time::Instant;
 
 use crate::analyze::Analyzer;
-use crate::error::{Error, Result};
+use crate::error::{enter_step, Error, Result};
 use crate::model::{ErrorKind, ErrorRecord};
 use crate::source::{self, SourceFile};
 use crate::store::generations::TableStore;
@@ -121,6 +121,7 @@ impl IngestSummary {
 /// Runs an ingest of `cfg.paths` into `cfg.db`.
 pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSummary> {
     let started = Instant::now();
+    enter_step("listing the archive");
     let mut found = source::discover(&cfg.paths, cfg.follow_symlinks)?;
     let file_count = found.files.len() as u64;
     let db = Db::create_or_open(&cfg.db, cfg.index_heap)?;
@@ -154,9 +155,10 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
             let _ = tx.send(Item::Problem(problem(path, None, ErrorKind::Io, why)));
         }
     }
+    enter_step("reading, parsing and indexing messages");
     workers.read_all(&to_read, &tx);
     drop(tx);
-    let (mut db, counts) = sink.join().map_err(|_| Error::Other("the batch thread panicked".into()))??;
+    let (mut db, counts) = sink.join().map_err(|p| Error::Other(format!("the batch thread failed: {}", panic_text(&*p))))??;
     let interrupted = STOP.load(Ordering::Relaxed) || workers.abort.load(Ordering::Relaxed);
     let mut summary = IngestSummary {
         messages: counts.messages,
@@ -178,6 +180,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     if !interrupted && changed {
         // Removed and renamed copies, messages left without a copy, the
         // sources' new state, and the derived tables: one last commit.
+        enter_step("removing what left the archive and deriving the statistics");
         let failed = workers.failed.into_inner().unwrap_or_default();
         let r = reconcile::finish(&mut db, &committed, &mut plan, &failed)?;
         summary.renamed = r.renamed;
@@ -204,4 +207,13 @@ fn known_file_problems(store: &TableStore) -> Result<HashSet<(String, ErrorKind)
         }
     }
     Ok(known)
+}
+
+/// The message a panic carried, as text.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
 }

@@ -224,6 +224,7 @@ pub(crate) fn derive(message_files: &[PathBuf]) -> Result<Vec<(&'static str, Dat
 /// and commits them (under the ingest lock, as an ingest would).
 pub fn rebuild(paths: &DbPaths) -> Result<Vec<(&'static str, usize)>> {
     let mut db = Db::open_existing(paths, 50_000_000)?;
+    crate::error::enter_step("computing the derived statistics");
     let derived = derive(&db.tables().files(MESSAGES.table))?;
     if derived.is_empty() {
         return Ok(Vec::new());
