@@ -27,7 +27,10 @@ pub const SECTIONS: &[&str] = &["labels", "auth_failures", "spam_sources", "forg
 /// Builds the report; `top` rows per list (per kind for spam sources).
 pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> {
     let Some(all) = derived::messages(&db.tables_dir())? else {
-        return Err(Error::Other(format!("no messages table in {}; run mailidx ingest first", db.root.display())));
+        return Err(match db.exists() {
+            true => Error::Other(format!("{} holds no messages (every one ingested has left the archive): nothing to report", db.root.display())),
+            false => Error::NoDatabase(db.root.clone()),
+        });
     };
     let msgs = derived::filtered(all, filter);
     let total = len().cast(DataType::UInt32);

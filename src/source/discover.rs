@@ -73,6 +73,10 @@ pub(crate) struct Discovery {
     seen: std::collections::HashSet<(u64, u64)>,
     /// How many times a file already listed was met again.
     met_again: usize,
+    /// Maildir folders met, empty ones too: a root holding only an empty
+    /// Maildir holds mail (none now), and its messages that are gone must
+    /// leave the database.
+    mail_folders: usize,
 }
 
 impl Discovery {
@@ -106,7 +110,7 @@ pub(crate) fn discover(roots: &[PathBuf], follow_symlinks: bool) -> Result<Disco
             continue;
         }
         found.roots.push(root.clone());
-        let before = (found.files.len(), found.met_again);
+        let before = (found.files.len(), found.met_again, found.mail_folders);
         if meta.is_dir() {
             std::fs::read_dir(&root).map_err(|e| Error::io(&root, e))?;
             walk_dir(&root, &root, &mut found);
@@ -120,7 +124,7 @@ pub(crate) fn discover(roots: &[PathBuf], follow_symlinks: bool) -> Result<Disco
                 found.files.push(SourceFile { dir, name: name.into(), kind, size: meta.len(), mtime_ns: mtime_ns(&meta) });
             }
         }
-        if (found.files.len(), found.met_again) == before {
+        if (found.files.len(), found.met_again, found.mail_folders) == before {
             return Err(Error::NoMail(root));
         }
     }
@@ -154,6 +158,7 @@ fn sorted_entries(dir: &Path, found: &mut Discovery) -> Vec<OsString> {
 fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
     let mail_folder = maildir::is_mail_folder(dir);
     if mail_folder {
+        found.mail_folders += 1;
         let folder = folder_name(root, dir);
         for sub in ["cur", "new"].map(|s| dir.join(s)).into_iter().filter(|d| d.is_dir()) {
             let shared = Arc::new(SourceDir { path: sub.clone(), folder: folder.as_str().into() });

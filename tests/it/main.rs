@@ -11,6 +11,7 @@ mod hostile;
 mod incremental;
 mod mime_oracle;
 mod notebooks;
+mod property;
 mod received_oracle;
 mod received_vectors;
 mod report;
