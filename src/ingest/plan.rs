@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::model::SourceKind;
+use crate::model::{path_text, text_path, SourceKind};
 use crate::source::maildir::split_name;
 use crate::source::{Discovery, SourceFile};
 use crate::store::generations::{SourceState, Sources};
@@ -75,14 +75,14 @@ pub(crate) fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
     let mut p = Plan::default();
     let files = std::mem::take(&mut found.files);
     let unreadable: Vec<&PathBuf> = found.unreadable.iter().map(|(p, _)| p).collect();
-    let under_roots = |path: &str| found.roots.iter().any(|r| Path::new(path).starts_with(r));
-    let cannot_tell = |path: &str| unreadable.iter().any(|u| Path::new(path).starts_with(u));
+    let under_roots = |path: &str| found.roots.iter().any(|r| text_path(path).starts_with(r));
+    let cannot_tell = |path: &str| unreadable.iter().any(|u| text_path(path).starts_with(u));
 
     // Copies that are gone from where they were (none on a first ingest).
     let vanished: Vec<(&String, &SourceState)> = if sources.is_empty() {
         Vec::new()
     } else {
-        let on_disk: HashSet<String> = files.iter().map(|f| f.path().to_string_lossy().into_owned()).collect();
+        let on_disk: HashSet<String> = files.iter().map(|f| path_text(&f.path())).collect();
         sources.iter().filter(|(path, _)| under_roots(path) && !on_disk.contains(path.as_str()) && !cannot_tell(path)).collect()
     };
     // Where a vanished Maildir copy went, if it was only renamed: a new
@@ -92,7 +92,7 @@ pub(crate) fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
         let mut new_maildir: HashMap<(PathBuf, String), usize> = HashMap::new();
         for (i, f) in files.iter().enumerate() {
             let path = f.path();
-            if f.kind == SourceKind::Maildir && !sources.contains_key(path.to_string_lossy().as_ref()) {
+            if f.kind == SourceKind::Maildir && !sources.contains_key(path_text(&path).as_str()) {
                 if let Some(id) = maildir_identity(&path) {
                     new_maildir.insert(id, i);
                 }
@@ -100,7 +100,7 @@ pub(crate) fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
         }
         for (path, st) in &vanished {
             let target = (st.kind == SourceKind::Maildir)
-                .then(|| maildir_identity(Path::new(path.as_str())))
+                .then(|| maildir_identity(&text_path(path)))
                 .flatten()
                 .and_then(|id| new_maildir.get(&id).copied())
                 .filter(|&i| files[i].size == st.size && !rename_of.contains_key(&i));
@@ -121,8 +121,8 @@ pub(crate) fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
             continue;
         }
         let file = f.path();
-        let path = file.to_string_lossy();
-        let Some(st) = sources.get(path.as_ref()) else {
+        let path = path_text(&file);
+        let Some(st) = sources.get(path.as_str()) else {
             p.read.push(f);
             continue;
         };
@@ -137,7 +137,7 @@ pub(crate) fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
         if grew {
             p.appended.push((f, st.size));
         } else {
-            p.dropped.insert(path.into_owned());
+            p.dropped.insert(path);
             p.read.push(f);
         }
     }

@@ -13,7 +13,7 @@ use polars::prelude::*;
 
 use super::plan::{state_of, Plan};
 use crate::error::{Error, Result};
-use crate::model::Location;
+use crate::model::{path_text, Location};
 use crate::source::SourceFile;
 use crate::store::frames::{location_columns, locations_frame, read_locations, LOCATION_COLUMNS, MESSAGE_LOCATION_COLUMNS};
 use crate::store::generations::TableStore;
@@ -132,7 +132,7 @@ fn record_sources(store: &mut TableStore, plan: &mut Plan, failed: &HashSet<Path
     // Dropped files read again keep their entry (it is rewritten below).
     let reread: HashSet<String> = match plan.dropped.is_empty() {
         true => HashSet::new(),
-        false => plan.read.iter().map(|f| f.path().to_string_lossy().into_owned()).filter(|p| plan.dropped.contains(p)).collect(),
+        false => plan.read.iter().map(|f| path_text(&f.path())).filter(|p| plan.dropped.contains(p)).collect(),
     };
     for path in &plan.dropped {
         if !reread.contains(path.as_str()) {
@@ -141,13 +141,13 @@ fn record_sources(store: &mut TableStore, plan: &mut Plan, failed: &HashSet<Path
     }
     for (old, new) in &plan.renamed {
         store.sources.remove(old);
-        store.sources.insert(new.path().to_string_lossy().into_owned(), state_of(new, now));
+        store.sources.insert(path_text(&new.path()), state_of(new, now));
     }
     let read = std::mem::take(&mut plan.read).into_iter().chain(std::mem::take(&mut plan.appended).into_iter().map(|(f, _)| f));
     for f in read {
         let path = f.path();
         if !failed.contains(&path) {
-            store.sources.insert(path.to_string_lossy().into_owned(), state_of(&f, now));
+            store.sources.insert(path_text(&path), state_of(&f, now));
         }
     }
 }
@@ -169,7 +169,7 @@ fn final_copies(store: &TableStore, committed: &Committed, plan: &Plan) -> Resul
             }
             if let Some(f) = renames.get(loc.path.as_str()) {
                 out.renamed += 1;
-                loc.path = f.path().to_string_lossy().into_owned();
+                loc.path = path_text(&f.path());
                 loc.flags = crate::source::maildir::split_name(&f.name.to_string_lossy()).1.to_string();
             }
             copies.push(key.unwrap_or_default().to_string(), loc);

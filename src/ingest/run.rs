@@ -142,7 +142,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         .map_err(|e| Error::Other(format!("cannot start the batch thread: {e}")))?;
 
     // Files already listed in `errors` by an earlier ingest are not listed again.
-    let is_new = |path: &std::path::Path, kind: ErrorKind| !known.contains(&(path.to_string_lossy().into_owned(), kind));
+    let is_new = |path: &std::path::Path, kind: ErrorKind| !known.contains(&(crate::model::path_text(path), kind));
     for (path, why) in found.ignored.iter().filter(|(p, _)| is_new(p, ErrorKind::NotMail)) {
         let _ = tx.send(Item::Problem(problem(path, None, ErrorKind::NotMail, why)));
     }

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use super::{Progress, STOP};
 use crate::analyze::Analyzer;
-use crate::model::{ErrorKind, ErrorRecord, Location, MessageRecord, RawMessage, SourceKind};
+use crate::model::{path_text, text_path, ErrorKind, ErrorRecord, Location, MessageRecord, RawMessage, SourceKind};
 use crate::parse::msg_key;
 use crate::source::{self, compressed, mbox, SourceFile};
 use crate::store::index::key_number;
@@ -84,7 +84,7 @@ impl<'a> Workers<'a> {
 /// A problem with a file or message, as a row of `errors`.
 pub(super) fn problem(path: &std::path::Path, offset: Option<u64>, kind: ErrorKind, reason: &str) -> ErrorRecord {
     ErrorRecord {
-        source_path: path.to_string_lossy().into_owned(),
+        source_path: path_text(path),
         source_offset: offset,
         error_kind: kind,
         reason: reason.into(),
@@ -112,7 +112,7 @@ impl Workers<'_> {
         }
         let rec = self.analyzer.record(&raw, key);
         if !rec.parse_ok {
-            let mut p = problem(std::path::Path::new(&rec.location.path), Some(rec.location.offset), ErrorKind::Malformed, "");
+            let mut p = problem(&text_path(&rec.location.path), Some(rec.location.offset), ErrorKind::Malformed, "");
             p.reason = rec.warnings.join("; ");
             p.msg_key = Some(rec.msg_key.clone());
             self.send(tx, Item::Problem(p));
@@ -157,7 +157,7 @@ impl Workers<'_> {
         let raw = RawMessage {
             bytes: Cow::Borrowed(&data[start..]),
             location: Location {
-                path: path.to_string_lossy().into_owned(),
+                path: path_text(&path),
                 offset: start as u64,
                 length: whole - start as u64,
                 folder: f.folder().to_string(),
@@ -186,7 +186,7 @@ impl Workers<'_> {
             Ok(r) => r,
             Err(e) => return self.io_problem(f, &e, tx),
         };
-        let path = path.to_string_lossy().into_owned();
+        let path = path_text(&path);
         let mut blocks = mbox::MboxBlocks::new(reader, from);
         let mut reported = 0u64;
         while !self.stopped() {

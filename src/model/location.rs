@@ -84,3 +84,72 @@ pub struct RawMessage<'a> {
     pub location: Location,
 }
 
+
+/// A file's path as the tables and the index hold it, losslessly: its bytes
+/// as UTF-8 where they are UTF-8, `\xHH` for each byte that is not (a name
+/// in Latin-1 or Shift_JIS), and `\\` for a backslash, so that the text
+/// always turns back into the very path ([`text_path`]).
+pub fn path_text(path: &std::path::Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\\' {
+                out.push_str("\\\\");
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The path a [`path_text`] names.
+pub fn text_path(text: &str) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('\\') {
+        bytes.extend_from_slice(&rest.as_bytes()[..i]);
+        let tail = &rest[i..];
+        let hex = tail.get(2..4).filter(|_| tail.as_bytes().get(1) == Some(&b'x')).and_then(|h| u8::from_str_radix(h, 16).ok());
+        rest = match (tail.as_bytes().get(1), hex) {
+            (Some(b'\\'), _) => {
+                bytes.push(b'\\');
+                &tail[2..]
+            }
+            (_, Some(b)) => {
+                bytes.push(b);
+                &tail[4..]
+            }
+            _ => {
+                // Not written by path_text; kept as it stands.
+                bytes.push(b'\\');
+                &tail[1..]
+            }
+        };
+    }
+    bytes.extend_from_slice(rest.as_bytes());
+    std::path::PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStrExt;
+
+    #[test]
+    fn paths_survive_as_text() {
+        for raw in [&b"/m/INBOX/cur/1:2,S"[..], b"/m/Entw\xfcrfe/cur/1", b"/m/\x93\xfa\x96\x7b.mbox", b"/m/a\\xFF\\\\b", b"/m/\xff\xfe"] {
+            let p = std::path::Path::new(std::ffi::OsStr::from_bytes(raw));
+            let text = path_text(p);
+            assert_eq!(text_path(&text), p, "{text}");
+        }
+        assert_eq!(path_text(std::path::Path::new("/m/café/cur/x")), "/m/café/cur/x");
+        assert_eq!(path_text(std::path::Path::new(std::ffi::OsStr::from_bytes(b"/m/Entw\xfcrfe"))), "/m/Entw\\xFCrfe");
+    }
+}

@@ -364,7 +364,7 @@ pub(crate) fn cr_to_lf(bytes: &mut [u8]) {
 /// Reads a message back from the archive, unquoted, as parse saw it.
 pub(crate) fn read_message(loc: &Location) -> Result<Vec<u8>> {
     use std::io::{Seek, SeekFrom};
-    let path = Path::new(&loc.path);
+    let path = &crate::model::text_path(&loc.path);
     let read = || -> std::io::Result<Vec<u8>> {
         let mut buf = Vec::with_capacity(loc.length.min(1 << 30) as usize);
         match loc.kind {

@@ -290,3 +290,51 @@ fn a_file_reached_twice_is_one_location() {
         assert_eq!(locations.height(), 3, "{roots:?}");
     }
 }
+
+/// File and folder names that are not UTF-8 (Latin-1, Shift_JIS), as older
+/// archives have them: ingest, search, show, show --raw, a Maildir rename
+/// and a re-ingest all reach the files.
+#[test]
+fn names_that_are_not_utf8_are_read_back() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let mail = tmp.path().join("mail");
+    let folder = mail.join(OsStr::from_bytes(b"Entw\xfcrfe")); // Latin-1 "Entwürfe"
+    for sub in ["cur", "new", "tmp"] {
+        std::fs::create_dir_all(folder.join(sub)).unwrap();
+    }
+    let latin = folder.join("cur").join(OsStr::from_bytes(b"1.m\xe9l:2,S"));
+    let sjis = mail.join(OsStr::from_bytes(b"\x93\xfa\x96\x7b.mbox")); // Shift_JIS "日本"
+    let one = b"From: a@b.example\nSubject: latin one\nMessage-ID: <l1@b>\n\nokapi\n";
+    std::fs::write(&latin, one).unwrap();
+    std::fs::write(&sjis, b"From x@y Mon Jan  1 00:00:00 2024\nFrom: c@d.example\nSubject: sjis two\nMessage-ID: <s2@d>\n\nnarwhal\n").unwrap();
+    let db = tmp.path().join("db");
+    let out = mailidx(&db).args(["ingest", "-q"]).arg(&mail).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = |word: &str| -> String {
+        let out = mailidx(&db).args(["search", "--format", "json", word]).output().unwrap();
+        let hit: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        hit["msg_key"].as_str().unwrap().to_string()
+    };
+    for (word, file) in [("okapi", &latin), ("narwhal", &sjis)] {
+        let k = key(word);
+        let shown = mailidx(&db).args(["show", &k]).output().unwrap();
+        assert!(shown.status.success(), "show {word}: {}", String::from_utf8_lossy(&shown.stderr));
+        assert!(String::from_utf8_lossy(&shown.stdout).contains(word));
+        let raw = mailidx(&db).args(["show", "--raw", &k]).output().unwrap().stdout;
+        assert!(std::fs::read(file).unwrap().ends_with(&raw) || raw.windows(word.len()).any(|w| w == word.as_bytes()), "raw {word}");
+        let hops = mailidx(&db).args(["hops", &k]).output().unwrap();
+        assert!(hops.status.success(), "hops {word}: {}", String::from_utf8_lossy(&hops.stderr));
+    }
+    assert_eq!(mailidx(&db).args(["show", "--raw", &key("okapi")]).output().unwrap().stdout, one);
+    // A flag change renames the file; the next ingest follows it.
+    let renamed = folder.join("cur").join(OsStr::from_bytes(b"1.m\xe9l:2,RS"));
+    std::fs::rename(&latin, &renamed).unwrap();
+    let again = mailidx(&db).args(["ingest", "-q"]).arg(&mail).output().unwrap();
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(again.status.success() && stdout.contains("1 renamed"), "{stdout}");
+    assert_eq!(mailidx(&db).args(["show", "--raw", &key("okapi")]).output().unwrap().stdout, one);
+    let unchanged = mailidx(&db).args(["ingest", "-q"]).arg(&mail).output().unwrap();
+    assert!(String::from_utf8_lossy(&unchanged.stdout).starts_with("0 messages"), "{}", String::from_utf8_lossy(&unchanged.stdout));
+}

@@ -150,7 +150,7 @@ impl Searchable {
         let mut hits = addrs.into_iter().map(|(score, a)| self.hit(a, score)).collect::<Result<Vec<_>>>()?;
         // A listing needs the locations table only where the indexed file
         // is gone (a renamed or removed copy); `find` always consults it.
-        if hits.iter().any(|h| !std::path::Path::new(&h.source_path).exists()) {
+        if hits.iter().any(|h| !crate::model::text_path(&h.source_path).exists()) {
             self.current_locations(&mut hits)?;
         }
         Ok(SearchResult { total, hits })
