@@ -9,7 +9,7 @@ use mailidx::store::DbPaths;
 
 #[derive(Args, Debug)]
 pub struct ErrorsArgs {
-    /// Only problems of this kind: io, malformed or not_mail
+    /// Only problems of this kind: io, malformed, not_mail or link
     #[arg(long)]
     pub kind: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Table)]
