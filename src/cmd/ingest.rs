@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use mailidx::store::DbPaths;
-use mailidx::ingest::{self, IngestConfig, Progress};
+use mailidx::ingest::{self, IngestConfig, IngestSummary, Progress};
 use mailidx::model::Label;
 
 #[derive(Args, Debug)]
@@ -146,6 +146,27 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
         ingest::ingest(&cfg, &ingest::NoProgress)?
     };
     let s = &summary;
+    print_summary(s);
+    if s.interrupted {
+        eprintln!(
+            "mailidx: interrupted; the {} messages committed are in the database. Run the same ingest again to finish.",
+            s.messages
+        );
+        return Ok(1);
+    }
+    if s.had_problems() {
+        eprintln!("mailidx: {} messages malformed and {} files skipped:", s.malformed, s.skipped);
+        for p in &s.problems {
+            eprintln!("  {}", mailidx::read::terminal::inline(&p.to_string()));
+        }
+        eprintln!("mailidx: `mailidx errors` lists every problem recorded (also the `errors` table)");
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// What the ingest did, in two lines, and where the database is.
+fn print_summary(s: &IngestSummary) {
     let rate = if s.seconds > 0.0 { s.messages as f64 / s.seconds } else { 0.0 };
     println!(
         "{} messages ({:.1} MB) in {:.1} s ({:.0} messages/s); {} malformed, {} skipped, {} duplicates, {} non-mail files ignored, {} links out of the archive not followed",
@@ -164,20 +185,4 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
         s.unchanged_files, s.appended_files, s.renamed, s.removed_copies, s.removed_messages
     );
     println!("database: {}", s.db.display());
-    if s.interrupted {
-        eprintln!(
-            "mailidx: interrupted; the {} messages committed are in the database. Run the same ingest again to finish.",
-            s.messages
-        );
-        return Ok(1);
-    }
-    if s.had_problems() {
-        eprintln!("mailidx: {} messages malformed and {} files skipped:", s.malformed, s.skipped);
-        for p in &s.problems {
-            eprintln!("  {}", mailidx::read::terminal::inline(&p.to_string()));
-        }
-        eprintln!("mailidx: `mailidx errors` lists every problem recorded (also the `errors` table)");
-        return Ok(1);
-    }
-    Ok(0)
 }
