@@ -21,6 +21,10 @@ fn main() {
     quiet_panics();
     let code = match std::panic::catch_unwind(|| cmd::run(cli)) {
         Ok(Ok(code)) => code,
+        Ok(Err(e)) if e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)) => {
+            // The reader went away (`mailidx show --raw KEY | head`): nothing is wrong.
+            0
+        }
         Ok(Err(e)) => {
             // `{:#}` prints the whole cause chain on one line.
             eprintln!("mailidx: {}", mailidx::read::terminal::inline(&format!("{e:#}")));
@@ -28,6 +32,10 @@ fn main() {
         }
         Err(_) => {
             let what = LAST_PANIC.lock().ok().and_then(|p| p.clone()).unwrap_or_default();
+            if what.contains("Broken pipe") {
+                // The reader went away (`mailidx search x | head`): nothing is wrong.
+                std::process::exit(0);
+            }
             eprintln!(
                 "mailidx: internal error while {}: {}. What was committed before it stands: run the same command again; if it fails the same way, report this line (RUST_BACKTRACE=1 adds a backtrace).",
                 mailidx::error::step(),

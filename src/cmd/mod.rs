@@ -55,6 +55,16 @@ pub enum Format {
 /// Runs a command and returns the exit status.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let db = mailidx::store::DbPaths::resolve(cli.db.as_deref());
+    mailidx::error::enter_step(match &cli.command {
+        Command::Ingest(_) => "starting the ingest",
+        Command::Search(_) => "searching",
+        Command::Show(_) => "showing a message",
+        Command::Status(_) => "reading the database's status",
+        Command::Hops(_) => "analysing a message's headers",
+        Command::Report(_) => "computing the report",
+        Command::Stats(_) => "rebuilding the statistics",
+        Command::Errors(_) => "listing the problems recorded",
+    });
     match cli.command {
         Command::Ingest(a) => ingest::run(a, db),
         Command::Search(a) => search::run(a, db),

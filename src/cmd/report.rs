@@ -1,6 +1,8 @@
 //! `mailidx report` and `mailidx stats rebuild`
 
 use chrono::NaiveDate;
+use std::io::IsTerminal;
+
 use clap::{Args, Subcommand, ValueEnum};
 use mailidx::store::DbPaths;
 use mailidx::read::{report, terminal};
@@ -62,7 +64,9 @@ pub fn run(a: ReportArgs, db: DbPaths) -> anyhow::Result<i32> {
     let text = match a.format {
         ReportFormat::Table => terminal::text(&report::render_table(&sections)).into_owned(),
         ReportFormat::Json => terminal::json(report::render_json(&sections)),
-        // CSV is data for programs: the exact values, quoted as CSV quotes them.
+        // CSV is data for programs: the exact values to a pipe or a file;
+        // to a terminal, what mail wrote is shown, not obeyed.
+        ReportFormat::Csv if std::io::stdout().is_terminal() => terminal::text(&report::render_csv(&sections)).into_owned(),
         ReportFormat::Csv => report::render_csv(&sections),
     };
     print!("{text}");

@@ -22,9 +22,9 @@ pub fn run(a: StatusArgs, db: DbPaths) -> anyhow::Result<i32> {
     let s = mailidx::read::status::status(&db)?;
     if let Some(first) = s.readable_by_others.first() {
         eprintln!(
-            "mailidx: warning: other users of this machine can read this database ({} and {} more); make it private with: chmod -R go-rwx {}",
+            "mailidx: warning: other users of this machine can read this database ({}{}); make it private with: chmod -R go-rwx {}",
             terminal::inline(first),
-            s.readable_by_others.len() - 1,
+            if s.readable_by_others.len() > 1 { " and more" } else { "" },
             terminal::inline(&s.db)
         );
     }

@@ -74,7 +74,9 @@ pub(crate) fn prefix_hash(path: &Path, len: u64) -> std::io::Result<String> {
 pub(crate) fn plan(found: &mut Discovery, sources: &Sources) -> Plan {
     let mut p = Plan::default();
     let files = std::mem::take(&mut found.files);
-    let unreadable: Vec<&PathBuf> = found.unreadable.iter().map(|(p, _)| p).collect();
+    // A file that cannot be read now, or has become a link this ingest does
+    // not follow, keeps what was recorded of it.
+    let unreadable: Vec<&PathBuf> = found.unreadable.iter().chain(&found.links).map(|(p, _)| p).collect();
     let under_roots = |path: &str| found.roots.iter().any(|r| text_path(path).starts_with(r));
     let cannot_tell = |path: &str| unreadable.iter().any(|u| text_path(path).starts_with(u));
 

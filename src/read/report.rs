@@ -144,7 +144,8 @@ pub fn render_table(sections: &[Section]) -> String {
     for s in sections {
         out.push_str(&format!("{}\n", s.title));
         let names: Vec<String> = s.frame.get_column_names().iter().map(|n| n.to_string()).collect();
-        let body: Vec<Vec<String>> = rows(&s.frame).iter().map(|r| r.iter().map(cell).collect()).collect();
+        let body: Vec<Vec<String>> =
+            rows(&s.frame).iter().map(|r| r.iter().map(|v| crate::read::terminal::inline(&cell(v)).into_owned()).collect()).collect();
         let widths: Vec<usize> = (0..names.len())
             .map(|c| body.iter().map(|r| r[c].chars().count().min(48)).chain([names[c].len()]).max().unwrap_or(0))
             .collect();
@@ -192,7 +193,7 @@ pub fn render_json(sections: &[Section]) -> String {
 /// CSV: with one section, plain CSV; with several, each preceded by a
 /// `# name` line and followed by an empty line.
 pub fn render_csv(sections: &[Section]) -> String {
-    let quote = |v: String| if v.contains([',', '"', '\n']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v };
+    let quote = |v: String| if v.contains([',', '"', '\n', '\r']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v };
     let mut out = String::new();
     for s in sections {
         if sections.len() > 1 {

@@ -68,9 +68,11 @@ pub(crate) struct Discovery {
     follow: bool,
     /// Folders reached through links, canonical, so a loop is walked once.
     linked_dirs: std::collections::HashSet<PathBuf>,
-    /// Files already listed, by device and inode: a file reached twice
-    /// (overlapping roots, a link, a hard link) is one location.
-    seen: std::collections::HashSet<(u64, u64)>,
+    /// Files already listed, by a hash of their canonical path: a file
+    /// reached twice (overlapping roots, a folder named again through a
+    /// link) is one location. Hard links stay apart: a mail server's copy
+    /// into another folder is a copy in that folder.
+    seen: std::collections::HashSet<u64>,
     /// How many times a file already listed was met again.
     met_again: usize,
     /// Maildir folders met, empty ones too: a root holding only an empty
@@ -80,10 +82,15 @@ pub(crate) struct Discovery {
 }
 
 impl Discovery {
-    /// Whether this is the first time the walk meets the file.
-    fn first_time(&mut self, m: &std::fs::Metadata) -> bool {
-        use std::os::unix::fs::MetadataExt;
-        let first = self.seen.insert((m.dev(), m.ino()));
+    /// Whether this is the first time the walk meets the file at `path`.
+    /// Walked paths are canonical (roots are canonicalised, and only real
+    /// folders are entered) except below a folder reached through a link,
+    /// which only `--follow-symlinks` enters: then the path is resolved.
+    fn first_time(&mut self, path: &Path) -> bool {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        let canonical = if self.follow { std::fs::canonicalize(path).ok() } else { None };
+        let key = BuildHasherDefault::<DefaultHasher>::default().hash_one(canonical.as_deref().unwrap_or(path));
+        let first = self.seen.insert(key);
         self.met_again += usize::from(!first);
         first
     }
@@ -103,19 +110,13 @@ pub(crate) fn discover(roots: &[PathBuf], follow_symlinks: bool) -> Result<Disco
             _ => Error::io(root, e),
         })?;
         let root = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
-        // A folder inside one already walked (or the same one again) adds
-        // nothing: its files are listed once.
-        if found.roots.iter().any(|r| root.starts_with(r) && r.is_dir()) {
-            found.roots.push(root);
-            continue;
-        }
         found.roots.push(root.clone());
         let before = (found.files.len(), found.met_again, found.mail_folders);
         if meta.is_dir() {
             std::fs::read_dir(&root).map_err(|e| Error::io(&root, e))?;
             walk_dir(&root, &root, &mut found);
         } else {
-            if !found.first_time(&meta) {
+            if !found.first_time(&root) {
                 continue;
             }
             if let Some((kind, folder)) = classify_file(&root, &root, &mut found) {
@@ -168,7 +169,7 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
                 }
                 let path = sub.join(&name);
                 let Some(m) = entry_meta(root, &path, found) else { continue };
-                if m.is_file() && !found.first_time(&m) {
+                if m.is_file() && !found.first_time(&path) {
                     continue;
                 }
                 if m.is_file() {
@@ -202,7 +203,7 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
             if !name.starts_with('.') || maildir::is_mail_folder(&path) {
                 walk_dir(root, &path, found);
             }
-        } else if !name.starts_with('.') && meta.is_file() && found.first_time(&meta) {
+        } else if !name.starts_with('.') && meta.is_file() && found.first_time(&path) {
             let Some((kind, folder)) = classify_file(root, &path, found) else { continue };
             let shared = match &here {
                 Some(d) if *d.folder == *folder => d.clone(),
@@ -219,8 +220,8 @@ fn walk_dir(root: &Path, dir: &Path, found: &mut Discovery) {
 /// The metadata of a directory entry, following a symbolic link where that
 /// is allowed; None when the entry is passed over (recorded as a link not
 /// followed, or as unreadable when the link is dangling or loops). Links to
-/// folders inside the root are passed over silently: the folder is walked
-/// where it is.
+/// files or folders inside the root are passed over silently: they are
+/// listed where they are.
 fn entry_meta(root: &Path, path: &Path, found: &mut Discovery) -> Option<std::fs::Metadata> {
     let own = match std::fs::symlink_metadata(path) {
         Ok(m) => m,
@@ -244,9 +245,8 @@ fn entry_meta(root: &Path, path: &Path, found: &mut Discovery) -> Option<std::fs
         // A folder reached twice (a loop, or two links) is walked once.
         return (!meta.is_dir() || found.linked_dirs.insert(target)).then_some(meta);
     }
-    if meta.is_file() && inside {
-        return Some(meta);
-    }
+    // A link to a file inside the root is passed over: the walk lists the
+    // file itself, under its own name and folder.
     if !inside {
         let what = if meta.is_dir() { "folder" } else { "file" };
         found.links.push((path.to_path_buf(), format!("symbolic link to a {what} outside the ingested folder: {}", target.display())));

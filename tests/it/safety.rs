@@ -338,3 +338,81 @@ fn names_that_are_not_utf8_are_read_back() {
     let unchanged = mailidx(&db).args(["ingest", "-q"]).arg(&mail).output().unwrap();
     assert!(String::from_utf8_lossy(&unchanged.stdout).starts_with("0 messages"), "{}", String::from_utf8_lossy(&unchanged.stdout));
 }
+
+/// What a review found, each a case of its own: a root inside another
+/// whose files the outer walk passes over (a dot folder); a file ingested
+/// before that is now a link out of the archive; hard-linked copies in two
+/// folders (a mail server's IMAP COPY); CSV on a terminal; a reader that
+/// goes away.
+#[test]
+fn nested_roots_links_that_were_files_hard_links_csv_and_pipes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("p");
+    for sub in ["cur", "new", "tmp", ".old"] {
+        std::fs::create_dir_all(p.join(sub)).unwrap();
+    }
+    std::fs::write(p.join("cur/1.h:2,S"), "From: a@b.example\nSubject: top\n\nalpaca\n").unwrap();
+    std::fs::write(p.join(".old/saved.eml"), "From: a@b.example\nSubject: old\n\nbison\n").unwrap();
+    let db = tmp.path().join("db");
+    for roots in [vec![p.join(".old")], vec![p.clone(), p.join(".old")], vec![p.join(".old"), p.clone()]] {
+        assert!(mailidx(&db).args(["ingest", "-q"]).args(&roots).output().unwrap().status.success());
+        assert_eq!((count(&db, "alpaca"), count(&db, "bison")), (u64::from(roots.len() > 1), 1), "{roots:?}");
+    }
+
+    // An mbox ingested as a file, then moved out and linked back.
+    let (n, ext) = (tmp.path().join("n"), tmp.path().join("ext"));
+    std::fs::create_dir_all(&n).unwrap();
+    std::fs::create_dir_all(&ext).unwrap();
+    mbox(&n, "dev.mbox", &["From: c@d.example\nSubject: one\n\nquagga\n", "From: c@d.example\nSubject: two\n\nquagga\n"]);
+    mbox(&n, "keep.mbox", &["From: e@f.example\nSubject: three\n\nkeeper\n"]);
+    let db2 = tmp.path().join("db2");
+    assert!(mailidx(&db2).args(["ingest", "-q"]).arg(&n).output().unwrap().status.success());
+    std::fs::rename(n.join("dev.mbox"), ext.join("dev.mbox")).unwrap();
+    std::os::unix::fs::symlink(ext.join("dev.mbox"), n.join("dev.mbox")).unwrap();
+    let out = mailidx(&db2).args(["ingest", "-q"]).arg(&n).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1 links out of the archive not followed") && stdout.contains("0 messages gone"), "{stdout}");
+    assert_eq!(count(&db2, "quagga"), 2, "what was recorded of a file now linked stays");
+
+    // Hard links: the same file in two folders is a copy in each.
+    let m = tmp.path().join("m");
+    for f in ["INBOX", "Archive"] {
+        for sub in ["cur", "new", "tmp"] {
+            std::fs::create_dir_all(m.join(f).join(sub)).unwrap();
+        }
+    }
+    std::fs::write(m.join("INBOX/cur/1.h:2,S"), "From: a@b.example\nSubject: copied\nMessage-ID: <c@b>\n\nibex\n").unwrap();
+    std::fs::hard_link(m.join("INBOX/cur/1.h:2,S"), m.join("Archive/cur/9.h:2,S")).unwrap();
+    let db3 = tmp.path().join("db3");
+    assert!(mailidx(&db3).args(["ingest", "-q"]).arg(&m).output().unwrap().status.success());
+    assert_eq!(mailidx::store::parquet::read_table(&db3.join("tables"), "locations").unwrap().height(), 2);
+
+    // CSV: exact to a pipe, shown (not obeyed) on a terminal.
+    let hostile = tmp.path().join("hostile");
+    std::fs::create_dir_all(&hostile).unwrap();
+    mbox(&hostile, "h.mbox", &["Received: from evil\u{1b}]52;c;eA==\u{7} (evil.example [198.51.100.9]) by mx.example.org; Mon, 13 Nov 2023 09:15:05 +0000\nFrom: z@evil.example\nSubject: s\nDate: Mon, 13 Nov 2023 09:15:05 +0000\n\nx\n"]);
+    let db4 = tmp.path().join("db4");
+    assert!(mailidx(&db4).args(["ingest", "-q"]).arg(&hostile).output().unwrap().status.success());
+    let piped = mailidx(&db4).args(["report", "--format", "csv"]).output().unwrap().stdout;
+    assert!(piped.contains(&0x1b), "CSV to a pipe keeps the exact values");
+    let bin = assert_cmd::cargo::cargo_bin("mailidx");
+    let line = format!("{} --db '{}' report --format csv", bin.display(), db4.display());
+    let tty = std::process::Command::new("script").args(["-qec", &line, "/dev/null"]).output().unwrap();
+    assert!(obeyed(&tty.stdout).is_empty() && !tty.stdout.is_empty(), "CSV on a terminal: {:?}", obeyed(&tty.stdout));
+
+    // A reader that goes away is not an error of mailidx's: a 2 MB message
+    // to `head -c 1` breaks the pipe.
+    let big = tmp.path().join("big");
+    std::fs::create_dir_all(&big).unwrap();
+    mbox(&big, "b.mbox", &[&format!("From: a@b.example\nSubject: big\nMessage-ID: <big@b>\n\n{}\n", "yak ".repeat(500_000))]);
+    let db5 = tmp.path().join("db5");
+    assert!(mailidx(&db5).args(["ingest", "-q"]).arg(&big).output().unwrap().status.success());
+    let err = tmp.path().join("stderr");
+    let status = std::process::Command::new("sh")
+        .args(["-c", &format!("'{}' --db '{}' show --raw '<big@b>' 2>'{}' | head -c 1 >/dev/null", bin.display(), db5.display(), err.display())])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let err = std::fs::read_to_string(&err).unwrap();
+    assert!(err.is_empty(), "{err}");
+}
