@@ -82,3 +82,9 @@ pub fn enter_step(what: &'static str) {
 pub fn step() -> &'static str {
     STEP.lock().map(|s| *s).unwrap_or("running")
 }
+
+/// The message a panic carried, when it carried text (`panic!` with a
+/// literal or a formatted message).
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload.downcast_ref::<&str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}

@@ -9,13 +9,6 @@ use mailidx::store::DbPaths;
 use mailidx::read::hops::{hops_report, HopsReport};
 use mailidx::read::terminal;
 
-/// Prints one line of the report with every character mail could smuggle
-/// in made visible ([`terminal::inline`]).
-macro_rules! out {
-    () => { println!() };
-    ($($t:tt)*) => { println!("{}", terminal::inline(&format!($($t)*))) };
-}
-
 #[derive(Args, Debug)]
 pub struct HopsArgs {
     /// A message file (.eml, a Maildir file), or a msg_key / Message-ID in the database

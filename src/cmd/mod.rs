@@ -1,5 +1,12 @@
 //! Subcommands: one file each, one enum variant, one match arm.
 
+/// Prints one line with every character mail could smuggle in made visible
+/// (`mailidx::read::terminal::inline`); `out!()` prints an empty line.
+macro_rules! out {
+    () => { println!() };
+    ($($t:tt)*) => { println!("{}", mailidx::read::terminal::inline(&format!($($t)*))) };
+}
+
 mod errors;
 mod hops;
 mod ingest;

@@ -62,7 +62,8 @@ pub fn run(a: ReportArgs, db: DbPaths) -> anyhow::Result<i32> {
         sections.retain(|s| a.sections.iter().any(|n| n == s.name));
     }
     let text = match a.format {
-        ReportFormat::Table => terminal::text(&report::render_table(&sections)).into_owned(),
+        // render_table escapes every cell itself.
+        ReportFormat::Table => report::render_table(&sections),
         ReportFormat::Json => terminal::json(report::render_json(&sections)),
         // CSV is data for programs: the exact values to a pipe or a file;
         // to a terminal, what mail wrote is shown, not obeyed.

@@ -6,12 +6,6 @@ use super::Format;
 use mailidx::read::terminal;
 use mailidx::store::DbPaths;
 
-/// One line, with every character mail could smuggle in (folder names come
-/// from the archive) made visible.
-macro_rules! out {
-    ($($t:tt)*) => { println!("{}", terminal::inline(&format!($($t)*))) };
-}
-
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     #[arg(long, value_enum, default_value_t = Format::Table)]

@@ -158,7 +158,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     enter_step("reading, parsing and indexing messages");
     workers.read_all(&to_read, &tx);
     drop(tx);
-    let (mut db, counts) = sink.join().map_err(|p| Error::Other(format!("the batch thread failed: {}", panic_text(&*p))))??;
+    let (mut db, counts) = sink.join().map_err(|p| Error::Other(format!("the batch thread failed: {}", crate::error::panic_text(&*p).unwrap_or("a panic"))))??;
     let interrupted = STOP.load(Ordering::Relaxed) || workers.abort.load(Ordering::Relaxed);
     let mut summary = IngestSummary {
         messages: counts.messages,
@@ -207,13 +207,4 @@ fn known_file_problems(store: &TableStore) -> Result<HashSet<(String, ErrorKind)
         }
     }
     Ok(known)
-}
-
-/// The message a panic carried, as text.
-fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic".into())
 }

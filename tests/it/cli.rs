@@ -4,18 +4,13 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
+use crate::common::mailidx;
 
 fn samples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/mail")
 }
 
-fn mailidx(db: &Path) -> Command {
-    let mut c = Command::cargo_bin("mailidx").unwrap();
-    c.arg("--db").arg(db).env_remove("MAILIDX_DB");
-    c
-}
 
 fn ingest_samples(db: &Path) -> String {
     let out = mailidx(db).arg("ingest").arg(samples()).output().unwrap();

@@ -12,7 +12,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use crate::common::mailidx;
 
 /// xorshift64*: enough randomness to choose, and the same for a seed.
 struct Rng(u64);
@@ -135,11 +135,6 @@ fn archive(root: &Path, pool: &[PathBuf], rng: &mut Rng, start: usize) -> usize 
     copies
 }
 
-fn mailidx(db: &Path) -> Command {
-    let mut c = Command::cargo_bin("mailidx").unwrap();
-    c.arg("--db").arg(db);
-    c
-}
 
 fn run_ok(db: &Path, args: &[&str]) -> String {
     let out = mailidx(db).args(args).output().unwrap();

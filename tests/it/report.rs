@@ -14,16 +14,11 @@ use std::collections::HashSet;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use assert_cmd::Command;
 use polars::prelude::*;
 use serde_json::Value;
+use crate::common::mailidx;
 
 
-fn mailidx(db: &Path) -> Command {
-    let mut c = Command::cargo_bin("mailidx").unwrap();
-    c.arg("--db").arg(db).env_remove("MAILIDX_DB");
-    c
-}
 
 fn ingest(db: &Path, corpus: &Path, extra: &[&str]) {
     let out = mailidx(db).arg("ingest").arg("--quiet").args(extra).arg(corpus).output().unwrap();

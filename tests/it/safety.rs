@@ -4,13 +4,8 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+use crate::common::mailidx;
 
-fn mailidx(db: &Path) -> Command {
-    let mut c = Command::cargo_bin("mailidx").unwrap();
-    c.arg("--db").arg(db);
-    c
-}
 
 fn mbox(dir: &Path, name: &str, messages: &[&str]) {
     let mut data = String::new();

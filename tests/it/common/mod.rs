@@ -23,3 +23,10 @@ pub fn oracle(shared: &Path, corpus: &str, name: &str) -> Vec<Value> {
     let f = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     BufReader::new(flate2::read::GzDecoder::new(f)).lines().map(|l| serde_json::from_str(&l.unwrap()).unwrap()).collect()
 }
+
+/// The mailidx binary on the database `db`, whatever `$MAILIDX_DB` says.
+pub fn mailidx(db: &Path) -> assert_cmd::Command {
+    let mut c = assert_cmd::Command::cargo_bin("mailidx").unwrap();
+    c.arg("--db").arg(db).env_remove("MAILIDX_DB");
+    c
+}
