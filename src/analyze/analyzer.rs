@@ -1,7 +1,7 @@
 //! The one analysis path: [`Analyzer`] parses a message and runs every analysis
 //! step on it, in order.
 
-use super::{auth, dkim_verify, forgery, hops, labels};
+use super::{auth, dkim_verify, forgery, hops, labels, receivers};
 use crate::model::{Label, MessageRecord, RawMessage};
 use crate::parse::{parse_message_with, Limits, ParsedMessage};
 
@@ -11,8 +11,10 @@ use crate::parse::{parse_message_with, Limits, ParsedMessage};
 pub struct Analyzer {
     /// Bounds on the work one message may cause (`--max-…`).
     pub limits: Limits,
-    /// Relays the receiving side vouches for (`--trusted-network`).
-    pub trusted: Vec<ipnet::IpNet>,
+    /// What the receiving side vouches for: `--trusted-network`, the
+    /// config's organisation, and which receiver profile applies
+    /// (`--receiver`).
+    pub trust: receivers::Trust,
     /// authserv-ids whose verdicts count wherever they stand (`--authserv-id`).
     pub authserv_ids: Vec<String>,
     /// Keys to verify DKIM signatures with (`--dkim-keys`); empty: none.
@@ -34,11 +36,11 @@ impl Analyzer {
     /// message as stored (DKIM signatures are verified over it).
     pub(crate) fn analyze(&self, raw: &[u8], parsed: ParsedMessage) -> MessageRecord {
         let ParsedMessage { mut record, trace } = parsed;
-        hops::annotate(&mut record, &trace.received, &self.trusted);
+        let walk = hops::annotate(&mut record, &trace.received, &self.trust);
         auth::annotate(&mut record, &trace, &self.authserv_ids);
         dkim_verify::verify_record(raw, &mut record, &trace, &self.dkim_keys);
         forgery::annotate(&mut record);
-        labels::annotate(&mut record, &trace, &self.label_rules, self.label);
+        labels::annotate(&mut record, &trace, &self.label_rules, self.label, walk.receiver);
         record
     }
 }

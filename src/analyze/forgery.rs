@@ -26,6 +26,7 @@ pub(crate) const WEIGHTS: &[(&str, u32)] = &[
     ("dkim_body_hash_mismatch", 1),
     ("received_anomaly", 1),
     ("date_far_from_hops", 1),
+    ("compauth_fail", 2),
 ];
 
 /// Fills [`Forgery`]: the signs, their names and the score.
@@ -57,7 +58,15 @@ pub(crate) fn annotate(rec: &mut MessageRecord) {
     s.spf_unaligned = is(&a.spf_result, &["pass"]) && !a.spf_aligned_relaxed && from_org.is_some();
     s.dkim_unaligned = is(&a.dkim_result, &["pass"]) && !a.dkim_aligned_relaxed && from_org.is_some();
     let an = &rec.route.anomalies;
-    s.received_anomaly = an.hops_time_reversed || an.private_after_public || an.origin_helo_is_ip_literal || an.origin_helo_rdns_mismatch;
+    s.received_anomaly = an.hops_time_reversed
+        || an.private_after_public
+        || an.origin_helo_is_ip_literal
+        || an.origin_helo_rdns_mismatch
+        || an.origin_helo_forged_provider;
+    // Microsoft's composite authentication: its own verdict on whether the
+    // From domain is the sender's, written in a trusted
+    // Authentication-Results.
+    s.compauth_fail = rec.auth_rows.iter().any(|r| r.trusted && r.method == "compauth" && r.result == "fail");
 
     let on = [
         s.from_return_path_mismatch,
@@ -72,6 +81,7 @@ pub(crate) fn annotate(rec: &mut MessageRecord) {
         a.dkim_body_hash_mismatch,
         s.received_anomaly,
         an.date_far_from_hops,
+        s.compauth_fail,
     ];
     rec.forgery = Forgery {
         signs: s,

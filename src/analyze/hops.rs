@@ -7,16 +7,20 @@
 //! (the hop written last, by the recipient's own servers), a relay is trusted
 //! while its IP is private, loopback or link-local, it was an authenticated
 //! submission, or it is in a network the user names (`--trusted-network`).
-//! The first relay that is none of these is the origin. Hops without an
-//! address (`by`-only lines, `(qmail … invoked …)`) and mailbox retrieval
-//! (IMAP, POP3, fetchmail, local delivery) are not relays and are passed over.
+//! On top of that, the receiving side's profile (Microsoft 365, Google, a
+//! gateway; see [`crate::analyze::receivers`]) vouches for its own published
+//! networks. The first relay that none of these covers is the origin. Hops
+//! without an address (`by`-only lines, `(qmail … invoked …)`) and mailbox
+//! retrieval (IMAP, POP3, fetchmail, local delivery) are not relays and are
+//! passed over.
 
 use std::net::IpAddr;
 
 use ipnet::IpNet;
 
+use crate::analyze::receivers::{self, Trust, Walk};
 use crate::parse::fields::received::ParsedHop;
-use crate::model::{Anomalies, HopRecord, MessageRecord, Route};
+use crate::model::{Anomalies, HopRecord, MessageRecord, OriginKind, Route};
 
 /// A hop's time may be this much before the hop below it before it counts
 /// as going backwards (clocks of relays drift a little).
@@ -45,20 +49,26 @@ pub(crate) fn network_of(ip: std::net::IpAddr) -> String {
 }
 
 /// Reads the Received chain of a message (as parse found it, header order):
-/// fills `hops` and the [`Route`]: origin, hop counts, transit time, the
-/// Date skew and the anomaly flags.
-pub(crate) fn annotate(rec: &mut MessageRecord, received: &[(String, ParsedHop)], trusted: &[IpNet]) {
-    let origin = origin_index(received.iter().map(|(_, h)| h), trusted);
+/// fills `hops` and the [`Route`]: receiver, origin, hop counts, transit
+/// time, the Date skew and the anomaly flags. Returns the walk (the
+/// receiver's profile decides which verdict headers count).
+pub(crate) fn annotate(rec: &mut MessageRecord, received: &[(String, ParsedHop)], trust: &Trust) -> Walk {
+    let parsed: Vec<&ParsedHop> = received.iter().map(|(_, h)| h).collect();
+    let walk = receivers::walk(&parsed, trust);
+    let origin = walk.origin;
+    // Trust runs down the chain from the top and stops at the origin: a
+    // private hop below it is the sender's word, not the receiver's.
     let mut hops: Vec<HopRecord> = received
         .iter()
         .enumerate()
-        .map(|(i, (raw, h))| {
-            // Trust runs down the chain from the top and stops at the origin:
-            // a private hop below it is the sender's word, not the receiver's.
-            let above_origin = i < origin.unwrap_or(received.len());
-            hop_record(&rec.msg_key, i, raw, h, above_origin && is_trusted(h, trusted), origin == Some(i))
-        })
+        .map(|(i, (raw, h))| hop_record(&rec.msg_key, i, raw, h, walk.trusted[i], origin == Some(i)))
         .collect();
+    for h in hops.iter_mut() {
+        if h.by_host.as_deref().and_then(receivers::owning_host).is_some_and(|p| !p.writes_rdns) {
+            // The name in its from clause is the client's HELO, not a lookup.
+            (h.rdns, h.rdns_missing, h.rdns_dynamic, h.helo_rdns_mismatch) = (None, false, false, false);
+        }
+    }
     // Delays: each hop against the hop below it (written earlier).
     for i in 0..hops.len() {
         let below = hops[i + 1..].iter().find_map(|h| h.timestamp);
@@ -68,7 +78,13 @@ pub(crate) fn annotate(rec: &mut MessageRecord, received: &[(String, ParsedHop)]
             hops[i].time_reversed = d < -REVERSED_TOLERANCE_SECS;
         }
     }
-    let mut route = Route { hop_count: hops.len() as u32, ..Default::default() };
+    let mut route = Route {
+        hop_count: hops.len() as u32,
+        receiver: walk.receiver.map(|p| p.name.clone()),
+        receiver_gateway: walk.gateway.map(|p| p.name.clone()),
+        origin_kind: walk.origin_kind,
+        ..Default::default()
+    };
     route.unparsed_hop_count = hops.iter().filter(|h| !h.parsed).count() as u32;
     let times: Vec<i64> = hops.iter().filter_map(|h| h.timestamp).collect();
     route.transit_seconds = match (times.first(), times.last()) {
@@ -88,10 +104,19 @@ pub(crate) fn annotate(rec: &mut MessageRecord, received: &[(String, ParsedHop)]
     if let Some(o) = origin {
         let h = &hops[o];
         route.origin_ip = received[o].1.ip;
-        route.origin_net = route.origin_ip.map(network_of);
-        route.origin_rdns = h.rdns.clone();
-        route.origin_rdns_org = h.rdns.as_deref().map(crate::analyze::auth::org_domain);
-        route.origin_helo = h.helo.clone();
+        // A network groups public addresses; private and link-local ones
+        // (a mailbox server's MAPI session) belong to no one's network.
+        route.origin_net = route.origin_ip.filter(|ip| ip_class(ip) == "public").map(network_of);
+        // A client's session names the provider's own server, not the client.
+        let provider_own = |name: &Option<String>| {
+            walk.origin_kind == OriginKind::Client && name.as_deref().and_then(receivers::owning_host).is_some()
+        };
+        route.origin_rdns = h.rdns.clone().filter(|_| !provider_own(&h.rdns));
+        route.origin_rdns_org = route.origin_rdns.as_deref().map(crate::analyze::auth::org_domain);
+        route.origin_helo = h.helo.clone().filter(|_| !provider_own(&h.helo));
+        // A HELO naming a provider's relay from outside its networks.
+        a.origin_helo_forged_provider = walk.origin_kind == OriginKind::Mta
+            && h.helo.as_deref().and_then(receivers::owning_host).zip(route.origin_ip).is_some_and(|(p, ip)| !p.contains(ip));
         a.origin_helo_is_ip_literal = h.helo_is_ip_literal;
         a.origin_helo_rdns_mismatch = h.helo_rdns_mismatch;
         a.origin_rdns_missing = h.rdns_missing;
@@ -109,6 +134,7 @@ pub(crate) fn annotate(rec: &mut MessageRecord, received: &[(String, ParsedHop)]
     route.anomalies = a;
     rec.route = route;
     rec.hops = hops;
+    walk
 }
 
 fn hop_record(key: &str, i: usize, raw: &str, h: &ParsedHop, trusted: bool, is_origin: bool) -> HopRecord {
@@ -239,18 +265,14 @@ pub(crate) fn is_relay(hop: &ParsedHop) -> bool {
     hop.parsed && hop.ip.is_some() && !is_retrieval(hop)
 }
 
-/// Whether the receiving side can vouch for this relay (see module docs).
-pub(crate) fn is_trusted(hop: &ParsedHop, trusted: &[IpNet]) -> bool {
-    let Some(ip) = hop.ip else { return false };
-    matches!(ip_class(&ip), "private" | "loopback" | "link-local")
-        || hop.authenticated
-        || trusted.iter().any(|n| n.contains(&ip))
-}
-
-/// Index (in header order, 0 = topmost) of the origin hop: the first relay
-/// from the top that is not trusted.
+/// Index (in header order, 0 = topmost) of the origin hop under
+/// SpamAssassin's plain inference (no receiver profile): the first relay
+/// from the top that is not private, not authenticated and not in
+/// `trusted`.
 pub fn origin_index<'a>(hops: impl IntoIterator<Item = &'a ParsedHop>, trusted: &[IpNet]) -> Option<usize> {
-    hops.into_iter().position(|h| is_relay(h) && !is_trusted(h, trusted))
+    let hops: Vec<&ParsedHop> = hops.into_iter().collect();
+    let trust = Trust { networks: trusted.to_vec(), receiver: receivers::ReceiverChoice::None, ..Default::default() };
+    receivers::walk(&hops, &trust).origin
 }
 
 #[cfg(test)]
@@ -315,7 +337,7 @@ mod tests {
         ];
         let mut rec = MessageRecord { msg_key: "k".into(), date: Some(1699866902000 - 5 * 3600 * 1000), ..Default::default() };
         let received: Vec<_> = headers.iter().map(|h| (h.to_string(), parse_received(h, None))).collect();
-        annotate(&mut rec, &received, &[]);
+        annotate(&mut rec, &received, &Trust::default());
         assert_eq!(rec.route.hop_count, 4);
         assert_eq!(rec.route.origin_ip.map(|i| i.to_string()).as_deref(), Some("203.0.113.45"));
         assert_eq!(rec.route.origin_helo.as_deref(), Some("paypal.com"));

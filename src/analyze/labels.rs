@@ -10,8 +10,12 @@
 //! Filter headers are the receiving side's word only when the receiving
 //! side wrote them; a spammer can write `X-Spam-Flag: NO`. Only headers
 //! above the origin hop are read (the same trust line as
-//! Authentication-Results, see [`crate::analyze::hops`]).
+//! Authentication-Results, see [`crate::analyze::hops`]), and those the
+//! receiver's profile names as its own wherever they stand: Exchange strips
+//! `X-MS-Exchange-Organization-*` from incoming mail and writes its SCL
+//! there, below the Received lines.
 
+use crate::analyze::receivers::Profile;
 use crate::parse::TraceHeaders;
 use crate::model::{Label, LabelSource, MessageRecord};
 
@@ -67,12 +71,13 @@ pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
 }
 
 /// Sets `label` and `label_source`. `user` is `--label` (spam or ham).
-pub(crate) fn annotate(rec: &mut MessageRecord, trace: &TraceHeaders, rules: &LabelRules, user: Option<Label>) {
+/// `receiver` is the receiving side's profile.
+pub(crate) fn annotate(rec: &mut MessageRecord, trace: &TraceHeaders, rules: &LabelRules, user: Option<Label>, receiver: Option<&Profile>) {
     let (label, source) = if let Some(l) = user {
         (l, LabelSource::User)
     } else if let Some(l) = from_folder(&rec.location.folder, rules) {
         (l, LabelSource::Folder)
-    } else if let Some((l, h)) = from_headers(&receivers_filter_headers(rec, trace), rules) {
+    } else if let Some((l, h)) = from_headers(&receivers_filter_headers(rec, trace, receiver), rules) {
         (l, LabelSource::Header(h))
     } else {
         (Label::Unknown, LabelSource::None)
@@ -83,8 +88,9 @@ pub(crate) fn annotate(rec: &mut MessageRecord, trace: &TraceHeaders, rules: &La
 
 /// Filter headers written above the origin hop's Received header (with no
 /// origin, above the lowest Received; with no Received at all, every one:
-/// nothing was added in transit).
-fn receivers_filter_headers<'a>(rec: &MessageRecord, trace: &'a TraceHeaders) -> Vec<(&'static str, &'a str)> {
+/// nothing was added in transit), and those the receiver's profile names as
+/// its own wherever they stand.
+fn receivers_filter_headers<'a>(rec: &MessageRecord, trace: &'a TraceHeaders, receiver: Option<&Profile>) -> Vec<(&'static str, &'a str)> {
     let origin = rec.hops.iter().position(|h| h.is_origin);
     let limit = match origin {
         Some(i) => trace.received_positions.get(i),
@@ -92,7 +98,8 @@ fn receivers_filter_headers<'a>(rec: &MessageRecord, trace: &'a TraceHeaders) ->
     }
     .copied()
     .unwrap_or(u32::MAX);
-    trace.filter_headers.iter().filter(|(pos, _, _)| *pos < limit).map(|(_, n, v)| (*n, v.as_str())).collect()
+    let own = |name: &str| receiver.is_some_and(|p| p.trusts_header(name));
+    trace.filter_headers.iter().filter(|(pos, name, _)| *pos < limit || own(name)).map(|(_, n, v)| (*n, v.as_str())).collect()
 }
 
 /// The deepest level of the folder path that a rule names.
@@ -160,7 +167,7 @@ mod tests {
     fn label(folder: &str, headers: &[(&'static str, &str)]) -> (String, String) {
         let mut rec = record(folder);
         let trace = TraceHeaders { filter_headers: headers.iter().map(|(a, b)| (0, *a, b.to_string())).collect(), ..Default::default() };
-        annotate(&mut rec, &trace, &LabelRules::default(), None);
+        annotate(&mut rec, &trace, &LabelRules::default(), None, None);
         (rec.label.as_str().to_string(), rec.label_source.to_column().into_owned())
     }
 
@@ -187,7 +194,7 @@ mod tests {
         // The folder wins over the headers, the user over both.
         assert_eq!(label("Spam", &[("x-spam-flag", "NO")]).0, "spam");
         let mut rec = record("Spam");
-        annotate(&mut rec, &TraceHeaders::default(), &LabelRules::default(), Some(Label::Ham));
+        annotate(&mut rec, &TraceHeaders::default(), &LabelRules::default(), Some(Label::Ham), None);
         assert_eq!((rec.label.as_str(), rec.label_source.to_column().as_ref()), ("ham", "user"));
     }
 
@@ -198,11 +205,19 @@ mod tests {
         rec.hops = vec![HopRecord { is_origin: true, ..Default::default() }];
         let mut trace = TraceHeaders { received_positions: vec![3], ..Default::default() };
         trace.filter_headers = vec![(5, "x-spam-flag", "NO".into())];
-        annotate(&mut rec, &trace, &LabelRules::default(), None);
+        annotate(&mut rec, &trace, &LabelRules::default(), None, None);
         assert_eq!(rec.label, Label::Unknown);
         trace.filter_headers = vec![(1, "x-spam-flag", "YES".into())];
-        annotate(&mut rec, &trace, &LabelRules::default(), None);
+        annotate(&mut rec, &trace, &LabelRules::default(), None, None);
         assert_eq!(rec.label, Label::Spam);
+        // Exchange's own SCL below the Received lines counts when Microsoft
+        // 365 received the message, and only then.
+        trace.filter_headers = vec![(9, "x-ms-exchange-organization-scl", "7".into())];
+        annotate(&mut rec, &trace, &LabelRules::default(), None, None);
+        assert_eq!(rec.label, Label::Unknown);
+        let m365 = crate::analyze::receivers::named("microsoft365");
+        annotate(&mut rec, &trace, &LabelRules::default(), None, m365);
+        assert_eq!((rec.label, rec.label_source.to_column().as_ref()), (Label::Spam, "header:x-ms-exchange-organization-scl"));
     }
 
     #[test]

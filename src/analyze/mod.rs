@@ -4,18 +4,21 @@
 //! `message` on arbitrary bytes, so all three see the same record.
 //!
 //! The order matters and is written once, in [`Analyzer::analyze`]:
-//! 1. [`hops`]: the Received chain, trust and the origin;
+//! 1. [`hops`]: the Received chain, trust and the origin, with the
+//!    receiving side's profile ([`receivers`]);
 //! 2. [`auth`]: which Authentication-Results count (those above the origin),
 //!    alignment and the recomputed DMARC verdict;
 //! 3. [`dkim_verify`]: signatures checked with the keys the user gave;
 //! 4. [`forgery`]: signs that need the route and the verdicts;
 //! 5. [`labels`]: spam or ham, from the user, the folder, or filter
-//!    headers written above the origin.
+//!    headers the receiving side wrote (above the origin, or stripped and
+//!    rewritten by the receiver's provider).
 
 pub mod auth;
 pub mod dkim_verify;
 pub(crate) mod forgery;
 pub mod hops;
+pub mod receivers;
 pub(crate) mod labels;
 mod analyzer;
 

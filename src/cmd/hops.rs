@@ -13,12 +13,8 @@ use mailidx::read::terminal;
 pub struct HopsArgs {
     /// A message file (.eml, a Maildir file), or a msg_key / Message-ID in the database
     pub target: String,
-    /// A network whose relays you run or trust (repeatable), e.g. 192.0.2.0/24
-    #[arg(long = "trusted-network", value_name = "CIDR")]
-    pub trusted_networks: Vec<ipnet::IpNet>,
-    /// An authserv-id whose Authentication-Results count wherever they stand (repeatable)
-    #[arg(long = "authserv-id", value_name = "ID")]
-    pub authserv_ids: Vec<String>,
+    #[command(flatten)]
+    pub trust: super::trust::TrustArgs,
     /// DKIM public keys (selector._domainkey.domain TXT "v=DKIM1; p=…" records) to verify signatures with
     #[arg(long = "dkim-keys", value_name = "FILE")]
     pub dkim_keys: Option<std::path::PathBuf>,
@@ -27,9 +23,10 @@ pub struct HopsArgs {
 }
 
 pub fn run(a: HopsArgs, db: DbPaths) -> anyhow::Result<i32> {
+    let (trust, authserv_ids) = a.trust.resolve()?;
     let analyzer = Analyzer {
-        trusted: a.trusted_networks,
-        authserv_ids: a.authserv_ids,
+        trust,
+        authserv_ids,
         dkim_keys: match &a.dkim_keys {
             Some(p) => DkimKeys::load(p)?,
             None => Default::default(),
@@ -121,9 +118,15 @@ fn print_hops(r: &HopsReport) {
 
 /// The origin, hop counts, timing and the anomaly flags.
 fn print_route(r: &HopsReport) {
+    out!(
+        "receiver {}{}",
+        r.receiver.as_deref().unwrap_or("none detected (SpamAssassin's plain reading)"),
+        r.receiver_gateway.as_deref().map(|g| format!(" behind the gateway {g}")).unwrap_or_default()
+    );
     match &r.origin_ip {
         Some(ip) => out!(
-            "origin   {ip}  rDNS {}  HELO {}",
+            "origin   {ip} ({})  rDNS {}  HELO {}",
+            if r.origin_kind == "client" { "the client that submitted it to the provider" } else { "the server that handed it over" },
             r.origin_rdns.as_deref().unwrap_or("none"),
             r.origin_helo.as_deref().unwrap_or("none")
         ),
@@ -145,6 +148,7 @@ fn print_route(r: &HopsReport) {
         (a.origin_helo_rdns_mismatch, "origin HELO does not match its rDNS"),
         (a.origin_rdns_missing, "origin has no rDNS"),
         (a.origin_rdns_dynamic, "origin rDNS looks dynamic/consumer"),
+        (a.origin_helo_forged_provider, "origin HELO names a provider's relay from outside its networks"),
         (a.private_after_public, "a private IP appears after a public one below the origin"),
     ]
     .into_iter()

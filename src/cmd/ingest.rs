@@ -29,14 +29,8 @@ pub struct IngestArgs {
     /// X-Spam-Score at or above this labels a message spam
     #[arg(long, value_name = "SCORE", default_value_t = 5.0)]
     pub spam_score_threshold: f64,
-    /// A network whose relays you run or trust (repeatable), e.g. 192.0.2.0/24;
-    /// the origin is the first hop outside these, private space and authenticated submission
-    #[arg(long = "trusted-network", value_name = "CIDR")]
-    pub trusted_networks: Vec<ipnet::IpNet>,
-    /// An authserv-id (your receiving servers) whose Authentication-Results count
-    /// wherever they stand in the header (repeatable)
-    #[arg(long = "authserv-id", value_name = "ID")]
-    pub authserv_ids: Vec<String>,
+    #[command(flatten)]
+    pub trust: super::trust::TrustArgs,
     /// DKIM public keys (selector._domainkey.domain TXT "v=DKIM1; p=…" records) to verify signatures with
     #[arg(long = "dkim-keys", value_name = "FILE")]
     pub dkim_keys: Option<PathBuf>,
@@ -119,11 +113,10 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
         eprintln!("\nmailidx: stopping; committing what is done (Ctrl-C again to quit at once)");
     });
     let an = &mut cfg.analysis;
-    an.trusted = a.trusted_networks;
+    (an.trust, an.authserv_ids) = a.trust.resolve()?;
     an.label_rules.spam_folders.extend(a.spam_folders);
     an.label_rules.ham_folders.extend(a.ham_folders);
     an.label_rules.spam_score_threshold = a.spam_score_threshold;
-    an.authserv_ids = a.authserv_ids;
     if let Some(p) = &a.dkim_keys {
         an.dkim_keys = mailidx::analyze::dkim_verify::DkimKeys::load(p)?;
     }

@@ -14,6 +14,7 @@ mod report;
 mod search;
 mod show;
 mod status;
+mod trust;
 
 use std::path::PathBuf;
 

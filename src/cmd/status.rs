@@ -54,6 +54,10 @@ pub fn run(a: StatusArgs, db: DbPaths) -> anyhow::Result<i32> {
     for (l, n) in &s.labels {
         out!("  {n:>9}  {l}");
     }
+    out!("receivers (the provider or gateway detected at the top of the Received chain; receivers/)");
+    for (r, n) in &s.receivers {
+        out!("  {n:>9}  {r}");
+    }
     if !s.errors.is_empty() {
         out!("problems recorded (`mailidx errors` lists them with what to do)");
         for (k, n) in &s.errors {

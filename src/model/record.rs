@@ -130,6 +130,13 @@ pub struct MimeSummary {
 /// The Received chain's verdict: the origin and the timing (analyze::hops).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Route {
+    /// The receiving side's profile (`microsoft365`, `google`, …): detected
+    /// from the top of the chain or named with `--receiver`.
+    pub receiver: Option<String>,
+    /// The filtering gateway the trust walk passed through (`mimecast`, …).
+    pub receiver_gateway: Option<String>,
+    /// What kind of host the origin is: `mta`, `client` or `none`.
+    pub origin_kind: OriginKind,
     /// IP of the origin: the first Received hop from the top that the receiving
     /// side does not vouch for; None when no hop qualifies.
     pub origin_ip: Option<std::net::IpAddr>,
@@ -155,6 +162,32 @@ pub struct Route {
     pub anomalies: Anomalies,
 }
 
+/// What kind of host the origin is (`messages.origin_kind`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OriginKind {
+    /// No relay outside the receiving side (all trusted, or none at all).
+    #[default]
+    None,
+    /// A mail server that handed the message to the receiving side.
+    Mta,
+    /// A client that submitted the message to the provider (authenticated
+    /// SMTP, HTTP(S), MAPI): mail from one customer of the provider to
+    /// another.
+    Client,
+}
+
+impl OriginKind {
+    /// `none`, `mta` or `client`, as in the column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OriginKind::None => "none",
+            OriginKind::Mta => "mta",
+            OriginKind::Client => "client",
+        }
+    }
+}
+
 /// Signs of forgery and their score (analyze::forgery).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct Forgery {
@@ -163,7 +196,7 @@ pub struct Forgery {
     pub signs: ForgerySigns,
     /// Names of the signs present, as in `forgery_score`'s weights.
     pub forgery_signs: Vec<String>,
-    /// Sum of the weights of the signs present (0 to 19).
+    /// Sum of the weights of the signs present (0 to 21).
     pub forgery_score: u32,
 }
 
@@ -241,9 +274,13 @@ pub struct ForgerySigns {
     pub spf_unaligned: bool,
     /// DKIM passed but no signature is aligned with From. Weight 1.
     pub dkim_unaligned: bool,
-    /// hops_time_reversed, private_after_public, origin_helo_is_ip_literal or
-    /// origin_helo_rdns_mismatch. Weight 1.
+    /// hops_time_reversed, private_after_public, origin_helo_is_ip_literal,
+    /// origin_helo_rdns_mismatch or origin_helo_forged_provider. Weight 1.
     pub received_anomaly: bool,
+    /// A trusted Authentication-Results says `compauth=fail`: Microsoft's
+    /// composite authentication judged the From domain not the sender's.
+    /// Weight 2.
+    pub compauth_fail: bool,
 }
 
 /// The message's authentication verdicts and alignment: `messages` columns.
@@ -300,6 +337,10 @@ pub struct Anomalies {
     pub origin_rdns_dynamic: bool,
     /// Below the origin, a hop claims a private IP after (in transit order) a public one.
     pub private_after_public: bool,
+    /// The origin's HELO names a known provider's relay (`outlook.com`,
+    /// `mail-xx.google.com`) but its address is outside that provider's
+    /// networks.
+    pub origin_helo_forged_provider: bool,
 }
 
 /// A mailbox as people write it: `Name <addr>`, or whichever of the two is

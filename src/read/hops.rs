@@ -34,6 +34,12 @@ pub struct HopsReport {
     /// when missing or unparseable.
     #[serde(serialize_with = "crate::model::ms_as_rfc3339")]
     pub date: Option<i64>,
+    /// The receiving side's profile (microsoft365, google, …), if detected.
+    pub receiver: Option<String>,
+    /// The gateway the trust walk passed through, if any.
+    pub receiver_gateway: Option<String>,
+    /// mta, client or none.
+    pub origin_kind: &'static str,
     /// IP of the origin hop; None when no hop qualifies.
     pub origin_ip: Option<String>,
     /// rDNS name of the origin hop as the receiving MTA wrote it.
@@ -92,6 +98,9 @@ pub fn hops_report(db: &DbPaths, target: &str, analyzer: &Analyzer) -> Result<Ho
         subject: rec.subject,
         from_addr: rec.from_addr,
         date: rec.date,
+        receiver: route.receiver,
+        receiver_gateway: route.receiver_gateway,
+        origin_kind: route.origin_kind.as_str(),
         origin_ip: route.origin_ip.map(|i| i.to_string()),
         origin_rdns: route.origin_rdns,
         origin_helo: route.origin_helo,

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::store::DbPaths;
 use crate::error::{Error, Result};
-use crate::store::derived::{self, Filter};
+use crate::store::derived::{self, count, Filter};
 
 /// One table of the report.
 pub struct Section {
@@ -22,7 +22,7 @@ pub struct Section {
 }
 
 /// The sections `report` prints, in order.
-pub const SECTIONS: &[&str] = &["labels", "auth_failures", "spam_sources", "forged_domains"];
+pub const SECTIONS: &[&str] = &["labels", "receivers", "auth_failures", "spam_sources", "forged_domains"];
 
 /// Builds the report; `top` rows per list (per kind for spam sources).
 pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> {
@@ -42,6 +42,18 @@ pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> 
         .agg([total.clone().alias("messages")])
         .with_column((col("messages").cast(DataType::Float64) / col("messages").sum().cast(DataType::Float64)).alias("share"))
         .sort(["messages"], SortMultipleOptions::default().with_order_descending(true));
+
+    let receivers = msgs
+        .clone()
+        .group_by([col("receiver").fill_null(lit("none")), col("receiver_gateway").fill_null(lit("-")).alias("gateway")])
+        .agg([
+            total.clone().alias("messages"),
+            count(col("label").eq(lit("spam"))).alias("spam"),
+            count(col("origin_kind").eq(lit("client"))).alias("client_origins"),
+            count(col("origin_kind").eq(lit("none"))).alias("no_origin"),
+            count(col("auth_results_trusted").gt(lit(0))).alias("trusted_verdicts"),
+        ])
+        .sort(["messages", "receiver"], SortMultipleOptions::default().with_order_descending_multi([true, false]));
 
     let auth = msgs
         .clone()
@@ -92,6 +104,7 @@ pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> 
     let mut out = Vec::new();
     for (name, title, lf) in [
         ("labels", "Messages by label", labels),
+        ("receivers", "Receiving side detected (provider or gateway; origin kinds; messages with trusted Authentication-Results)", receivers),
         ("auth_failures", "Authentication failure rates by label", auth),
         ("spam_sources", "Top sources (origin IP, /24 or /48 network, rDNS domain, HELO), most spam first", sources),
         ("forged_domains", "Most forged From domains (messages with forgery_score >= 3, then DMARC failures)", forged),

@@ -61,6 +61,9 @@ pub struct Status {
     pub folders: BTreeMap<String, u64>,
     /// Messages per label (spam, ham, unknown), from the messages table.
     pub labels: BTreeMap<String, u64>,
+    /// Messages per receiving-side profile detected (`none` where no
+    /// profile matched), from the messages table.
+    pub receivers: BTreeMap<String, u64>,
     /// Problems recorded by ingests, by kind (io, malformed, not_mail).
     pub errors: BTreeMap<String, u64>,
     /// Rows, part files and bytes of every table.
@@ -81,7 +84,7 @@ pub fn status(db: &DbPaths) -> Result<Status> {
     }
     let (index, _) = open_existing(&db.index_dir())?;
     let searcher = index.reader()?.searcher();
-    let (folders, labels) = folder_and_label_counts(db)?;
+    let [folders, labels, receivers] = column_counts(db)?;
     let tables_out = table_statuses(db)?;
     let mut errors = BTreeMap::new();
     if tables_out.iter().any(|t| t.table == tables::ERRORS.table && t.rows > 0) {
@@ -100,6 +103,7 @@ pub fn status(db: &DbPaths) -> Result<Status> {
         messages: searcher.num_docs(),
         folders,
         labels,
+        receivers,
         errors,
         tables: tables_out,
         index_bytes: dir_size(&db.index_dir()),
@@ -131,20 +135,22 @@ fn readable_by_others(root: &Path) -> Vec<String> {
     open
 }
 
-/// Messages per folder and per label, one part's two columns at a time.
-fn folder_and_label_counts(db: &DbPaths) -> Result<(BTreeMap<String, u64>, BTreeMap<String, u64>)> {
-    let (mut folders, mut labels) = (BTreeMap::new(), BTreeMap::new());
+/// Messages per folder, per label and per receiver, one part's three
+/// columns at a time.
+fn column_counts(db: &DbPaths) -> Result<[BTreeMap<String, u64>; 3]> {
+    let names = ["folder", "label", "receiver"];
+    let mut counts: [BTreeMap<String, u64>; 3] = Default::default();
     let table = tables::MESSAGES.table;
     for p in part_files(&db.tables_dir(), table)? {
         let f = std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
-        let df = ParquetReader::new(f).with_columns(Some(vec!["folder".into(), "label".into()])).finish().map_err(Error::table(table))?;
-        for (name, counts) in [("folder", &mut folders), ("label", &mut labels)] {
-            for v in str_col(&df, table, name)?.iter().flatten() {
-                *counts.entry(v.to_string()).or_insert(0u64) += 1;
+        let df = ParquetReader::new(f).with_columns(Some(names.map(Into::into).to_vec())).finish().map_err(Error::table(table))?;
+        for (name, counts) in names.iter().zip(counts.iter_mut()) {
+            for v in str_col(&df, table, name)?.iter() {
+                *counts.entry(v.unwrap_or("none").to_string()).or_insert(0u64) += 1;
             }
         }
     }
-    Ok((folders, labels))
+    Ok(counts)
 }
 
 /// Rows, part files and bytes of every table, from the Parquet footers.

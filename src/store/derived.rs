@@ -61,7 +61,7 @@ fn share(e: Expr) -> Expr {
     e.cast(DataType::Float64).mean().fill_null(lit(0.0))
 }
 
-fn count(e: Expr) -> Expr {
+pub(crate) fn count(e: Expr) -> Expr {
     e.cast(DataType::UInt32).sum()
 }
 
@@ -89,7 +89,10 @@ pub(crate) fn spam_sources(messages: LazyFrame) -> Result<LazyFrame> {
     let frames: Vec<LazyFrame> = kinds
         .iter()
         .map(|(kind, c)| {
-            messages.clone().filter(col(*c).is_not_null()).select([
+            // A HELO that names a provider's relay from outside its networks
+            // names the victim of the forgery, not the source.
+            let genuine = if *kind == "helo" { col("origin_helo_forged_provider").not() } else { lit(true) };
+            messages.clone().filter(col(*c).is_not_null().and(genuine)).select([
                 lit(*kind).alias("kind"),
                 col(*c).alias("source"),
                 col("label"),

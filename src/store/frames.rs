@@ -169,6 +169,9 @@ fn content_columns(rs: &[MessageRecord]) -> Vec<Column> {
 /// The origin, hop counts, timing and anomaly flags.
 fn route_columns(rs: &[MessageRecord]) -> Vec<Column> {
     vec![
+        strs("receiver", rs.iter().map(|r| r.route.receiver.as_deref())),
+        strs("receiver_gateway", rs.iter().map(|r| r.route.receiver_gateway.as_deref())),
+        strs("origin_kind", rs.iter().map(|r| Some(r.route.origin_kind.as_str()))),
         owned_strs("origin_ip", rs.iter().map(|r| r.route.origin_ip.map(|i| i.to_string()))),
         strs("origin_rdns", rs.iter().map(|r| r.route.origin_rdns.as_deref())),
         strs("origin_helo", rs.iter().map(|r| r.route.origin_helo.as_deref())),
@@ -185,6 +188,7 @@ fn route_columns(rs: &[MessageRecord]) -> Vec<Column> {
         bools("origin_rdns_missing", rs.iter().map(|r| r.route.anomalies.origin_rdns_missing)),
         bools("origin_rdns_dynamic", rs.iter().map(|r| r.route.anomalies.origin_rdns_dynamic)),
         bools("private_after_public", rs.iter().map(|r| r.route.anomalies.private_after_public)),
+        bools("origin_helo_forged_provider", rs.iter().map(|r| r.route.anomalies.origin_helo_forged_provider)),
     ]
 }
 
@@ -216,6 +220,7 @@ fn auth_and_forgery_columns(rs: &[MessageRecord]) -> Vec<Column> {
         bools("spf_unaligned", rs.iter().map(|r| r.forgery.signs.spf_unaligned)),
         bools("dkim_unaligned", rs.iter().map(|r| r.forgery.signs.dkim_unaligned)),
         bools("received_anomaly", rs.iter().map(|r| r.forgery.signs.received_anomaly)),
+        bools("compauth_fail", rs.iter().map(|r| r.forgery.signs.compauth_fail)),
         lists("forgery_signs", rs.iter().map(|r| &r.forgery.forgery_signs)),
         u32s("forgery_score", rs.iter().map(|r| r.forgery.forgery_score)),
     ]

@@ -13,6 +13,7 @@ mod mime_oracle;
 mod notebooks;
 mod property;
 mod received_oracle;
+mod receivers;
 mod received_vectors;
 mod report;
 mod safety;

@@ -6,7 +6,9 @@
 //!   equals the files in spam/ and spam_2/, and the top spam origin IPs are
 //!   IPs SpamAssassin itself reads as the first untrusted relay.
 //! - phishing_pot: the most-forged From domains and their DMARC failures,
-//!   cross-checked for one domain against a direct polars query.
+//!   cross-checked for one domain against a direct polars query; Microsoft
+//!   365 detected as the receiver, its Authentication-Results trusted, and
+//!   none of its networks among the spam sources.
 
 use crate::common::shared;
 
@@ -101,11 +103,11 @@ fn spamassassin_spam_count_and_sources() {
 fn phishing_pot_forged_domains_match_a_direct_query() {
     let Some(shared) = shared() else { return };
     let db = tempfile::tempdir().unwrap();
-    // Exchange Online received these: its relays are the receiving side,
-    // so its Authentication-Results are verdicts (see the README).
-    let microsoft = ["2603:1000::/24", "40.92.0.0/15", "40.107.0.0/16", "52.100.0.0/14", "104.47.0.0/17", "2a01:111::/32"];
-    let args: Vec<&str> = microsoft.iter().flat_map(|n| ["--trusted-network", n]).collect();
-    ingest(db.path(), &shared.join("corpora/phishing_pot"), &args);
+    // Exchange Online received these. With no flag given, its profile makes
+    // its relays the receiving side, so its Authentication-Results are
+    // verdicts (issue 17).
+    ingest(db.path(), &shared.join("corpora/phishing_pot"), &[]);
+    receiving_side_is_not_the_source(db.path());
     let r = report_json(db.path(), &["--top", "10", "--section", "forged_domains"]);
     let forged = r["forged_domains"].as_array().unwrap();
     assert_eq!(forged.len(), 10);
@@ -141,4 +143,51 @@ fn phishing_pot_forged_domains_match_a_direct_query() {
     let row = derived.lazy().filter(col("domain").eq(lit(domain.clone()))).collect().unwrap();
     assert_eq!(row.height(), 1);
     assert_eq!(u64::from(row.column("dmarc_fail").unwrap().u32().unwrap().get(0).unwrap()), get("dmarc_fail"));
+}
+
+/// phishing_pot with no flag: at least 90% of the messages carrying Exchange
+/// Online Protection's Authentication-Results (no authserv-id) get trusted
+/// SPF, DKIM and DMARC verdicts; no Microsoft network, address or
+/// outlook.com is among the top 10 spam sources of any kind; `report` and
+/// `status` name the receivers.
+fn receiving_side_is_not_the_source(db: &Path) {
+    let tables = db.join("tables");
+    let msgs = mailidx::store::parquet::read_table(&tables, "messages").unwrap();
+    let auth = mailidx::store::parquet::read_table(&tables, "auth_results").unwrap();
+    let eop = auth
+        .lazy()
+        .filter(col("header_kind").eq(lit("authentication-results")).and(col("authserv_id").is_null()))
+        .select([col("msg_key")])
+        .unique(None, UniqueKeepStrategy::First);
+    let joined = msgs.clone().lazy().join(eop, [col("msg_key")], [col("msg_key")], JoinArgs::new(JoinType::Inner)).collect().unwrap();
+    let all_three = joined
+        .clone()
+        .lazy()
+        .filter(col("spf_result").is_not_null().and(col("dkim_result").is_not_null()).and(col("dmarc_result").is_not_null()))
+        .collect()
+        .unwrap()
+        .height();
+    let rate = 100.0 * all_three as f64 / joined.height().max(1) as f64;
+    eprintln!("EOP Authentication-Results: {} messages, {all_three} with trusted SPF, DKIM and DMARC ({rate:.1}%)", joined.height());
+    assert!(joined.height() > 900 && rate >= 90.0, "{rate:.1}%");
+
+    let microsoft = mailidx::analyze::receivers::named("microsoft365").unwrap();
+    let sources = mailidx::store::parquet::read_table(&tables, "spam_sources").unwrap();
+    for kind in ["ip", "net", "rdns_org", "helo"] {
+        let top = sources.clone().lazy().filter(col("kind").eq(lit(kind))).limit(10).collect().unwrap();
+        let names: Vec<String> = top.column("source").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
+        eprintln!("top {kind}: {names:?}");
+        assert_eq!(names.len(), 10, "{kind}");
+        for s in &names {
+            let ip = s.split('/').next().unwrap().parse::<std::net::IpAddr>().ok();
+            assert!(!ip.is_some_and(|ip| microsoft.contains(ip)), "{kind} {s} is Microsoft's");
+            assert!(!s.to_ascii_lowercase().ends_with("outlook.com"), "{kind} {s}");
+        }
+    }
+    let r = report_json(db, &["--section", "receivers"]);
+    let receivers = r["receivers"].as_array().unwrap();
+    assert_eq!(receivers[0]["receiver"], "microsoft365", "{r}");
+    assert!(receivers[0]["messages"].as_u64().unwrap() > 900);
+    let status = String::from_utf8(mailidx(db).arg("status").output().unwrap().stdout).unwrap();
+    assert!(status.contains("microsoft365"), "{status}");
 }
