@@ -242,7 +242,8 @@ fn hops_shows_origin_delays_and_anomalies() {
     let out = mailidx(db.path()).arg("hops").arg(&spam).output().unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("origin   203.0.113.45  rDNS none  HELO paypal.com"), "{text}");
+    assert!(text.contains("origin   203.0.113.45 (the server that handed it over)  rDNS none  HELO paypal.com"), "{text}");
+    assert!(text.contains("receiver none detected"), "{text}");
     assert!(text.contains("origin has no rDNS"), "{text}");
     assert!(text.contains("auth     SPF fail  DKIM none  DMARC fail"), "{text}");
 
