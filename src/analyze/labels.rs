@@ -2,7 +2,10 @@
 //! order of precedence: the user (`ingest --label`), the folder the message
 //! sits in (Spam, Junk, Junk E-mail, 迷惑メール, … and ham folders, matched
 //! case-insensitively against each level of the folder path; configurable),
-//! then the verdict a filter left in the headers (X-Spam-Flag,
+//! the provider's export (Takeout's X-Gmail-Labels: Spam, or a label given
+//! with `--spam-tag`, is spam, any other message Gmail exported is ham; an
+//! export's X-Folder naming a spam folder is spam), then the verdict a
+//! filter left in the headers (X-Spam-Flag,
 //! X-Spam-Status, X-Spam-Score against a threshold, Microsoft's SCL in
 //! X-MS-Exchange-Organization-SCL, X-Forefront-Antispam-Report or
 //! X-Microsoft-Antispam).
@@ -30,6 +33,9 @@ pub struct LabelRules {
     pub spam_score_threshold: f64,
     /// Microsoft SCL at or above this is spam (Exchange's default 5).
     pub scl_threshold: i32,
+    /// Provider labels (Takeout's X-Gmail-Labels) that mean spam, any case:
+    /// Spam, and what `--spam-tag` adds (Trash, say).
+    pub spam_tags: Vec<String>,
 }
 
 impl Default for LabelRules {
@@ -43,6 +49,7 @@ impl Default for LabelRules {
             ham_folders: v(&["ham", "ham_*", "*_ham", "*_ham_*", "not spam", "notspam", "nonspam"]),
             spam_score_threshold: 5.0,
             scl_threshold: 5,
+            spam_tags: vec!["Spam".into()],
         }
     }
 }
@@ -77,6 +84,8 @@ pub(crate) fn annotate(rec: &mut MessageRecord, trace: &TraceHeaders, rules: &La
         (l, LabelSource::User)
     } else if let Some(l) = from_folder(&rec.location.folder, rules) {
         (l, LabelSource::Folder)
+    } else if let Some((l, h)) = from_export(&trace.provider, rules) {
+        (l, LabelSource::Header(h))
     } else if let Some((l, h)) = from_headers(&receivers_filter_headers(rec, trace, receiver), rules) {
         (l, LabelSource::Header(h))
     } else {
@@ -100,6 +109,23 @@ fn receivers_filter_headers<'a>(rec: &MessageRecord, trace: &'a TraceHeaders, re
     .unwrap_or(u32::MAX);
     let own = |name: &str| receiver.is_some_and(|p| p.trusts_header(name));
     trace.filter_headers.iter().filter(|(pos, name, _)| *pos < limit || own(name)).map(|(_, n, v)| (*n, v.as_str())).collect()
+}
+
+/// What a provider's export says: any Takeout label in `spam_tags` is spam,
+/// other exported Gmail mail ham (Gmail's filter and its user let it
+/// through); an X-Folder that is a spam folder is spam.
+fn from_export(p: &crate::parse::provider::ProviderTags, rules: &LabelRules) -> Option<(Label, &'static str)> {
+    if let Some(labels) = &p.gmail_labels {
+        let spam = labels.iter().any(|l| rules.spam_tags.iter().any(|t| t.eq_ignore_ascii_case(l)));
+        return Some((if spam { Label::Spam } else { Label::Ham }, "x-gmail-labels"));
+    }
+    let folder = p.folder.as_deref()?;
+    (from_folder(folder, rules) == Some(Label::Spam)).then_some((Label::Spam, "x-folder"))
+}
+
+/// The label a folder gives (the deepest level of its path a rule names).
+pub(crate) fn folder_label(folder: &str, rules: &LabelRules) -> Option<Label> {
+    from_folder(folder, rules)
 }
 
 /// The deepest level of the folder path that a rule names.
@@ -218,6 +244,27 @@ mod tests {
         let m365 = crate::analyze::receivers::named("microsoft365");
         annotate(&mut rec, &trace, &LabelRules::default(), None, m365);
         assert_eq!((rec.label, rec.label_source.to_column().as_ref()), (Label::Spam, "header:x-ms-exchange-organization-scl"));
+    }
+
+    #[test]
+    fn provider_exports() {
+        use crate::parse::provider::ProviderTags;
+        let label = |p: ProviderTags, rules: &LabelRules| {
+            let mut rec = record("All mail Including Spam and Trash");
+            let trace = TraceHeaders { provider: p, ..Default::default() };
+            annotate(&mut rec, &trace, rules, None, None);
+            (rec.label, rec.label_source.to_column().into_owned())
+        };
+        let gmail = |l: &[&str]| ProviderTags { gmail_labels: Some(l.iter().map(|s| s.to_string()).collect()), ..Default::default() };
+        let rules = LabelRules::default();
+        assert_eq!(label(gmail(&["Spam", "Opened"]), &rules), (Label::Spam, "header:x-gmail-labels".into()));
+        assert_eq!(label(gmail(&["Inbox", "Important"]), &rules), (Label::Ham, "header:x-gmail-labels".into()));
+        assert_eq!(label(gmail(&["Trash"]), &rules).0, Label::Ham);
+        let trash = LabelRules { spam_tags: vec!["Spam".into(), "trash".into()], ..LabelRules::default() };
+        assert_eq!(label(gmail(&["Trash"]), &trash).0, Label::Spam);
+        let folder = |f: &str| ProviderTags { folder: Some(f.into()), ..Default::default() };
+        assert_eq!(label(folder("\\Mailbox\\Junk E-mail"), &rules), (Label::Spam, "header:x-folder".into()));
+        assert_eq!(label(folder("\\Mailbox\\Inbox"), &rules).0, Label::Unknown);
     }
 
     #[test]

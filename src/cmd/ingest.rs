@@ -26,6 +26,10 @@ pub struct IngestArgs {
     /// A folder name whose mail is ham, besides ham, *_ham (repeatable)
     #[arg(long = "ham-folder", value_name = "GLOB")]
     pub ham_folders: Vec<String>,
+    /// A provider label (Google Takeout's X-Gmail-Labels) that means spam,
+    /// besides Spam (repeatable), e.g. Trash
+    #[arg(long = "spam-tag", value_name = "LABEL")]
+    pub spam_tags: Vec<String>,
     /// X-Spam-Score at or above this labels a message spam
     #[arg(long, value_name = "SCORE", default_value_t = 5.0)]
     pub spam_score_threshold: f64,
@@ -116,6 +120,7 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     (an.trust, an.authserv_ids) = a.trust.resolve()?;
     an.label_rules.spam_folders.extend(a.spam_folders);
     an.label_rules.ham_folders.extend(a.ham_folders);
+    an.label_rules.spam_tags.extend(a.spam_tags);
     an.label_rules.spam_score_threshold = a.spam_score_threshold;
     if let Some(p) = &a.dkim_keys {
         an.dkim_keys = mailidx::analyze::dkim_verify::DkimKeys::load(p)?;
@@ -177,5 +182,8 @@ fn print_summary(s: &IngestSummary) {
         "{} files unchanged, {} grown, {} renamed; {} copies and {} messages gone from the archive removed",
         s.unchanged_files, s.appended_files, s.renamed, s.removed_copies, s.removed_messages
     );
+    if s.relabelled > 0 {
+        println!("{} messages read again: their folder or label follows where their copies are now (or --label)", s.relabelled);
+    }
     println!("database: {}", s.db.display());
 }

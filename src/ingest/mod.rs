@@ -7,7 +7,7 @@
 //! lock ─► discover ─► plan (what changed) ─► rayon workers: map, split, hash, parse ─► bounded queue ─► sink thread
 //!                                                                                     ├─ tantivy index
 //!                                                                                     └─ Parquet parts (table store)
-//!         ─► reconcile: removed and renamed copies, gone messages, derived tables ─► final commit
+//!         ─► reconcile: removed and renamed copies, gone messages, labels follow the copies (follow), derived tables ─► final commit
 //! ```
 //!
 //! Workers hand finished records to one sink thread through a bounded channel,
@@ -19,6 +19,7 @@
 //! at any point leaves the last commit in force; the next ingest finishes the job.
 
 mod batch;
+mod follow;
 pub(crate) mod plan;
 mod reconcile;
 mod workers;

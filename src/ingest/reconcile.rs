@@ -2,9 +2,10 @@
 //! exactly what is in the archive now. Copies whose files are gone (or were
 //! rewritten and read again) leave `locations`; renamed Maildir files take
 //! their location rows with them; a message with no copy left leaves the
-//! index and every table; a `messages` row whose copy moved points at one
-//! that is still there; the sources' state and the derived tables are
-//! brought up to date; and all of it is one commit ([`Db::commit`]).
+//! index and every table; each message's row names the copy its folder and
+//! label follow ([`super::follow`]); the sources' state and the derived
+//! tables are brought up to date; and all of it is one commit
+//! ([`Db::commit`]).
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -15,7 +16,8 @@ use super::plan::{state_of, Plan};
 use crate::error::{Error, Result};
 use crate::model::{path_text, Location};
 use crate::source::SourceFile;
-use crate::store::frames::{location_columns, locations_frame, read_locations, LOCATION_COLUMNS, MESSAGE_LOCATION_COLUMNS};
+use crate::analyze::Analyzer;
+use crate::store::frames::{locations_frame, read_locations, LOCATION_COLUMNS};
 use crate::store::generations::TableStore;
 use crate::store::parquet::{read_parts, str_col, str_values, u64_col};
 use crate::store::tables::{self, LOCATIONS, MESSAGES};
@@ -67,13 +69,15 @@ pub(super) struct Outcome {
     pub(super) renamed: u64,
     pub(super) removed_copies: u64,
     pub(super) removed_messages: u64,
+    /// Messages read again because their folder or user label changed.
+    pub(super) followed: u64,
 }
 
 /// The copies of messages after this ingest: `keys[i]` is at `locations[i]`.
 #[derive(Default)]
-struct Copies {
-    keys: Vec<String>,
-    locations: Vec<Location>,
+pub(super) struct Copies {
+    pub(super) keys: Vec<String>,
+    pub(super) locations: Vec<Location>,
 }
 
 impl Copies {
@@ -87,10 +91,17 @@ impl Copies {
 /// recorded as they now stand (except those in `failed`) and leave the plan
 /// as they are: on a big Maildir the list and the sources are each tens of
 /// MB, and this way they are not both held at once.
-pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed: &HashSet<PathBuf>) -> Result<Outcome> {
+pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed: &HashSet<PathBuf>, analyzer: &Analyzer) -> Result<Outcome> {
     let mut out = Outcome::default();
-    if !plan.dropped.is_empty() || !plan.renamed.is_empty() {
-        out = remove_and_rename(db, committed, plan)?;
+    let moved = !plan.dropped.is_empty() || !plan.renamed.is_empty();
+    let new_copies = db.tables().files(LOCATIONS.table).iter().any(|f| !committed.files.contains(f));
+    if moved || new_copies || analyzer.label.is_some() {
+        let (copies, o) = final_copies(db.tables(), committed, plan)?;
+        out = o;
+        if moved {
+            remove_gone(db, committed, &copies, &mut out)?;
+        }
+        out.followed = super::follow::follow(db, &copies, analyzer, &super::follow::scope(plan))?;
     }
     // The derived tables, from the messages as they now stand.
     for (table, mut df) in derived::derive(&db.tables().files(MESSAGES.table))? {
@@ -103,11 +114,10 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
     Ok(out)
 }
 
-/// Drops the copies of files gone or read again, follows renames, removes
-/// messages left without a copy from the index and every table, and points
-/// `messages` rows whose copy moved at one still there.
-fn remove_and_rename(db: &mut Db, committed: &Committed, plan: &Plan) -> Result<Outcome> {
-    let (copies, mut out) = final_copies(db.tables(), committed, plan)?;
+/// Records the copies as they now stand (dropped ones gone, renamed ones
+/// moved) and removes messages left without a copy from the index and every
+/// table.
+fn remove_gone(db: &mut Db, committed: &Committed, copies: &Copies, out: &mut Outcome) -> Result<()> {
     let live: HashSet<&str> = copies.keys.iter().map(String::as_str).collect();
     let gone: HashSet<String> = committed.keys()?.into_iter().filter(|k| !live.contains(k.as_str())).collect();
     out.removed_messages = gone.len() as u64;
@@ -121,8 +131,7 @@ fn remove_and_rename(db: &mut Db, committed: &Committed, plan: &Plan) -> Result<
             drop_keys(db.tables_mut(), spec.table, &gone)?;
         }
     }
-    repoint_messages(db.tables_mut(), &copies)?;
-    Ok(out)
+    Ok(())
 }
 
 /// Records the state of every file the plan read (except those that failed),
@@ -190,7 +199,7 @@ fn final_copies(store: &TableStore, committed: &Committed, plan: &Plan) -> Resul
 }
 
 /// Rewrites the parts of `table` that hold rows of `gone` messages.
-fn drop_keys(store: &mut TableStore, table: &str, gone: &HashSet<String>) -> Result<()> {
+pub(super) fn drop_keys(store: &mut TableStore, table: &str, gone: &HashSet<String>) -> Result<()> {
     let gone_list: Vec<String> = gone.iter().cloned().collect();
     for part in store.files(table) {
         let Some(keys) = read_parts(std::slice::from_ref(&part), table, Some(&["msg_key"]))? else { continue };
@@ -205,40 +214,6 @@ fn drop_keys(store: &mut TableStore, table: &str, gone: &HashSet<String>) -> Res
             .collect()
             .map_err(Error::table(table))?;
         store.replace_part(table, &part, &mut keep)?;
-    }
-    Ok(())
-}
-
-/// `messages` rows whose recorded copy is gone point at one still there.
-fn repoint_messages(store: &mut TableStore, copies: &Copies) -> Result<()> {
-    let table = MESSAGES.table;
-    let here: HashSet<(&str, u64)> = copies.locations.iter().map(|l| (l.path.as_str(), l.offset)).collect();
-    // The first remaining copy of each message.
-    let mut first: HashMap<&str, &Location> = HashMap::new();
-    for (k, l) in copies.keys.iter().zip(&copies.locations) {
-        first.entry(k.as_str()).or_insert(l);
-    }
-    for part in store.files(table) {
-        let Some(head) = read_parts(std::slice::from_ref(&part), table, Some(&["msg_key", "source_path", "source_offset"]))? else {
-            continue;
-        };
-        let (k, p, o) = (str_col(&head, table, "msg_key")?, str_col(&head, table, "source_path")?, u64_col(&head, table, "source_offset")?);
-        let moved: Vec<(usize, &Location)> = (0..head.height())
-            .filter(|&i| !here.contains(&(p.get(i).unwrap_or_default(), o.get(i).unwrap_or(0))))
-            .filter_map(|i| Some((i, *first.get(k.get(i)?)?)))
-            .collect();
-        if moved.is_empty() {
-            continue;
-        }
-        let mut df = read_parts(std::slice::from_ref(&part), table, None)?.unwrap_or_default();
-        let mut locations = read_locations(&df, table, MESSAGE_LOCATION_COLUMNS)?;
-        for (i, to) in moved {
-            locations[i] = to.clone();
-        }
-        for c in location_columns(locations.iter(), MESSAGE_LOCATION_COLUMNS) {
-            df.with_column(c).map_err(Error::table(table))?;
-        }
-        store.replace_part(table, &part, &mut df)?;
     }
     Ok(())
 }

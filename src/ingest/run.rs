@@ -96,6 +96,9 @@ pub struct IngestSummary {
     pub removed_copies: u64,
     /// Messages gone from the archive (no copy left): removed from the index and every table.
     pub removed_messages: u64,
+    /// Messages read again because the copy naming their folder, or their
+    /// user label, changed (moved into or out of a spam folder, `--label`).
+    pub relabelled: u64,
     /// Stopped by Ctrl-C or SIGTERM: what was committed stays, the rest is
     /// done by the next ingest.
     pub interrupted: bool,
@@ -176,16 +179,19 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         db: cfg.db.root.clone(),
         ..Default::default()
     };
-    let changed = !to_read.is_empty() || !plan.dropped.is_empty() || !plan.renamed.is_empty();
+    // `--label` applies to messages already ingested too, so it always
+    // reaches the last step.
+    let changed = !to_read.is_empty() || !plan.dropped.is_empty() || !plan.renamed.is_empty() || cfg.analysis.label.is_some();
     if !interrupted && changed {
         // Removed and renamed copies, messages left without a copy, the
         // sources' new state, and the derived tables: one last commit.
         enter_step("removing what left the archive and deriving the statistics");
         let failed = workers.failed.into_inner().unwrap_or_default();
-        let r = reconcile::finish(&mut db, &committed, &mut plan, &failed)?;
+        let r = reconcile::finish(&mut db, &committed, &mut plan, &failed, &cfg.analysis)?;
         summary.renamed = r.renamed;
         summary.removed_copies = r.removed_copies;
         summary.removed_messages = r.removed_messages;
+        summary.relabelled = r.followed;
     }
     db.close()?;
     progress.finish();

@@ -65,6 +65,11 @@ pub struct MessageRecord {
     pub label: Label,
     /// Where the label came from.
     pub label_source: LabelSource,
+    /// The labels a provider's export gave the message: Takeout's
+    /// X-Gmail-Labels (Inbox, Spam, Important, the user's own), an X-Folder.
+    pub tags: Vec<String>,
+    /// Gmail's thread id (Takeout's X-GM-THRID), as written.
+    pub gmail_thread_id: Option<String>,
     /// false when mail-parser found no header at all in the bytes.
     pub parse_ok: bool,
     /// What was wrong with the message (unparseable date, undecodable part, a
@@ -213,6 +218,16 @@ pub enum Label {
 }
 
 impl Label {
+    /// The label a `label` column value names.
+    pub fn parse(s: &str) -> Option<Label> {
+        match s {
+            "spam" => Some(Label::Spam),
+            "ham" => Some(Label::Ham),
+            "unknown" => Some(Label::Unknown),
+            _ => None,
+        }
+    }
+
     /// `spam`, `ham` or `unknown`, as in the `label` column.
     pub fn as_str(self) -> &'static str {
         match self {

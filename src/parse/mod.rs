@@ -18,6 +18,7 @@ pub(crate) mod recover;
 pub(crate) mod rfc2047;
 pub(crate) mod sniff;
 mod parser;
+pub(crate) mod provider;
 mod trace;
 
 pub(crate) use key::msg_key;

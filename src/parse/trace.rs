@@ -28,6 +28,9 @@ pub(crate) struct TraceHeaders {
     pub filter_headers: Vec<(u32, &'static str, String)>,
     /// DKIM-Signature headers with their offline body-hash check.
     pub dkim: Vec<CheckedSignature>,
+    /// What a provider's export wrote about the message (Takeout's
+    /// X-Gmail-Labels, X-Folder).
+    pub provider: super::provider::ProviderTags,
 }
 
 /// Which authentication header a value came from.

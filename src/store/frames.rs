@@ -161,6 +161,8 @@ fn content_columns(rs: &[MessageRecord]) -> Vec<Column> {
         bools("has_tnef", rs.iter().map(|r| r.mime.has_tnef)),
         strs("label", rs.iter().map(|r| Some(r.label.as_str()))),
         owned_strs("label_source", rs.iter().map(|r| Some(r.label_source.to_column().into_owned()))),
+        lists("tags", rs.iter().map(|r| &r.tags)),
+        strs("gmail_thread_id", rs.iter().map(|r| r.gmail_thread_id.as_deref())),
         bools("parse_ok", rs.iter().map(|r| r.parse_ok)),
         lists("warnings", rs.iter().map(|r| &r.warnings)),
     ]

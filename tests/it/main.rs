@@ -9,6 +9,7 @@ mod dkim_vectors;
 mod fuzz_regressions;
 mod hostile;
 mod incremental;
+mod labels;
 mod mime_oracle;
 mod notebooks;
 mod property;

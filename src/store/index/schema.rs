@@ -40,6 +40,8 @@ pub(crate) struct IndexFields {
     pub date: Field,
     pub folder: Field,
     pub label: Field,
+    /// Provider labels (`tags`), one value each, any case.
+    pub tags: Field,
     pub source_path: Field,
     pub source_offset: Field,
     pub source_length: Field,
@@ -88,6 +90,7 @@ impl IndexFields {
             ),
             folder: b.add_text_field("folder", keyword.clone()),
             label: b.add_text_field("label", keyword.clone()),
+            tags: b.add_text_field("tags", keyword.clone()),
             source_path: b.add_text_field("source_path", STORED),
             source_offset: b.add_u64_field("source_offset", NumericOptions::default().set_stored()),
             source_length: b.add_u64_field("source_length", NumericOptions::default().set_stored()),

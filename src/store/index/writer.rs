@@ -164,6 +164,9 @@ impl IndexSink {
         let loc = &r.location;
         doc.add_text(f.folder, &loc.folder);
         doc.add_text(f.label, r.label.as_str());
+        for t in &r.tags {
+            doc.add_text(f.tags, t);
+        }
         doc.add_text(f.source_path, &loc.path);
         doc.add_u64(f.source_offset, loc.offset);
         doc.add_u64(f.source_length, loc.length);
