@@ -119,10 +119,16 @@ fn yes() -> bool {
 /// itself); a pattern with `*` elsewhere is a glob; any other pattern
 /// matches the name alone. Case-insensitive.
 pub(crate) fn host_matches(pattern: &str, host: &str) -> bool {
-    let (p, h) = (pattern.to_ascii_lowercase(), host.to_ascii_lowercase());
-    match p.strip_prefix("*.") {
-        Some(base) if !base.contains('*') => h == base || h.ends_with(&format!(".{base}")),
-        _ => crate::analyze::labels::glob_match(&p, &h),
+    match pattern.strip_prefix("*.") {
+        Some(base) if !base.contains('*') => {
+            // Without allocating: this runs for every hop of every message.
+            let ends = host.len() > base.len()
+                && host.as_bytes()[host.len() - base.len() - 1] == b'.'
+                && host.as_bytes()[host.len() - base.len()..].eq_ignore_ascii_case(base.as_bytes());
+            ends || host.eq_ignore_ascii_case(base)
+        }
+        _ if !pattern.contains('*') => host.eq_ignore_ascii_case(pattern),
+        _ => crate::analyze::labels::glob_match(pattern, host),
     }
 }
 
@@ -181,6 +187,8 @@ mod tests {
         assert!(m.matches_host("MN0PR19MB6312.namprd19.prod.outlook.com."));
         assert!(!m.matches_host("outlook.com.evil.example"));
         assert!(!m.matches_host("notoutlook.com"));
+        assert!(m.matches_host("OUTLOOK.COM") && !m.matches_host("com") && !m.matches_host("é.outlook.cöm"));
+        assert!(host_matches("mx*.example.org", "MX2.example.org") && !host_matches("mx.google.com", "mx.google.com.evil"));
         assert!(m.contains("40.107.22.44".parse().unwrap()));
         assert!(m.contains("2603:10b6:8:95::8".parse().unwrap()));
         assert!(!m.contains("89.144.9.1".parse().unwrap()));
