@@ -18,11 +18,7 @@ fn ingest_samples(db: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn search(db: &Path, q: &str) -> Vec<Value> {
-    let out = mailidx(db).args(["search", "--format", "json", "--limit", "100", q]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{q}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
+use crate::common::search;
 
 fn subjects(hits: &[Value]) -> Vec<String> {
     let mut v: Vec<String> = hits.iter().map(|h| h["subject"].as_str().unwrap_or("").to_string()).collect();

@@ -16,11 +16,7 @@ fn ingest(db: &Path, args: &[&str], path: &Path) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn search(db: &Path, q: &str) -> Vec<Value> {
-    let out = mailidx(db).args(["search", "--format", "json", "--limit", "100", q]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{q}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
-}
+use crate::common::search;
 
 /// `report`'s label counts as (label, messages), sorted.
 fn label_counts(db: &Path) -> Vec<(String, u64)> {

@@ -30,3 +30,10 @@ pub fn mailidx(db: &Path) -> assert_cmd::Command {
     c.arg("--db").arg(db).env_remove("MAILIDX_DB");
     c
 }
+
+/// `mailidx search --format json --limit 100 QUERY` on `db`: the hits.
+pub fn search(db: &Path, q: &str) -> Vec<Value> {
+    let out = mailidx(db).args(["search", "--format", "json", "--limit", "100", q]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{q}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
