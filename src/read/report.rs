@@ -26,6 +26,7 @@ pub const SECTIONS: &[&str] = &["labels", "receivers", "auth_failures", "spam_so
 
 /// Builds the report; `top` rows per list (per kind for spam sources).
 pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> {
+    crate::store::parquet::check_layout(&db.tables_dir(), &db.root)?;
     let Some(all) = derived::messages(&db.tables_dir())? else {
         return Err(match db.exists() {
             true => Error::Other(format!("{} holds no messages (every one ingested has left the archive): nothing to report", db.root.display())),

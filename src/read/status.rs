@@ -82,6 +82,7 @@ pub fn status(db: &DbPaths) -> Result<Status> {
     if !db.exists() {
         return Err(Error::NoDatabase(db.root.clone()));
     }
+    crate::store::parquet::check_layout(&db.tables_dir(), &db.root)?;
     let (index, _) = open_existing(&db.index_dir())?;
     let searcher = index.reader()?.searcher();
     let [folders, labels, receivers] = column_counts(db)?;

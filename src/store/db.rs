@@ -52,6 +52,7 @@ impl Db {
 
     fn open_locked(paths: &DbPaths, index_heap: usize) -> Result<Db> {
         let lock = lock::lock(paths)?;
+        super::parquet::check_layout(&paths.tables_dir(), &paths.root)?;
         let (index, fields) = index::open_or_create(&paths.index_dir())?;
         let tables = TableStore::open(paths)?;
         let writer = IndexSink::new(&index, fields, index_heap)?;

@@ -9,6 +9,31 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 
+/// Refuses a database whose tables an older mailidx wrote (a column this
+/// version reads is missing), with what to do, before anything reads or
+/// appends to them. Reads one part footer per table.
+pub(crate) fn check_layout(tables_dir: &Path, root: &Path) -> Result<()> {
+    for spec in crate::store::tables::ALL {
+        let Some(first) = part_files(tables_dir, spec.table)?.into_iter().next() else { continue };
+        let f = File::open(&first).map_err(|e| Error::io(&first, e))?;
+        let schema = ParquetReader::new(f).schema().map_err(Error::table(spec.table))?;
+        let missing: Vec<&str> = spec.columns.iter().map(|c| c.name).filter(|n| schema.get(*n).is_none()).collect();
+        if let Some(first_missing) = missing.first() {
+            return Err(Error::Other(format!(
+                "{} was written by an older mailidx: its table {} has no column {first_missing}{}. This version cannot read or add to it; ingest into a new database (--db NEWDIR), or remove {} and ingest again",
+                root.display(),
+                spec.table,
+                match missing.len() {
+                    1 => String::new(),
+                    n => format!(" (and {} more)", n - 1),
+                },
+                root.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Reads every part of a table into one DataFrame (for tests and small
 /// tables; notebooks use `scan_parquet` on the folder).
 pub fn read_table(tables_dir: &Path, table: &str) -> Result<DataFrame> {

@@ -363,3 +363,25 @@ fn folder_labels_report_and_stats_rebuild() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ingest"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn a_database_from_an_older_mailidx_is_refused_with_what_to_do() {
+    let db = tempfile::tempdir().unwrap();
+    let out = mailidx(db.path()).args(["ingest", "--quiet"]).arg(samples()).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // What an older version wrote: messages without this version's columns.
+    let dir = db.path().join("tables/messages");
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        use polars::prelude::SerReader;
+        let mut df = polars::prelude::ParquetReader::new(std::fs::File::open(&p).unwrap()).finish().unwrap().drop_many(["receiver", "tags"]);
+        polars::prelude::ParquetWriter::new(std::fs::File::create(&p).unwrap()).finish(&mut df).unwrap();
+    }
+    let samples = samples().to_string_lossy().into_owned();
+    for args in [&["status"][..], &["report"], &["ingest", "--quiet", &samples]] {
+        let out = mailidx(db.path()).args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("written by an older mailidx") && err.contains("--db NEWDIR"), "{args:?}: {err}");
+    }
+}
