@@ -171,3 +171,33 @@ fn named_receiver_and_organisation() {
     let w = walk_of(&hops, &Trust { receiver: ReceiverChoice::Named(named("microsoft365").unwrap()), ..Default::default() });
     assert_eq!(origin_ip(&hops, &w).as_deref(), Some("89.144.9.77"));
 }
+
+#[test]
+fn receiver_flag_and_config_file_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let eml = dir.path().join("m365.eml");
+    let received: String = M365.iter().map(|h| format!("Received: {h}\n")).collect();
+    std::fs::write(&eml, format!("{received}From: a@nonkfrgr.co.uk\nTo: b@example.org\nSubject: hi\n\nhello\n")).unwrap();
+    let hops = |args: &[&str]| {
+        let out = common::mailidx(&dir.path().join("db")).arg("hops").arg(&eml).args(args).env_remove("MAILIDX_CONFIG").output().unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr))
+    };
+    let (code, text) = hops(&[]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("receiver microsoft365") && text.contains("origin   89.144.9.77 (the server"), "{text}");
+    let (_, text) = hops(&["--receiver", "none"]);
+    assert!(text.contains("receiver none detected") && text.contains("origin   2603:10b6:5:cafe::5e"), "{text}");
+    let (code, text) = hops(&["--receiver", "hotmale"]);
+    assert_eq!(code, Some(2));
+    assert!(text.contains("no receiver profile named \"hotmale\"") && text.contains("microsoft365, google"), "{text}");
+    // The config file: receiver none, and the organisation's network.
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "receiver = \"none\"\ntrusted_networks = [\"2603:10b6::/32\"]\n[organisation]\nname = \"corp\"\nnetworks = [\"89.144.9.0/24\"]\n").unwrap();
+    let (code, text) = hops(&["--config", config.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("receiver none detected") && text.contains("origin   none"), "{text}");
+    std::fs::write(&config, "recever = \"none\"\n").unwrap();
+    let (code, text) = hops(&["--config", config.to_str().unwrap()]);
+    assert_eq!(code, Some(2));
+    assert!(text.contains("config.toml") && text.contains("recever"), "a misspelt key is named: {text}");
+}
