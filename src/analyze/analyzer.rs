@@ -1,7 +1,7 @@
 //! The one analysis path: [`Analyzer`] parses a message and runs every analysis
 //! step on it, in order.
 
-use super::{auth, dkim_verify, forgery, hops, labels, receivers};
+use super::{auth, dkim_verify, forgery, geoip, hops, labels, receivers};
 use crate::model::{Label, MessageRecord, RawMessage};
 use crate::parse::{parse_message_with, Limits, ParsedMessage};
 
@@ -22,6 +22,8 @@ pub struct Analyzer {
     /// Spam and ham folder names and filter-header thresholds (`--spam-folder`,
     /// `--ham-folder`, `--spam-score-threshold`).
     pub label_rules: labels::LabelRules,
+    /// IP databases for network owners (`--geoip`); empty: none.
+    pub geoip: geoip::GeoIp,
     /// The label the user gives every message (`--label`).
     pub label: Option<Label>,
 }
@@ -37,6 +39,7 @@ impl Analyzer {
     pub(crate) fn analyze(&self, raw: &[u8], parsed: ParsedMessage) -> MessageRecord {
         let ParsedMessage { mut record, trace } = parsed;
         let walk = hops::annotate(&mut record, &trace.received, &self.trust);
+        geoip::annotate(&mut record, &self.geoip);
         auth::annotate(&mut record, &trace, &self.authserv_ids);
         dkim_verify::verify_record(raw, &mut record, &trace, &self.dkim_keys);
         forgery::annotate(&mut record);

@@ -170,6 +170,7 @@ fn hop_record(key: &str, i: usize, raw: &str, h: &ParsedHop, trusted: bool, is_o
         rdns_missing: h.parsed && h.rdns.is_none(),
         rdns_dynamic: h.rdns.as_deref().is_some_and(|r| looks_dynamic(r, h.ip)),
         time_reversed: false,
+        ..Default::default()
     }
 }
 

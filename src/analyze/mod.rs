@@ -6,6 +6,8 @@
 //! The order matters and is written once, in [`Analyzer::analyze`]:
 //! 1. [`hops`]: the Received chain, trust and the origin, with the
 //!    receiving side's profile ([`receivers`]);
+//!    Then [`geoip`]: the owners (AS, country) of the hops' addresses,
+//!    from the user's IP databases;
 //! 2. [`auth`]: which Authentication-Results count (those above the origin),
 //!    alignment and the recomputed DMARC verdict;
 //! 3. [`dkim_verify`]: signatures checked with the keys the user gave;
@@ -17,6 +19,7 @@
 pub mod auth;
 pub mod dkim_verify;
 pub(crate) mod forgery;
+pub mod geoip;
 pub mod hops;
 pub mod receivers;
 pub(crate) mod labels;

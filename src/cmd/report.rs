@@ -83,12 +83,27 @@ pub struct StatsArgs {
 #[derive(Subcommand, Debug)]
 pub enum StatsAction {
     /// Recompute spam_sources, forgery_by_domain and daily from messages
-    Rebuild,
+    Rebuild {
+        /// Look the hops' and origins' network owners up again in these MaxMind DB
+        /// files (repeatable; also $MAILIDX_GEOIP, colon-separated), without
+        /// reading the archive
+        #[arg(long = "geoip", value_name = "FILE", env = "MAILIDX_GEOIP", value_delimiter = ':')]
+        geoip: Vec<std::path::PathBuf>,
+    },
 }
 
 pub fn run_stats(a: StatsArgs, db: DbPaths) -> anyhow::Result<i32> {
     match a.action {
-        StatsAction::Rebuild => {
+        StatsAction::Rebuild { geoip } if !geoip.is_empty() => {
+            let g = mailidx::analyze::geoip::GeoIp::open(&geoip)?;
+            let (looked_up, found, rewritten) = mailidx::ingest::reenrich(&db, &g)?;
+            println!("{looked_up} addresses looked up, {found} found in {}", geoip.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+            for (table, rows) in rewritten {
+                println!("{table}: {rows} rows");
+            }
+            Ok(0)
+        }
+        StatsAction::Rebuild { .. } => {
             let rebuilt = mailidx::store::derived::rebuild(&db)?;
             if rebuilt.is_empty() {
                 eprintln!("mailidx: no messages in {}; nothing to derive", db.root.display());

@@ -7,7 +7,7 @@ use std::sync::mpsc::Receiver;
 use super::workers::Item;
 use super::SHOWN_PROBLEMS;
 use crate::error::{Error, Result};
-use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, Location, MessageRecord};
+use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, IpInfoRecord, Location, MessageRecord};
 use crate::store::{frames, tables, Db};
 
 
@@ -27,6 +27,8 @@ struct Batch {
     auth: Vec<AuthResultRecord>,
     dkim: Vec<DkimSignatureRecord>,
     attachments: Vec<AttachmentRecord>,
+    /// `ip_info` rows, once each per batch.
+    ip_info: std::collections::HashSet<IpInfoRecord>,
     problems: Vec<ErrorRecord>,
     locations: Vec<Location>,
     location_keys: Vec<String>,
@@ -46,6 +48,7 @@ impl Batch {
             (tables::AUTH_RESULTS.table, frames::auth_frame(&self.auth)),
             (tables::DKIM_SIGNATURES.table, frames::dkim_frame(&self.dkim)),
             (tables::ATTACHMENTS.table, frames::attachments_frame(&self.attachments)),
+            (tables::IP_INFO.table, frames::ip_info_frame(&self.ip_info.drain().collect::<Vec<_>>())),
             (tables::ERRORS.table, frames::errors_frame(&self.problems)),
             (tables::LOCATIONS.table, frames::locations_frame(&self.locations, &self.location_keys)),
         ];
@@ -76,6 +79,7 @@ pub(super) fn run(rx: Receiver<Item>, mut db: Db, batch_rows: usize) -> Result<(
                 b.auth.append(&mut rec.auth_rows);
                 b.dkim.append(&mut rec.dkim_rows);
                 b.attachments.append(&mut rec.attachment_rows);
+                b.ip_info.extend(rec.ip_rows.drain(..));
                 b.location_keys.push(rec.msg_key.clone());
                 b.locations.push(rec.location.clone());
                 b.messages.push(*rec);

@@ -60,7 +60,7 @@ pub(super) fn follow(db: &mut Db, copies: &Copies, analyzer: &Analyzer, scope: &
     for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS] {
         drop_keys(db.tables_mut(), spec.table, &keys)?;
     }
-    let (mut hops, mut auth, mut dkim, mut attachments) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut hops, mut auth, mut dkim, mut attachments, mut ip_info) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in records.iter_mut() {
         db.index().delete(&r.msg_key);
         db.index().add(r)?;
@@ -69,6 +69,7 @@ pub(super) fn follow(db: &mut Db, copies: &Copies, analyzer: &Analyzer, scope: &
         auth.append(&mut r.auth_rows);
         dkim.append(&mut r.dkim_rows);
         attachments.append(&mut r.attachment_rows);
+        ip_info.append(&mut r.ip_rows);
     }
     let parts = [
         (tables::MESSAGES.table, frames::messages_frame(&records)),
@@ -76,6 +77,7 @@ pub(super) fn follow(db: &mut Db, copies: &Copies, analyzer: &Analyzer, scope: &
         (tables::AUTH_RESULTS.table, frames::auth_frame(&auth)),
         (tables::DKIM_SIGNATURES.table, frames::dkim_frame(&dkim)),
         (tables::ATTACHMENTS.table, frames::attachments_frame(&attachments)),
+        (tables::IP_INFO.table, frames::ip_info_frame(&ip_info)),
     ];
     for (table, df) in parts {
         db.tables_mut().write_part(table, &mut df.map_err(Error::table(table))?)?;

@@ -19,11 +19,13 @@
 //! at any point leaves the last commit in force; the next ingest finishes the job.
 
 mod batch;
+mod enrich;
 mod follow;
 pub(crate) mod plan;
 mod reconcile;
 mod workers;
 mod run;
 
+pub use enrich::reenrich;
 pub use run::{IngestConfig, IngestSummary, NoProgress, Progress, STOP, ingest};
 pub(crate) use run::SHOWN_PROBLEMS;

@@ -103,6 +103,20 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
         }
         out.followed = super::follow::follow(db, &copies, analyzer, &super::follow::scope(plan))?;
     }
+    // ip_info: each address and database once, whatever batch found it.
+    if db.tables().files(tables::IP_INFO.table).len() > 1 {
+        let files = db.tables().files(tables::IP_INFO.table);
+        if let Some(df) = read_parts(&files, tables::IP_INFO.table, None)? {
+            let mut df = df
+                .lazy()
+                .unique_stable(Some(cols(["ip", "database_type", "build_epoch"])), UniqueKeepStrategy::Last)
+                .collect()
+                .map_err(Error::table(tables::IP_INFO.table))?;
+            db.tables_mut().replace_table(tables::IP_INFO.table, &mut df)?;
+        }
+    }
+    let mut empty = crate::store::frames::ip_info_frame(&[]).map_err(Error::table(tables::IP_INFO.table))?;
+    db.tables_mut().ensure_table(tables::IP_INFO.table, &mut empty)?;
     // The derived tables, from the messages as they now stand.
     for (table, mut df) in derived::derive(&db.tables().files(MESSAGES.table))? {
         db.tables_mut().replace_table(table, &mut df)?;

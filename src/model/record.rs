@@ -90,6 +90,9 @@ pub struct MessageRecord {
     pub dkim_rows: Vec<DkimSignatureRecord>,
     /// Attachment and inline non-text parts.
     pub attachment_rows: Vec<AttachmentRecord>,
+    /// Rows of `ip_info`: what the IP databases said about the hops'
+    /// addresses (one per address and database).
+    pub ip_rows: Vec<super::rows::IpInfoRecord>,
 }
 
 /// What the MIME walk found: `messages` columns.
@@ -154,6 +157,12 @@ pub struct Route {
     pub origin_net: Option<String>,
     /// Organisational domain of the origin's rDNS name (Public Suffix List).
     pub origin_rdns_org: Option<String>,
+    /// AS number of the origin (`--geoip`).
+    pub origin_asn: Option<u32>,
+    /// AS organisation of the origin.
+    pub origin_as_org: Option<String>,
+    /// Country of the origin (ISO 3166 alpha-2).
+    pub origin_country: Option<String>,
     /// Received headers read as hops (rows of `received_hops`).
     pub hop_count: u32,
     /// Received headers without a from clause naming an address (by-only lines,

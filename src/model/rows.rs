@@ -36,6 +36,31 @@ pub struct HopRecord {
     pub rdns_missing: bool,
     pub rdns_dynamic: bool,
     pub time_reversed: bool,
+    /// AS number of `ip` (`--geoip`).
+    pub asn: Option<u32>,
+    /// AS organisation of `ip`.
+    pub as_org: Option<String>,
+    /// Country (ISO 3166 alpha-2) of `ip`.
+    pub country: Option<String>,
+}
+
+/// One row of `ip_info`: what one IP database said about one address.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct IpInfoRecord {
+    /// The address looked up.
+    pub ip: String,
+    /// The database's type (GeoLite2-ASN, GeoIP2-City, …).
+    pub database_type: String,
+    /// When the database was built (seconds since the epoch).
+    pub build_epoch: u64,
+    /// Autonomous system number.
+    pub asn: Option<u32>,
+    /// Autonomous system organisation.
+    pub as_org: Option<String>,
+    /// Country, ISO 3166 alpha-2.
+    pub country: Option<String>,
+    /// City, English name.
+    pub city: Option<String>,
 }
 
 /// One attachment or inline non-text part: one row of `attachments`.

@@ -83,9 +83,17 @@ fn epoch_ms(e: Expr) -> Expr {
     e.cast(DataType::Int64)
 }
 
-/// Per origin IP, network, rDNS organisational domain and HELO.
+/// Per origin IP, network, rDNS organisational domain, HELO, AS number and
+/// country.
 pub(crate) fn spam_sources(messages: LazyFrame) -> Result<LazyFrame> {
-    let kinds = [("ip", "origin_ip"), ("net", "origin_net"), ("rdns_org", "origin_rdns_org"), ("helo", "origin_helo")];
+    let kinds = [
+        ("ip", "origin_ip"),
+        ("net", "origin_net"),
+        ("rdns_org", "origin_rdns_org"),
+        ("helo", "origin_helo"),
+        ("asn", "origin_asn"),
+        ("country", "origin_country"),
+    ];
     let frames: Vec<LazyFrame> = kinds
         .iter()
         .map(|(kind, c)| {
@@ -94,7 +102,7 @@ pub(crate) fn spam_sources(messages: LazyFrame) -> Result<LazyFrame> {
             let genuine = if *kind == "helo" { col("origin_helo_forged_provider").not() } else { lit(true) };
             messages.clone().filter(col(*c).is_not_null().and(genuine)).select([
                 lit(*kind).alias("kind"),
-                col(*c).alias("source"),
+                col(*c).cast(DataType::String).alias("source"),
                 col("label"),
                 col("date"),
                 col("spf_fail"),
@@ -240,4 +248,27 @@ pub fn rebuild(paths: &DbPaths) -> Result<Vec<(&'static str, usize)>> {
     db.commit()?;
     db.close()?;
     Ok(out)
+}
+
+/// The keys of the messages whose `column` has `value`: any case for text;
+/// for `origin_asn`, the number (`AS15169` too). Search's `asn:` and
+/// `country:` read the tables this way, so `stats rebuild --geoip` changes
+/// what they find without touching the index.
+pub(crate) fn keys_where(tables_dir: &std::path::Path, column: &str, value: &str) -> Result<Vec<String>> {
+    let files = crate::store::parquet::part_files(tables_dir, MESSAGES.table)?;
+    let Some(df) = crate::store::parquet::read_parts(&files, MESSAGES.table, Some(&["msg_key", column]))? else {
+        return Ok(Vec::new());
+    };
+    let wanted = match column {
+        "origin_asn" => {
+            let n: u32 = value.trim_start_matches(['A', 'S', 'a', 's']).parse().map_err(|_| {
+                Error::Query(format!("asn:{value}: an AS number is a number, such as asn:15169 or asn:AS15169"))
+            })?;
+            col(column).eq(lit(n))
+        }
+        _ => col(column).str().to_lowercase().eq(lit(value.to_lowercase())),
+    };
+    let hits = df.lazy().filter(wanted).select([col("msg_key")]).collect().map_err(Error::table(MESSAGES.table))?;
+    let keys = crate::store::parquet::str_col(&hits, MESSAGES.table, "msg_key")?;
+    Ok(keys.iter().flatten().map(str::to_string).collect())
 }

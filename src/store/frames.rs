@@ -6,7 +6,7 @@
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, Location, MessageRecord, SourceKind};
+use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, IpInfoRecord, Location, MessageRecord, SourceKind};
 use crate::store::parquet::{str_col, u64_col};
 
 /// The columns a [`Location`] is written as: in `locations`, and in
@@ -179,6 +179,9 @@ fn route_columns(rs: &[MessageRecord]) -> Vec<Column> {
         strs("origin_helo", rs.iter().map(|r| r.route.origin_helo.as_deref())),
         strs("origin_net", rs.iter().map(|r| r.route.origin_net.as_deref())),
         strs("origin_rdns_org", rs.iter().map(|r| r.route.origin_rdns_org.as_deref())),
+        opt_u32s("origin_asn", rs.iter().map(|r| r.route.origin_asn)),
+        strs("origin_as_org", rs.iter().map(|r| r.route.origin_as_org.as_deref())),
+        strs("origin_country", rs.iter().map(|r| r.route.origin_country.as_deref())),
         u32s("hop_count", rs.iter().map(|r| r.route.hop_count)),
         u32s("unparsed_hop_count", rs.iter().map(|r| r.route.unparsed_hop_count)),
         i64s("transit_seconds", rs.iter().map(|r| r.route.transit_seconds)),
@@ -320,6 +323,23 @@ pub(crate) fn hops_frame(rs: &[HopRecord]) -> PolarsResult<DataFrame> {
         bools("rdns_missing", rs.iter().map(|r| r.rdns_missing)),
         bools("rdns_dynamic", rs.iter().map(|r| r.rdns_dynamic)),
         bools("time_reversed", rs.iter().map(|r| r.time_reversed)),
+        opt_u32s("asn", rs.iter().map(|r| r.asn)),
+        strs("as_org", rs.iter().map(|r| r.as_org.as_deref())),
+        strs("country", rs.iter().map(|r| r.country.as_deref())),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+/// `ip_info` rows as a DataFrame with the [`IP_INFO`](super::tables::IP_INFO) columns.
+pub(crate) fn ip_info_frame(rs: &[IpInfoRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("ip", rs.iter().map(|r| Some(r.ip.as_str()))),
+        strs("database_type", rs.iter().map(|r| Some(r.database_type.as_str()))),
+        u64s("build_epoch", rs.iter().map(|r| Some(r.build_epoch))),
+        opt_u32s("asn", rs.iter().map(|r| r.asn)),
+        strs("as_org", rs.iter().map(|r| r.as_org.as_deref())),
+        strs("country", rs.iter().map(|r| r.country.as_deref())),
+        strs("city", rs.iter().map(|r| r.city.as_deref())),
     ];
     DataFrame::new(rs.len(), cols)
 }

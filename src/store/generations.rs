@@ -126,6 +126,19 @@ impl TableStore {
         Ok(())
     }
 
+    /// Gives a table with no part an empty one, so that readers (polars'
+    /// `scan_parquet`, `read_table`) find its columns.
+    pub(crate) fn ensure_table(&mut self, table: &str, df: &mut DataFrame) -> Result<()> {
+        if !self.files(table).is_empty() {
+            return Ok(());
+        }
+        let name = format!("part-{}-{:05}.parquet", self.run_id, self.seq);
+        self.seq += 1;
+        self.write_file(table, &name, df)?;
+        self.parts.entry(table.to_string()).or_default().push(name);
+        Ok(())
+    }
+
     /// Replaces every part of `table` with one frame (a rewrite after
     /// removals, a derived table); an empty frame leaves the table empty.
     pub(crate) fn replace_table(&mut self, table: &str, df: &mut DataFrame) -> Result<()> {

@@ -146,6 +146,9 @@ pub(crate) const MESSAGES: TableSpec = TableSpec {
         col("origin_helo", Str, true, "HELO/EHLO name the origin gave"),
         col("origin_net", Str, true, "The origin's /24 (IPv4) or /48 (IPv6) network, CIDR; null for a private or link-local origin (a mailbox server's own MAPI session)"),
         col("origin_rdns_org", Str, true, "Organisational domain of origin_rdns (Public Suffix List)"),
+        col("origin_asn", U32, true, "AS number of origin_ip (--geoip; search asn:N)"),
+        col("origin_as_org", Str, true, "AS organisation of origin_ip (--geoip)"),
+        col("origin_country", Str, true, "Country of origin_ip, ISO 3166 alpha-2 (--geoip; search country:gb)"),
         col("hop_count", U32, false, "Received headers"),
         col("unparsed_hop_count", U32, false, "Received headers without a from clause naming an address (by-only lines, qmail 'invoked' lines, unparseable)"),
         col("transit_seconds", I64, true, "Topmost hop time minus lowest hop time"),
@@ -277,6 +280,24 @@ pub(crate) const RECEIVED_HOPS: TableSpec = TableSpec {
         col("rdns_missing", Bool, false, "A from clause without an rDNS name"),
         col("rdns_dynamic", Bool, false, "rDNS embeds the IP or names consumer space"),
         col("time_reversed", Bool, false, "delay_seconds < -60"),
+        col("asn", U32, true, "AS number of ip, from the IP databases given with --geoip (null without one, or when none holds the address; private and reserved addresses are never looked up)"),
+        col("as_org", Str, true, "AS organisation of ip (--geoip)"),
+        col("country", Str, true, "Country of ip, ISO 3166 alpha-2 (--geoip)"),
+    ],
+};
+
+pub(crate) const IP_INFO: TableSpec = TableSpec {
+    table: "ip_info",
+    description: "What the IP databases given with --geoip (MaxMind DB format: GeoLite2/GeoIP2, DB-IP, IPinfo Lite) said about each public address of a Received hop, so the enrichment can be reproduced; stats rebuild --geoip FILE replaces it from newer files.",
+    one_row_per: "address and database",
+    columns: &[
+        col("ip", Str, false, "The address"),
+        col("database_type", Str, false, "The database's type from its metadata (GeoLite2-ASN, GeoIP2-City, …)"),
+        col("build_epoch", U64, false, "When the database was built, seconds since the epoch (from its metadata)"),
+        col("asn", U32, true, "Autonomous system number"),
+        col("as_org", Str, true, "Autonomous system organisation"),
+        col("country", Str, true, "Country, ISO 3166 alpha-2"),
+        col("city", Str, true, "City, English name"),
     ],
 };
 
@@ -315,7 +336,7 @@ pub(crate) const SPAM_SOURCES: TableSpec = TableSpec {
     description: "Where mail comes from, counted four ways: by origin IP, by its /24 or /48 network, by the organisational domain of its rDNS name, and by the HELO name it gave. Derived from messages by `mailidx stats rebuild` (and after every ingest).",
     one_row_per: "(kind, source): one origin IP, network, rDNS organisational domain or HELO",
     columns: &[
-        col("kind", Str, false, "ip, net, rdns_org or helo"),
+        col("kind", Str, false, "ip, net, rdns_org, helo, asn (AS number, --geoip) or country (ISO 3166 alpha-2, --geoip)"),
         col("source", Str, false, "The origin IP, network (CIDR), rDNS organisational domain or HELO name"),
         col("messages", U32, false, "Messages from this source"),
         col("spam_messages", U32, false, "Of those, labelled spam"),
@@ -391,6 +412,7 @@ pub(crate) const LOCATIONS: TableSpec = TableSpec {
 pub const ALL: &[&TableSpec] = &[
     &MESSAGES,
     &RECEIVED_HOPS,
+    &IP_INFO,
     &AUTH_RESULTS,
     &DKIM_SIGNATURES,
     &ATTACHMENTS,

@@ -7,6 +7,7 @@ mod cli;
 mod corpora;
 mod dkim_vectors;
 mod fuzz_regressions;
+mod geoip;
 mod hostile;
 mod incremental;
 mod labels;

@@ -17,6 +17,10 @@ pub(crate) enum Match {
     Date,
     /// An IP address or a CIDR network.
     Network,
+    /// A value of a `messages` column (any case), resolved through the
+    /// tables into the messages that have it: columns the index does not
+    /// hold, so that `stats rebuild` can change them without the archive.
+    Column(&'static str),
 }
 
 /// A field users may name in a query.
@@ -61,6 +65,8 @@ pub(crate) const FIELDS: &[SearchField] = &[
     field(&["dkim", "dkim_result"], "dkim_result", Exact, "dkim:pass", "the receiving side's DKIM verdict"),
     field(&["dmarc", "dmarc_result"], "dmarc_result", Exact, "dmarc:fail", "the receiving side's DMARC verdict"),
     field(&["arc", "arc_result"], "arc_result", Exact, "arc:pass", "the receiving side's ARC verdict"),
+    field(&["asn", "origin_asn"], "msg_key", Column("origin_asn"), "asn:15169", "messages whose origin is in that autonomous system (`--geoip`; `asn:AS15169` too)"),
+    field(&["country", "origin_country"], "msg_key", Column("origin_country"), "country:gb", "messages whose origin is in that country, ISO 3166 alpha-2, any case (`--geoip`)"),
     field(&["dmarc_computed", "computed"], "dmarc_computed", Exact, "dmarc_computed:fail", "mailidx's recomputed DMARC verdict (pass, fail, none)"),
 ];
 

@@ -66,7 +66,17 @@ fn text_value(v: &str) -> String {
 /// ranges, lowercase `and`/`or`/`not` as operators (as notmuch reads them),
 /// and words with reserved characters (`Bob's`, `[dev]`, `https://x`) as
 /// phrases instead of syntax errors.
+#[cfg(test)]
 pub(crate) fn rewrite_query(q: &str) -> Result<String> {
+    rewrite_query_with(q, &|_, _| Ok(Vec::new()))
+}
+
+/// What a [`Match::Column`] field resolves to: the keys of the messages
+/// whose column has the value.
+pub(crate) type Resolver<'a> = &'a dyn Fn(&'static str, &str) -> Result<Vec<String>>;
+
+/// [`rewrite_query`], with the tables at hand for [`Match::Column`] fields.
+pub(crate) fn rewrite_query_with(q: &str, resolve: Resolver<'_>) -> Result<String> {
     let mut words = Vec::new();
     let lexed = lex(q);
     for (i, word) in lexed.iter().enumerate() {
@@ -87,7 +97,7 @@ pub(crate) fn rewrite_query(q: &str) -> Result<String> {
         let field = body.split_once(':').and_then(|(p, v)| fields::field_for(p).map(|f| (f, v)));
         let rewritten = match field {
             Some((_, "")) => String::new(),
-            Some((f, value)) => field_query(f, value)?,
+            Some((f, value)) => field_query(f, value, resolve)?,
             None => text_value(body),
         };
         if !rewritten.is_empty() && rewritten != "\"\"" {
@@ -101,9 +111,17 @@ pub(crate) fn rewrite_query(q: &str) -> Result<String> {
 }
 
 /// One `field:value` in tantivy's syntax, as the field's [`Match`] says.
-fn field_query(f: &SearchField, value: &str) -> Result<String> {
+fn field_query(f: &SearchField, value: &str, resolve: Resolver<'_>) -> Result<String> {
     let raw = value.trim_matches('"');
     let value = match f.matching {
+        Match::Column(column) => {
+            let keys = resolve(column, raw)?;
+            // A key is 16 hex digits: `-` matches no message.
+            return Ok(match keys.is_empty() {
+                true => "msg_key:\"-\"".to_string(),
+                false => format!("msg_key: IN [{}]", keys.join(" ")),
+            });
+        }
         Match::Date => return date_range(raw),
         Match::Network => return ip_range(raw),
         Match::MessageId => quote(raw.trim_start_matches('<').trim_end_matches('>')),

@@ -118,7 +118,9 @@ impl Searchable {
             vec![f.subject, f.from, f.to, f.cc, f.body, f.nested, f.attachment_names],
         );
         parser.set_conjunction_by_default();
-        let rewritten = query::rewrite_query(query)?;
+        let tables = self.db.tables_dir();
+        let resolve = |column: &'static str, value: &str| crate::store::derived::keys_where(&tables, column, value);
+        let rewritten = query::rewrite_query_with(query, &resolve)?;
         if rewritten.trim().is_empty() {
             return Ok(Box::new(tantivy::query::AllQuery));
         }
