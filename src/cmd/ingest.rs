@@ -68,6 +68,9 @@ pub struct IngestArgs {
     /// Authentication, DKIM and spam-filter headers analysed per message
     #[arg(long, default_value_t = 200)]
     pub max_auth_headers: usize,
+    /// Header fields kept per message (headers table, header: search); the rest are counted in a warning
+    #[arg(long, default_value_t = 10_000)]
+    pub max_header_fields: usize,
     /// Time budget of one message's MIME walk and header analysis, in ms
     #[arg(long, default_value_t = 10_000)]
     pub max_message_ms: u64,
@@ -113,6 +116,7 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     cfg.analysis.limits.max_message_bytes = a.max_message_bytes;
     cfg.analysis.limits.max_auth_headers = a.max_auth_headers;
     cfg.analysis.limits.max_message_ms = a.max_message_ms;
+    cfg.analysis.limits.max_header_fields = a.max_header_fields;
     // Ctrl-C and SIGTERM stop the ingest cleanly: what is done is committed.
     let _ = ctrlc::set_handler(|| {
         if ingest::STOP.swap(true, std::sync::atomic::Ordering::SeqCst) {

@@ -57,10 +57,11 @@ pub(super) fn follow(db: &mut Db, copies: &Copies, analyzer: &Analyzer, scope: &
         records.push(an.record(&raw, t.key));
     }
     let keys: HashSet<String> = records.iter().map(|r| r.msg_key.clone()).collect();
-    for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS] {
+    for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS, &tables::HEADERS] {
         drop_keys(db.tables_mut(), spec.table, &keys)?;
     }
-    let (mut hops, mut auth, mut dkim, mut attachments, mut ip_info) = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut hops, mut auth, mut dkim, mut attachments, mut ip_info, mut headers) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in records.iter_mut() {
         db.index().delete(&r.msg_key);
         db.index().add(r)?;
@@ -70,6 +71,7 @@ pub(super) fn follow(db: &mut Db, copies: &Copies, analyzer: &Analyzer, scope: &
         dkim.append(&mut r.dkim_rows);
         attachments.append(&mut r.attachment_rows);
         ip_info.append(&mut r.ip_rows);
+        headers.append(&mut r.header_rows);
     }
     let parts = [
         (tables::MESSAGES.table, frames::messages_frame(&records)),
@@ -78,6 +80,7 @@ pub(super) fn follow(db: &mut Db, copies: &Copies, analyzer: &Analyzer, scope: &
         (tables::DKIM_SIGNATURES.table, frames::dkim_frame(&dkim)),
         (tables::ATTACHMENTS.table, frames::attachments_frame(&attachments)),
         (tables::IP_INFO.table, frames::ip_info_frame(&ip_info)),
+        (tables::HEADERS.table, frames::headers_frame(&headers)),
     ];
     for (table, df) in parts {
         db.tables_mut().write_part(table, &mut df.map_err(Error::table(table))?)?;

@@ -141,7 +141,7 @@ fn remove_gone(db: &mut Db, committed: &Committed, copies: &Copies, out: &mut Ou
     let mut frame = locations_frame(&copies.locations, &copies.keys).map_err(Error::table(LOCATIONS.table))?;
     db.tables_mut().replace_table(LOCATIONS.table, &mut frame)?;
     if !gone.is_empty() {
-        for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS, &tables::ERRORS] {
+        for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS, &tables::HEADERS, &tables::ERRORS] {
             drop_keys(db.tables_mut(), spec.table, &gone)?;
         }
     }

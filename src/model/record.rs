@@ -90,6 +90,8 @@ pub struct MessageRecord {
     pub dkim_rows: Vec<DkimSignatureRecord>,
     /// Attachment and inline non-text parts.
     pub attachment_rows: Vec<AttachmentRecord>,
+    /// Rows of `headers`: every header field, in order.
+    pub header_rows: Vec<super::rows::HeaderRecord>,
     /// Rows of `ip_info`: what the IP databases said about the hops'
     /// addresses (one per address and database).
     pub ip_rows: Vec<super::rows::IpInfoRecord>,

@@ -44,6 +44,21 @@ pub struct HopRecord {
     pub country: Option<String>,
 }
 
+/// One header field: one row of `headers`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct HeaderRecord {
+    /// The message.
+    pub msg_key: String,
+    /// Position among the message's header fields, 0 = topmost.
+    pub index: u32,
+    /// The field name, lowercased.
+    pub name: String,
+    /// The value unfolded and RFC 2047 decoded, trimmed.
+    pub value: String,
+    /// The value unfolded, as written; None when it equals `value`.
+    pub raw: Option<String>,
+}
+
 /// One row of `ip_info`: what one IP database said about one address.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct IpInfoRecord {

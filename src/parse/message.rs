@@ -26,6 +26,7 @@ pub(super) fn fill_record(m: &Message<'_>, rec: &mut MessageRecord, trace: &mut 
     rec.header_size = root.offset_body as u64;
     read_trace_headers(m, trace, &mut rec.warnings, limits, deadline);
     trace.provider = super::provider::read(m);
+    rec.header_rows = super::headers::read(m, &rec.msg_key, limits.max_header_fields, &mut rec.warnings);
     rec.tags = trace.provider.tags();
     rec.gmail_thread_id = trace.provider.gmail_thread_id.clone();
     rec.message_id = m.message_id().map(clean_id).filter(|s| !s.is_empty());

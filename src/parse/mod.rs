@@ -11,6 +11,7 @@
 
 pub(crate) mod charset;
 pub mod fields;
+pub(crate) mod headers;
 mod key;
 mod message;
 pub mod mime;

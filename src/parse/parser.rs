@@ -43,6 +43,9 @@ pub struct Limits {
     /// Time budget of one message's MIME walk and header analysis, in
     /// milliseconds: what is not reached by then is counted, not read.
     pub max_message_ms: u64,
+    /// Header fields kept per message in the `headers` table and the
+    /// index; the rest are counted in a warning.
+    pub max_header_fields: usize,
 }
 
 /// Distinct DKIM body hashes (canonicalisation, `l=`, algorithm) computed
@@ -70,6 +73,7 @@ impl Default for Limits {
             max_message_bytes: 64 << 20,
             max_auth_headers: 200,
             max_message_ms: 10_000,
+            max_header_fields: 10_000,
         }
     }
 }

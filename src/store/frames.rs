@@ -6,7 +6,7 @@
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HopRecord, IpInfoRecord, Location, MessageRecord, SourceKind};
+use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HeaderRecord, HopRecord, IpInfoRecord, Location, MessageRecord, SourceKind};
 use crate::store::parquet::{str_col, u64_col};
 
 /// The columns a [`Location`] is written as: in `locations`, and in
@@ -326,6 +326,18 @@ pub(crate) fn hops_frame(rs: &[HopRecord]) -> PolarsResult<DataFrame> {
         opt_u32s("asn", rs.iter().map(|r| r.asn)),
         strs("as_org", rs.iter().map(|r| r.as_org.as_deref())),
         strs("country", rs.iter().map(|r| r.country.as_deref())),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+/// Header fields as a DataFrame with the [`HEADERS`](super::tables::HEADERS) columns.
+pub(crate) fn headers_frame(rs: &[HeaderRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
+        u32s("index", rs.iter().map(|r| r.index)),
+        strs("name", rs.iter().map(|r| Some(r.name.as_str()))),
+        strs("value", rs.iter().map(|r| Some(r.value.as_str()))),
+        strs("raw", rs.iter().map(|r| r.raw.as_deref())),
     ];
     DataFrame::new(rs.len(), cols)
 }

@@ -286,6 +286,19 @@ pub(crate) const RECEIVED_HOPS: TableSpec = TableSpec {
     ],
 };
 
+pub(crate) const HEADERS: TableSpec = TableSpec {
+    table: "headers",
+    description: "Every header field of every message, in order (the first 10,000 per message: --max-header-fields), as the message gives it. Search any of them with header:NAME:WORD.",
+    one_row_per: "header field",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("index", U32, false, "Position among the message's header fields, 0 = topmost"),
+        col("name", Str, false, "Field name, lowercased"),
+        col("value", Str, false, "Value unfolded, RFC 2047 decoded and trimmed (at most 64 KiB)"),
+        col("raw", Str, true, "Value unfolded as written; null when it equals value"),
+    ],
+};
+
 pub(crate) const IP_INFO: TableSpec = TableSpec {
     table: "ip_info",
     description: "What the IP databases given with --geoip (MaxMind DB format: GeoLite2/GeoIP2, DB-IP, IPinfo Lite) said about each public address of a Received hop, so the enrichment can be reproduced; stats rebuild --geoip FILE replaces it from newer files.",
@@ -412,6 +425,7 @@ pub(crate) const LOCATIONS: TableSpec = TableSpec {
 pub const ALL: &[&TableSpec] = &[
     &MESSAGES,
     &RECEIVED_HOPS,
+    &HEADERS,
     &IP_INFO,
     &AUTH_RESULTS,
     &DKIM_SIGNATURES,

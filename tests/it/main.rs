@@ -8,6 +8,7 @@ mod corpora;
 mod dkim_vectors;
 mod fuzz_regressions;
 mod geoip;
+mod headers;
 mod hostile;
 mod incremental;
 mod labels;

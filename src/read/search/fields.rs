@@ -21,6 +21,9 @@ pub(crate) enum Match {
     /// tables into the messages that have it: columns the index does not
     /// hold, so that `stats rebuild` can change them without the archive.
     Column(&'static str),
+    /// `NAME:WORDS`: a header field of that name whose value holds the
+    /// words (any case); `NAME` alone: the field is there.
+    Header,
 }
 
 /// A field users may name in a query.
@@ -65,6 +68,7 @@ pub(crate) const FIELDS: &[SearchField] = &[
     field(&["dkim", "dkim_result"], "dkim_result", Exact, "dkim:pass", "the receiving side's DKIM verdict"),
     field(&["dmarc", "dmarc_result"], "dmarc_result", Exact, "dmarc:fail", "the receiving side's DMARC verdict"),
     field(&["arc", "arc_result"], "arc_result", Exact, "arc:pass", "the receiving side's ARC verdict"),
+    field(&["header"], "header", Header, "header:x-mailer:phpmailer", "a header field of that name (any case) whose value holds the words: `header:x-mailer:\"php mailer\"`; `header:list-id` where the field is there at all"),
     field(&["asn", "origin_asn"], "msg_key", Column("origin_asn"), "asn:15169", "messages whose origin is in that autonomous system (`--geoip`; `asn:AS15169` too)"),
     field(&["country", "origin_country"], "msg_key", Column("origin_country"), "country:gb", "messages whose origin is in that country, ISO 3166 alpha-2, any case (`--geoip`)"),
     field(&["dmarc_computed", "computed"], "dmarc_computed", Exact, "dmarc_computed:fail", "mailidx's recomputed DMARC verdict (pass, fail, none)"),

@@ -114,6 +114,25 @@ pub(crate) fn rewrite_query_with(q: &str, resolve: Resolver<'_>) -> Result<Strin
 fn field_query(f: &SearchField, value: &str, resolve: Resolver<'_>) -> Result<String> {
     let raw = value.trim_matches('"');
     let value = match f.matching {
+        Match::Header => {
+            let (name, words) = raw.split_once(':').unwrap_or((raw, ""));
+            // Fields the index holds apart: their own search field.
+            let own = ["subject", "from", "to", "cc"].into_iter().find(|n| n.eq_ignore_ascii_case(name.trim()));
+            if let (Some(own), false) = (own, words.trim().is_empty()) {
+                let f = fields::field_for(own).expect("a search field");
+                return field_query(f, words, resolve);
+            }
+            let mut joined = String::new();
+            crate::parse::headers::header_terms(name, words, &mut joined);
+            let terms: Vec<&str> = joined.split_whitespace().collect();
+            // With words, the `name:` term says nothing more.
+            let wanted = if terms.len() > 1 { &terms[1..] } else { &terms[..] };
+            let parts: Vec<String> = wanted.iter().map(|t| format!("header:{}", quote(t))).collect();
+            return Ok(match parts.len() {
+                1 => parts[0].clone(),
+                _ => format!("({})", parts.join(" AND ")),
+            });
+        }
         Match::Column(column) => {
             let keys = resolve(column, raw)?;
             // A key is 16 hex digits: `-` matches no message.

@@ -19,6 +19,9 @@ pub(crate) const TEXT_TOKENIZER: &str = "mail_text";
 /// Tokenizer for whole-value keyword fields matched case-insensitively
 /// (folder, label, MIME type).
 pub(crate) const KEYWORD_TOKENIZER: &str = "keyword_lc";
+/// Tokenizer for fields whose terms mailidx writes itself, separated by
+/// spaces and already lowercased (the `header` field's `name:word`).
+pub(crate) const TERMS_TOKENIZER: &str = "terms";
 
 /// Handles to every index field. Field names match the Parquet columns where
 /// they carry the same value; the names users type are listed in
@@ -42,6 +45,9 @@ pub(crate) struct IndexFields {
     pub label: Field,
     /// Provider labels (`tags`), one value each, any case.
     pub tags: Field,
+    /// `name:` and `name:word` for every header field
+    /// ([`crate::parse::headers::header_terms`]).
+    pub header: Field,
     pub source_path: Field,
     pub source_offset: Field,
     pub source_length: Field,
@@ -72,6 +78,11 @@ impl IndexFields {
                 TextFieldIndexing::default().set_tokenizer(KEYWORD_TOKENIZER).set_index_option(IndexRecordOption::Basic),
             )
             .set_stored();
+        // Terms mailidx writes itself, looked up whole and never shown:
+        // one space-separated value per document, not stored.
+        let terms = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(TERMS_TOKENIZER).set_index_option(IndexRecordOption::Basic),
+        );
         let fields = IndexFields {
             msg_key: b.add_text_field("msg_key", STRING | STORED),
             message_id: b.add_text_field("message_id", STRING | STORED),
@@ -91,6 +102,7 @@ impl IndexFields {
             folder: b.add_text_field("folder", keyword.clone()),
             label: b.add_text_field("label", keyword.clone()),
             tags: b.add_text_field("tags", keyword.clone()),
+            header: b.add_text_field("header", terms),
             source_path: b.add_text_field("source_path", STORED),
             source_offset: b.add_u64_field("source_offset", NumericOptions::default().set_stored()),
             source_length: b.add_u64_field("source_length", NumericOptions::default().set_stored()),
@@ -115,6 +127,8 @@ pub(crate) fn register_tokenizers(index: &Index) {
     index.tokenizers().register(TEXT_TOKENIZER, text);
     let keyword = TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser).build();
     index.tokenizers().register(KEYWORD_TOKENIZER, keyword);
+    let terms = TextAnalyzer::builder(tantivy::tokenizer::WhitespaceTokenizer::default()).filter(RemoveLongFilter::limit(120)).build();
+    index.tokenizers().register(TERMS_TOKENIZER, terms);
 }
 
 /// Opens the index in `dir`, creating it when absent.

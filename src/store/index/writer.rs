@@ -167,6 +167,11 @@ impl IndexSink {
         for t in &r.tags {
             doc.add_text(f.tags, t);
         }
+        let mut terms = String::new();
+        for h in &r.header_rows {
+            crate::parse::headers::header_terms(&h.name, &h.value, &mut terms);
+        }
+        doc.add_text(f.header, &terms);
         doc.add_text(f.source_path, &loc.path);
         doc.add_u64(f.source_offset, loc.offset);
         doc.add_u64(f.source_length, loc.length);
