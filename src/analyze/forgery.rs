@@ -27,6 +27,9 @@ pub(crate) const WEIGHTS: &[(&str, u32)] = &[
     ("received_anomaly", 1),
     ("date_far_from_hops", 1),
     ("compauth_fail", 2),
+    ("link_anchor_mismatch", 2),
+    ("link_ip_host", 1),
+    ("link_punycode", 1),
 ];
 
 /// Fills [`Forgery`]: the signs, their names and the score.
@@ -67,6 +70,11 @@ pub(crate) fn annotate(rec: &mut MessageRecord) {
     // From domain is the sender's, written in a trusted
     // Authentication-Results.
     s.compauth_fail = rec.auth_rows.iter().any(|r| r.trusted && r.method == "compauth" && r.result == "fail");
+    // The message's own links (not those of attached messages).
+    let links = || rec.url_rows.iter().filter(|u| !u.in_nested_message);
+    s.link_anchor_mismatch = links().any(|u| u.anchor_mismatch);
+    s.link_ip_host = links().any(|u| u.host_is_ip && matches!(u.scheme.as_deref(), Some("http" | "https")));
+    s.link_punycode = links().any(|u| u.punycode.is_some());
 
     let on = [
         s.from_return_path_mismatch,
@@ -82,6 +90,9 @@ pub(crate) fn annotate(rec: &mut MessageRecord) {
         s.received_anomaly,
         an.date_far_from_hops,
         s.compauth_fail,
+        s.link_anchor_mismatch,
+        s.link_ip_host,
+        s.link_punycode,
     ];
     rec.forgery = Forgery {
         signs: s,

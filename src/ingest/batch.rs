@@ -7,7 +7,7 @@ use std::sync::mpsc::Receiver;
 use super::workers::Item;
 use super::SHOWN_PROBLEMS;
 use crate::error::{Error, Result};
-use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HeaderRecord, HopRecord, IpInfoRecord, Location, MessageRecord};
+use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HeaderRecord, HopRecord, IpInfoRecord, Location, MessageRecord, UrlRecord};
 use crate::store::{frames, tables, Db};
 
 
@@ -28,6 +28,7 @@ struct Batch {
     dkim: Vec<DkimSignatureRecord>,
     attachments: Vec<AttachmentRecord>,
     headers: Vec<HeaderRecord>,
+    urls: Vec<UrlRecord>,
     /// `ip_info` rows, once each per batch.
     ip_info: std::collections::HashSet<IpInfoRecord>,
     problems: Vec<ErrorRecord>,
@@ -50,6 +51,7 @@ impl Batch {
             (tables::DKIM_SIGNATURES.table, frames::dkim_frame(&self.dkim)),
             (tables::ATTACHMENTS.table, frames::attachments_frame(&self.attachments)),
             (tables::HEADERS.table, frames::headers_frame(&self.headers)),
+            (tables::URLS.table, frames::urls_frame(&self.urls)),
             (tables::IP_INFO.table, frames::ip_info_frame(&self.ip_info.drain().collect::<Vec<_>>())),
             (tables::ERRORS.table, frames::errors_frame(&self.problems)),
             (tables::LOCATIONS.table, frames::locations_frame(&self.locations, &self.location_keys)),
@@ -83,6 +85,7 @@ pub(super) fn run(rx: Receiver<Item>, mut db: Db, batch_rows: usize) -> Result<(
                 b.attachments.append(&mut rec.attachment_rows);
                 b.ip_info.extend(rec.ip_rows.drain(..));
                 b.headers.append(&mut rec.header_rows);
+                b.urls.append(&mut rec.url_rows);
                 b.location_keys.push(rec.msg_key.clone());
                 b.locations.push(rec.location.clone());
                 b.messages.push(*rec);
@@ -100,7 +103,7 @@ pub(super) fn run(rx: Receiver<Item>, mut db: Db, batch_rows: usize) -> Result<(
         }
         // A batch ends at batch_rows messages (or copies), or sooner when
         // their hops (about five a message) would make the hops part large.
-        if b.messages.len() >= batch_rows || b.locations.len() >= 4 * batch_rows || b.hops.len() >= 3 * batch_rows || b.headers.len() >= 10 * batch_rows {
+        if b.messages.len() >= batch_rows || b.locations.len() >= 4 * batch_rows || b.hops.len() >= 3 * batch_rows || b.headers.len() >= 10 * batch_rows || b.urls.len() >= 10 * batch_rows {
             b.commit(&mut db)?;
         }
     }

@@ -57,11 +57,11 @@ pub(super) fn follow(db: &mut Db, copies: &Copies, analyzer: &Analyzer, scope: &
         records.push(an.record(&raw, t.key));
     }
     let keys: HashSet<String> = records.iter().map(|r| r.msg_key.clone()).collect();
-    for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS, &tables::HEADERS] {
+    for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS, &tables::HEADERS, &tables::URLS] {
         drop_keys(db.tables_mut(), spec.table, &keys)?;
     }
-    let (mut hops, mut auth, mut dkim, mut attachments, mut ip_info, mut headers) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut hops, mut auth, mut dkim, mut attachments, mut ip_info, mut headers, mut urls) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in records.iter_mut() {
         db.index().delete(&r.msg_key);
         db.index().add(r)?;
@@ -72,6 +72,7 @@ pub(super) fn follow(db: &mut Db, copies: &Copies, analyzer: &Analyzer, scope: &
         attachments.append(&mut r.attachment_rows);
         ip_info.append(&mut r.ip_rows);
         headers.append(&mut r.header_rows);
+        urls.append(&mut r.url_rows);
     }
     let parts = [
         (tables::MESSAGES.table, frames::messages_frame(&records)),
@@ -81,6 +82,7 @@ pub(super) fn follow(db: &mut Db, copies: &Copies, analyzer: &Analyzer, scope: &
         (tables::ATTACHMENTS.table, frames::attachments_frame(&attachments)),
         (tables::IP_INFO.table, frames::ip_info_frame(&ip_info)),
         (tables::HEADERS.table, frames::headers_frame(&headers)),
+        (tables::URLS.table, frames::urls_frame(&urls)),
     ];
     for (table, df) in parts {
         db.tables_mut().write_part(table, &mut df.map_err(Error::table(table))?)?;

@@ -117,6 +117,8 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
     }
     let mut empty = crate::store::frames::ip_info_frame(&[]).map_err(Error::table(tables::IP_INFO.table))?;
     db.tables_mut().ensure_table(tables::IP_INFO.table, &mut empty)?;
+    let mut empty = crate::store::frames::urls_frame(&[]).map_err(Error::table(tables::URLS.table))?;
+    db.tables_mut().ensure_table(tables::URLS.table, &mut empty)?;
     // The derived tables, from the messages as they now stand.
     for (table, mut df) in derived::derive(&db.tables().files(MESSAGES.table))? {
         db.tables_mut().replace_table(table, &mut df)?;
@@ -141,7 +143,7 @@ fn remove_gone(db: &mut Db, committed: &Committed, copies: &Copies, out: &mut Ou
     let mut frame = locations_frame(&copies.locations, &copies.keys).map_err(Error::table(LOCATIONS.table))?;
     db.tables_mut().replace_table(LOCATIONS.table, &mut frame)?;
     if !gone.is_empty() {
-        for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS, &tables::HEADERS, &tables::ERRORS] {
+        for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS, &tables::HEADERS, &tables::URLS, &tables::ERRORS] {
             drop_keys(db.tables_mut(), spec.table, &gone)?;
         }
     }

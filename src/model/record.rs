@@ -90,6 +90,8 @@ pub struct MessageRecord {
     pub dkim_rows: Vec<DkimSignatureRecord>,
     /// Attachment and inline non-text parts.
     pub attachment_rows: Vec<AttachmentRecord>,
+    /// Rows of `urls`: every link in the text and HTML parts.
+    pub url_rows: Vec<super::rows::UrlRecord>,
     /// Rows of `headers`: every header field, in order.
     pub header_rows: Vec<super::rows::HeaderRecord>,
     /// Rows of `ip_info`: what the IP databases said about the hops'
@@ -212,7 +214,7 @@ pub struct Forgery {
     pub signs: ForgerySigns,
     /// Names of the signs present, as in `forgery_score`'s weights.
     pub forgery_signs: Vec<String>,
-    /// Sum of the weights of the signs present (0 to 21).
+    /// Sum of the weights of the signs present (0 to 25).
     pub forgery_score: u32,
 }
 
@@ -307,6 +309,13 @@ pub struct ForgerySigns {
     /// composite authentication judged the From domain not the sender's.
     /// Weight 2.
     pub compauth_fail: bool,
+    /// A link's anchor text shows one domain and the link goes to another.
+    /// Weight 2.
+    pub link_anchor_mismatch: bool,
+    /// An http(s) link to an IP address. Weight 1.
+    pub link_ip_host: bool,
+    /// A link to an internationalised (punycode) host. Weight 1.
+    pub link_punycode: bool,
 }
 
 /// The message's authentication verdicts and alignment: `messages` columns.

@@ -44,6 +44,46 @@ pub struct HopRecord {
     pub country: Option<String>,
 }
 
+/// One link in a message's text or HTML: one row of `urls`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct UrlRecord {
+    /// The message.
+    pub msg_key: String,
+    /// IMAP part path of the text or HTML part it is in.
+    pub part_path: String,
+    /// In a part of an attached message.
+    pub in_nested_message: bool,
+    /// The link as the message gives it (transfer encoding and HTML
+    /// entities undone; `www.` links without a scheme as written).
+    pub url: String,
+    /// Scheme, lowercased (http, https, mailto, …; http for `www.` links).
+    pub scheme: Option<String>,
+    /// Host, lowercased, in ASCII (punycode for IDN).
+    pub host: Option<String>,
+    /// Registrable domain of the host (Public Suffix List).
+    pub registrable_domain: Option<String>,
+    /// Where it was found: a, img, form, area, link, iframe, … (the HTML
+    /// element), or text.
+    pub source: String,
+    /// The text inside an `<a>` element.
+    pub anchor_text: Option<String>,
+    /// A domain written in the anchor text.
+    pub anchor_domain: Option<String>,
+    /// The anchor text shows one registrable domain, the link goes to another.
+    pub anchor_mismatch: bool,
+    /// The host is an IP address.
+    pub host_is_ip: bool,
+    /// The host in Unicode, when it is an IDN.
+    pub host_unicode: Option<String>,
+    /// The host in punycode (`xn--`), when it is an IDN.
+    pub punycode: Option<String>,
+    /// A URL carried inside this one's query (`returnurl=`, a redirector's
+    /// `url=` / `q=`), decoded.
+    pub redirect_target: Option<String>,
+    /// The host is a known URL shortener.
+    pub shortener: bool,
+}
+
 /// One header field: one row of `headers`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct HeaderRecord {

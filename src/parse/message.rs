@@ -98,6 +98,7 @@ fn mime_summary(mime: mime::Mime, rec: &mut MessageRecord) -> String {
     };
     rec.warnings.extend(mime.warnings);
     rec.attachment_rows = mime.attachments;
+    rec.url_rows = mime.links.rows;
     mime.text
 }
 

@@ -83,6 +83,8 @@ pub(crate) struct Mime {
     /// TNEF flags (the counts are the parse's to fill from `parts`).
     pub summary: MimeSummary,
     pub warnings: Vec<String>,
+    /// The links of the text and HTML parts (`urls`).
+    pub links: super::links::Links,
 }
 
 /// Walks a parsed message. `key` fills the attachment rows' msg_key.
@@ -94,7 +96,7 @@ pub(crate) fn walk(m: &Message<'_>, key: &str, max_text: usize) -> Mime {
 /// [`walk`] within the parts, depth, text and time limits given, stopping
 /// at `deadline`: parts not reached by then are counted, not walked.
 pub(crate) fn walk_until(m: &Message<'_>, key: &str, limits: &super::Limits, deadline: Instant) -> Mime {
-    let mut w = Walker { key, max_text: limits.max_body_text, max_parts: limits.max_parts, max_depth: limits.max_depth, deadline, late: 0, leaves: 0, skipped: 0, raw: m.raw_message(), out: Mime::default() };
+    let mut w = Walker { key, max_text: limits.max_body_text, max_parts: limits.max_parts, max_depth: limits.max_depth, deadline, late: 0, leaves: 0, skipped: 0, raw: m.raw_message(), out: Mime { links: super::links::Links::new(key), ..Default::default() } };
     w.part(m, 0, &Place { path: String::new(), depth: 0, nested: false, for_text: true });
     if w.skipped > 0 {
         w.out.warnings.push(format!("{} MIME parts beyond the first {} not walked (limit max_parts)", w.skipped, w.max_parts));
@@ -102,6 +104,8 @@ pub(crate) fn walk_until(m: &Message<'_>, key: &str, limits: &super::Limits, dea
     if w.late > 0 {
         w.out.warnings.push(format!("{} MIME parts not walked: out of time (limit max_message_ms {})", w.late, limits.max_message_ms));
     }
+    let link_warnings = w.out.links.warnings();
+    w.out.warnings.extend(link_warnings);
     w.out
 }
 
@@ -273,7 +277,7 @@ impl Walker<'_> {
             });
         }
         if ct.starts_with("text/") {
-            self.text(&info, &bytes, at.for_text);
+            self.text(&info, &bytes, at.for_text, at.nested);
         }
         self.out.parts.push(info);
     }
@@ -342,7 +346,7 @@ impl Walker<'_> {
     }
 
     /// Decodes one text leaf and adds it to the searchable text.
-    fn text(&mut self, info: &PartInfo, bytes: &[u8], for_text: bool) {
+    fn text(&mut self, info: &PartInfo, bytes: &[u8], for_text: bool, nested: bool) {
         let decoded = charset::decode(info.charset.as_deref(), bytes);
         if let Some(w) = decoded.warning {
             self.out.warnings.push(format!("part {}: {w}", info.path));
@@ -359,6 +363,12 @@ impl Walker<'_> {
             self.out.summary.text_bytes += bytes.len() as u64;
         }
         let text = decoded.text;
+        if !info.is_attachment {
+            match html {
+                true => self.out.links.html(&info.path, nested, &text),
+                false => self.out.links.text(&info.path, nested, &text),
+            }
+        }
         // One pass for both armour lines (each `contains` was a pass).
         for at in memchr::memmem::find_iter(text.as_bytes(), b"-----BEGIN PGP ") {
             let rest = &text.as_bytes()[at + 15..];

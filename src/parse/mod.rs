@@ -13,6 +13,7 @@ pub(crate) mod charset;
 pub mod fields;
 pub(crate) mod headers;
 mod key;
+pub(crate) mod links;
 mod message;
 pub mod mime;
 pub(crate) mod recover;

@@ -22,7 +22,7 @@ pub struct Section {
 }
 
 /// The sections `report` prints, in order.
-pub const SECTIONS: &[&str] = &["labels", "receivers", "auth_failures", "spam_sources", "forged_domains"];
+pub const SECTIONS: &[&str] = &["labels", "receivers", "auth_failures", "spam_sources", "forged_domains", "linked_domains"];
 
 /// Builds the report; `top` rows per list (per kind for spam sources).
 pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> {
@@ -85,6 +85,7 @@ pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> 
             col("top_from_domains"),
         ]);
 
+    let msgs_for_links = msgs.clone().select([col("msg_key"), col("label")]);
     let forged = derived::forgery_by_domain(msgs)
         .filter(col("forged_messages").gt(lit(0)))
         .select([
@@ -102,6 +103,27 @@ pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> 
         ])
         .limit(top as IdxSize);
 
+    // The domains the spam links to: messages (spam first) per registrable
+    // domain, from `urls`.
+    let urls = derived::scan(&crate::store::parquet::part_files(&db.tables_dir(), "urls")?)?;
+    let linked = match urls {
+        Some(urls) => urls
+            .filter(col("registrable_domain").is_not_null())
+            .select([col("msg_key"), col("registrable_domain").alias("domain"), col("anchor_mismatch"), col("shortener")])
+            .join(msgs_for_links, [col("msg_key")], [col("msg_key")], JoinArgs::new(JoinType::Inner))
+            .group_by([col("domain")])
+            .agg([
+                col("msg_key").filter(col("label").eq(lit("spam"))).n_unique().alias("spam_messages"),
+                col("msg_key").n_unique().alias("messages"),
+                col("msg_key").count().alias("links"),
+                col("anchor_mismatch").sum().alias("anchor_mismatches"),
+                col("shortener").any(true).alias("shortener"),
+            ])
+            .sort(["spam_messages", "messages", "domain"], SortMultipleOptions::default().with_order_descending_multi([true, true, false]))
+            .limit(top as IdxSize),
+        None => DataFrame::empty().lazy(),
+    };
+
     let mut out = Vec::new();
     for (name, title, lf) in [
         ("labels", "Messages by label", labels),
@@ -109,6 +131,7 @@ pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> 
         ("auth_failures", "Authentication failure rates by label", auth),
         ("spam_sources", "Top sources (origin IP, /24 or /48 network, rDNS domain, HELO), most spam first", sources),
         ("forged_domains", "Most forged From domains (messages with forgery_score >= 3, then DMARC failures)", forged),
+        ("linked_domains", "Most linked domains in spam (registrable domain of the body's links; messages, links, anchor mismatches)", linked),
     ] {
         out.push(Section { name, title, frame: derived::collect(lf, name)? });
     }

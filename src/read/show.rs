@@ -64,6 +64,29 @@ pub fn render(hit: &Hit, raw: &[u8]) -> String {
             let _ = writeln!(out, "Attached:   {}", inline(line));
         }
     }
+    for u in rec.url_rows.iter().take(50) {
+        let mut notes = Vec::new();
+        if u.anchor_mismatch {
+            notes.push(format!("text shows {}", u.anchor_domain.as_deref().unwrap_or("?")));
+        }
+        if let Some(h) = &u.host_unicode {
+            notes.push(format!("IDN {h}"));
+        }
+        if u.host_is_ip {
+            notes.push("IP host".into());
+        }
+        if u.shortener {
+            notes.push("shortener".into());
+        }
+        if let Some(t) = &u.redirect_target {
+            notes.push(format!("leads to {t}"));
+        }
+        let notes = if notes.is_empty() { String::new() } else { format!("  [{}]", notes.join("; ")) };
+        let _ = writeln!(out, "Link:       {} ({}){notes}", inline(&u.url), u.source);
+    }
+    if rec.url_rows.len() > 50 {
+        let _ = writeln!(out, "Link:       … {} more (the urls table has them all)", rec.url_rows.len() - 50);
+    }
     if !rec.warnings.is_empty() {
         let _ = writeln!(out, "Warnings:   {}", inline(&rec.warnings.join("; ")));
     }

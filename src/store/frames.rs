@@ -6,7 +6,7 @@
 use polars::prelude::*;
 
 use crate::error::Result;
-use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HeaderRecord, HopRecord, IpInfoRecord, Location, MessageRecord, SourceKind};
+use crate::model::{AttachmentRecord, AuthResultRecord, DkimSignatureRecord, ErrorRecord, HeaderRecord, HopRecord, IpInfoRecord, Location, MessageRecord, SourceKind, UrlRecord};
 use crate::store::parquet::{str_col, u64_col};
 
 /// The columns a [`Location`] is written as: in `locations`, and in
@@ -226,6 +226,9 @@ fn auth_and_forgery_columns(rs: &[MessageRecord]) -> Vec<Column> {
         bools("dkim_unaligned", rs.iter().map(|r| r.forgery.signs.dkim_unaligned)),
         bools("received_anomaly", rs.iter().map(|r| r.forgery.signs.received_anomaly)),
         bools("compauth_fail", rs.iter().map(|r| r.forgery.signs.compauth_fail)),
+        bools("link_anchor_mismatch", rs.iter().map(|r| r.forgery.signs.link_anchor_mismatch)),
+        bools("link_ip_host", rs.iter().map(|r| r.forgery.signs.link_ip_host)),
+        bools("link_punycode", rs.iter().map(|r| r.forgery.signs.link_punycode)),
         lists("forgery_signs", rs.iter().map(|r| &r.forgery.forgery_signs)),
         u32s("forgery_score", rs.iter().map(|r| r.forgery.forgery_score)),
     ]
@@ -326,6 +329,29 @@ pub(crate) fn hops_frame(rs: &[HopRecord]) -> PolarsResult<DataFrame> {
         opt_u32s("asn", rs.iter().map(|r| r.asn)),
         strs("as_org", rs.iter().map(|r| r.as_org.as_deref())),
         strs("country", rs.iter().map(|r| r.country.as_deref())),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+/// Links as a DataFrame with the [`URLS`](super::tables::URLS) columns.
+pub(crate) fn urls_frame(rs: &[UrlRecord]) -> PolarsResult<DataFrame> {
+    let cols = vec![
+        strs("msg_key", rs.iter().map(|r| Some(r.msg_key.as_str()))),
+        strs("part_path", rs.iter().map(|r| Some(r.part_path.as_str()))),
+        bools("in_nested_message", rs.iter().map(|r| r.in_nested_message)),
+        strs("url", rs.iter().map(|r| Some(r.url.as_str()))),
+        strs("scheme", rs.iter().map(|r| r.scheme.as_deref())),
+        strs("host", rs.iter().map(|r| r.host.as_deref())),
+        strs("registrable_domain", rs.iter().map(|r| r.registrable_domain.as_deref())),
+        strs("source", rs.iter().map(|r| Some(r.source.as_str()))),
+        strs("anchor_text", rs.iter().map(|r| r.anchor_text.as_deref())),
+        strs("anchor_domain", rs.iter().map(|r| r.anchor_domain.as_deref())),
+        bools("anchor_mismatch", rs.iter().map(|r| r.anchor_mismatch)),
+        bools("host_is_ip", rs.iter().map(|r| r.host_is_ip)),
+        strs("host_unicode", rs.iter().map(|r| r.host_unicode.as_deref())),
+        strs("punycode", rs.iter().map(|r| r.punycode.as_deref())),
+        strs("redirect_target", rs.iter().map(|r| r.redirect_target.as_deref())),
+        bools("shortener", rs.iter().map(|r| r.shortener)),
     ];
     DataFrame::new(rs.len(), cols)
 }

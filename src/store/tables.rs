@@ -187,8 +187,11 @@ pub(crate) const MESSAGES: TableSpec = TableSpec {
         col("dkim_unaligned", Bool, false, "DKIM passed but no signature is aligned with From. Weight 1"),
         col("received_anomaly", Bool, false, "hops_time_reversed, private_after_public, origin_helo_is_ip_literal, origin_helo_rdns_mismatch or origin_helo_forged_provider. Weight 1"),
         col("compauth_fail", Bool, false, "A trusted Authentication-Results says compauth=fail (Microsoft's composite authentication: the From domain is not the sender's). Weight 2"),
+        col("link_anchor_mismatch", Bool, false, "A link's anchor text shows one registrable domain and the link goes to another (urls.anchor_mismatch). Weight 2"),
+        col("link_ip_host", Bool, false, "An http(s) link to an IP address (urls.host_is_ip). Weight 1"),
+        col("link_punycode", Bool, false, "A link to an internationalised, punycode host (urls.punycode). Weight 1"),
         col("forgery_signs", ListStr, false, "Names of the signs present (the columns above, plus dkim_body_hash_mismatch and date_far_from_hops, weight 1 each)"),
-        col("forgery_score", U32, false, "Sum of the weights of forgery_signs (0 to 21)"),
+        col("forgery_score", U32, false, "Sum of the weights of forgery_signs (0 to 25)"),
     ],
 };
 
@@ -283,6 +286,30 @@ pub(crate) const RECEIVED_HOPS: TableSpec = TableSpec {
         col("asn", U32, true, "AS number of ip, from the IP databases given with --geoip (null without one, or when none holds the address; private and reserved addresses are never looked up)"),
         col("as_org", Str, true, "AS organisation of ip (--geoip)"),
         col("country", Str, true, "Country of ip, ISO 3166 alpha-2 (--geoip)"),
+    ],
+};
+
+pub(crate) const URLS: TableSpec = TableSpec {
+    table: "urls",
+    description: "Every link in the text and HTML parts of every message (and of attached messages, marked): where the body really points.",
+    one_row_per: "link (distinct per part, URL and source), at most 2,000 per message",
+    columns: &[
+        col("msg_key", Str, false, "The message (joins messages)"),
+        col("part_path", Str, false, "IMAP part path of the text or HTML part it is in"),
+        col("in_nested_message", Bool, false, "In a part of an attached message"),
+        col("url", Str, false, "The link as the message gives it: transfer encoding and HTML entities undone, relative links resolved against <base href>; www. links without a scheme as written"),
+        col("scheme", Str, true, "Scheme, lowercased (http for www. links); null when the link does not parse"),
+        col("host", Str, true, "Host, lowercased, ASCII (punycode for IDN)"),
+        col("registrable_domain", Str, true, "Registrable domain of the host (Public Suffix List); null for IP hosts"),
+        col("source", Str, false, "Where it was found: the HTML element (a, img, form, area, link, iframe, base, script, embed, input, and the element of a background attribute) or text (plain text, or the visible text of HTML)"),
+        col("anchor_text", Str, true, "The text inside the <a> element, whitespace collapsed"),
+        col("anchor_domain", Str, true, "The first domain written in the anchor text (a name whose suffix the Public Suffix List knows)"),
+        col("anchor_mismatch", Bool, false, "The anchor text shows one registrable domain and the link goes to another"),
+        col("host_is_ip", Bool, false, "The host is an IP address"),
+        col("host_unicode", Str, true, "The host in Unicode, when it is an IDN"),
+        col("punycode", Str, true, "The host in punycode (xn--), when it is an IDN"),
+        col("redirect_target", Str, true, "A URL carried inside this one's query (returnurl=, url=, q=, …), percent-decoded"),
+        col("shortener", Bool, false, "The host is a known URL shortener (bit.ly, tinyurl.com, t.co, …)"),
     ],
 };
 
@@ -426,6 +453,7 @@ pub const ALL: &[&TableSpec] = &[
     &MESSAGES,
     &RECEIVED_HOPS,
     &HEADERS,
+    &URLS,
     &IP_INFO,
     &AUTH_RESULTS,
     &DKIM_SIGNATURES,

@@ -21,3 +21,4 @@ mod received_vectors;
 mod report;
 mod safety;
 mod schemas;
+mod urls_oracle;

@@ -48,6 +48,10 @@ pub(crate) struct IndexFields {
     /// `name:` and `name:word` for every header field
     /// ([`crate::parse::headers::header_terms`]).
     pub header: Field,
+    /// The words of every link in the body (`urls.url`).
+    pub url: Field,
+    /// The registrable domain (or IP host) of every link, space-separated.
+    pub domain: Field,
     pub source_path: Field,
     pub source_offset: Field,
     pub source_length: Field,
@@ -102,7 +106,9 @@ impl IndexFields {
             folder: b.add_text_field("folder", keyword.clone()),
             label: b.add_text_field("label", keyword.clone()),
             tags: b.add_text_field("tags", keyword.clone()),
-            header: b.add_text_field("header", terms),
+            header: b.add_text_field("header", terms.clone()),
+            url: b.add_text_field("url", text(false)),
+            domain: b.add_text_field("domain", terms),
             source_path: b.add_text_field("source_path", STORED),
             source_offset: b.add_u64_field("source_offset", NumericOptions::default().set_stored()),
             source_length: b.add_u64_field("source_length", NumericOptions::default().set_stored()),

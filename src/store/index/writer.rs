@@ -172,6 +172,17 @@ impl IndexSink {
             crate::parse::headers::header_terms(&h.name, &h.value, &mut terms);
         }
         doc.add_text(f.header, &terms);
+        let mut domains = String::new();
+        for u in &r.url_rows {
+            doc.add_text(f.url, &u.url);
+            if let Some(d) = u.registrable_domain.as_deref().or(u.host.as_deref()) {
+                domains.push_str(&d.to_lowercase());
+                domains.push(' ');
+            }
+        }
+        if !domains.is_empty() {
+            doc.add_text(f.domain, &domains);
+        }
         doc.add_text(f.source_path, &loc.path);
         doc.add_u64(f.source_offset, loc.offset);
         doc.add_u64(f.source_length, loc.length);
