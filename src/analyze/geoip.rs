@@ -128,7 +128,9 @@ pub(crate) fn annotate(rec: &mut crate::model::MessageRecord, geoip: &GeoIp) {
 
 fn open_one(f: &Path) -> Result<Database> {
     let bad = |e: maxminddb::MaxMindDbError| {
-        Error::Other(format!("--geoip {}: not a usable MaxMind DB file: {e}", crate::read::terminal::inline(&f.display().to_string())))
+        // main prints errors through read::terminal::inline: a hostile
+        // file name cannot reach the terminal as it is.
+        Error::Other(format!("--geoip {}: not a usable MaxMind DB file: {e}", f.display()))
     };
     let reader = Reader::open_readfile(f).map_err(|e| match e {
         maxminddb::MaxMindDbError::Io(io) => Error::io(f, io),

@@ -103,26 +103,7 @@ pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> 
         ])
         .limit(top as IdxSize);
 
-    // The domains the spam links to: messages (spam first) per registrable
-    // domain, from `urls`.
-    let urls = derived::scan(&crate::store::parquet::part_files(&db.tables_dir(), "urls")?)?;
-    let linked = match urls {
-        Some(urls) => urls
-            .filter(col("registrable_domain").is_not_null())
-            .select([col("msg_key"), col("registrable_domain").alias("domain"), col("anchor_mismatch"), col("shortener")])
-            .join(msgs_for_links, [col("msg_key")], [col("msg_key")], JoinArgs::new(JoinType::Inner))
-            .group_by([col("domain")])
-            .agg([
-                col("msg_key").filter(col("label").eq(lit("spam"))).n_unique().alias("spam_messages"),
-                col("msg_key").n_unique().alias("messages"),
-                col("msg_key").count().alias("links"),
-                col("anchor_mismatch").sum().alias("anchor_mismatches"),
-                col("shortener").any(true).alias("shortener"),
-            ])
-            .sort(["spam_messages", "messages", "domain"], SortMultipleOptions::default().with_order_descending_multi([true, true, false]))
-            .limit(top as IdxSize),
-        None => DataFrame::empty().lazy(),
-    };
+    let linked = linked_domains(db, msgs_for_links, top)?;
 
     let mut out = Vec::new();
     for (name, title, lf) in [
@@ -136,6 +117,29 @@ pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> 
         out.push(Section { name, title, frame: derived::collect(lf, name)? });
     }
     Ok(out)
+}
+
+/// The domains the spam links to: messages (spam first) per registrable
+/// domain of the body's links, from `urls`.
+fn linked_domains(db: &DbPaths, msgs: LazyFrame, top: usize) -> Result<LazyFrame> {
+    let urls = derived::scan(&crate::store::parquet::part_files(&db.tables_dir(), "urls")?)?;
+    Ok(match urls {
+        Some(urls) => urls
+            .filter(col("registrable_domain").is_not_null())
+            .select([col("msg_key"), col("registrable_domain").alias("domain"), col("anchor_mismatch"), col("shortener")])
+            .join(msgs, [col("msg_key")], [col("msg_key")], JoinArgs::new(JoinType::Inner))
+            .group_by([col("domain")])
+            .agg([
+                col("msg_key").filter(col("label").eq(lit("spam"))).n_unique().alias("spam_messages"),
+                col("msg_key").n_unique().alias("messages"),
+                col("msg_key").count().alias("links"),
+                col("anchor_mismatch").sum().alias("anchor_mismatches"),
+                col("shortener").any(true).alias("shortener"),
+            ])
+            .sort(["spam_messages", "messages", "domain"], SortMultipleOptions::default().with_order_descending_multi([true, true, false]))
+            .limit(top as IdxSize),
+        None => DataFrame::empty().lazy(),
+    })
 }
 
 /// A cell as text for the terminal and CSV.

@@ -124,3 +124,34 @@ fn any_header_is_searchable() {
     assert!(subjects("header:x-mailer:thunderbird").is_empty());
     assert_eq!(subjects("header:x-mailer NOT header:x-mailer:outlook"), ["php"]);
 }
+
+/// A header block of 100,000 fields: ingested in bounded time and memory,
+/// the first 10,000 fields kept, the rest counted in a warning, the
+/// message itself searchable.
+#[test]
+fn a_hundred_thousand_header_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let cur = dir.path().join("Mail/inbox/cur");
+    std::fs::create_dir_all(&cur).unwrap();
+    let mut text = String::from("From: a@example.org\nSubject: crowded\nMessage-ID: <crowded@example.org>\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("X-Filler-{i}: value {i}\n"));
+    }
+    text.push_str("\nbody\n");
+    std::fs::write(cur.join("1:2,"), text).unwrap();
+    let db = dir.path().join("db");
+    let started = std::time::Instant::now();
+    let out = mailidx(&db).args(["ingest", "--quiet"]).arg(dir.path().join("Mail")).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
+    assert_eq!(search(&db, "subject:crowded").len(), 1);
+    let tables = db.join("tables");
+    let headers = mailidx::store::parquet::read_table(&tables, "headers").unwrap();
+    assert_eq!(headers.height(), 10_000);
+    let msgs = mailidx::store::parquet::read_table(&tables, "messages").unwrap();
+    let w = format!("{:?}", msgs.column("warnings").unwrap());
+    assert!(w.contains("90003 header fields beyond the first 10000"), "{w}");
+    // From, Subject and Message-ID, then X-Filler-0 … X-Filler-9996.
+    assert_eq!(search(&db, "header:x-filler-9996:value").len(), 1);
+    assert!(search(&db, "header:x-filler-9997").is_empty());
+}
