@@ -119,6 +119,11 @@ impl TableStore {
         if df.height() == 0 {
             return Ok(());
         }
+        self.add_part(table, df)
+    }
+
+    /// Writes `df` as a new part of `table`, empty or not.
+    fn add_part(&mut self, table: &str, df: &mut DataFrame) -> Result<()> {
         let name = format!("part-{}-{:05}.parquet", self.run_id, self.seq);
         self.seq += 1;
         self.write_file(table, &name, df)?;
@@ -132,11 +137,7 @@ impl TableStore {
         if !self.files(table).is_empty() {
             return Ok(());
         }
-        let name = format!("part-{}-{:05}.parquet", self.run_id, self.seq);
-        self.seq += 1;
-        self.write_file(table, &name, df)?;
-        self.parts.entry(table.to_string()).or_default().push(name);
-        Ok(())
+        self.add_part(table, df)
     }
 
     /// Replaces every part of `table` with one frame (a rewrite after
