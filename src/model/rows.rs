@@ -84,6 +84,106 @@ pub struct UrlRecord {
     pub shortener: bool,
 }
 
+/// One DMARC aggregate report: one row of `dmarc_reports`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DmarcReportRow {
+    /// The report: a hash of its org and report id (the same report
+    /// received twice is stored once).
+    pub report_key: String,
+    /// The message that carried it; None for a report file.
+    pub msg_key: Option<String>,
+    /// The file it was read from (the message's, or the report file).
+    pub source: String,
+    /// The MIME part that carried it.
+    pub part_path: Option<String>,
+    /// The reporting organisation.
+    pub org_name: Option<String>,
+    /// Its contact address.
+    pub org_email: Option<String>,
+    /// The report id.
+    pub report_id: Option<String>,
+    /// Start of the period reported, UTC milliseconds.
+    pub begin: Option<i64>,
+    /// End of the period reported, UTC milliseconds.
+    pub end: Option<i64>,
+    /// The report's `<error>`s.
+    pub errors: Vec<String>,
+    /// The report generator (RFC 9990).
+    pub generator: Option<String>,
+    /// The report format version, where given.
+    pub version: Option<String>,
+    /// The published domain.
+    pub domain: Option<String>,
+    /// Published DKIM alignment mode (r, s).
+    pub adkim: Option<String>,
+    /// Published SPF alignment mode.
+    pub aspf: Option<String>,
+    /// Published policy.
+    pub p: Option<String>,
+    /// Published subdomain policy.
+    pub sp: Option<String>,
+    /// Published percentage (RFC 7489).
+    pub pct: Option<String>,
+    /// Published failure-reporting options.
+    pub fo: Option<String>,
+    /// Published non-existent-subdomain policy (RFC 9990).
+    pub np: Option<String>,
+    /// Published testing flag (RFC 9990).
+    pub testing: Option<String>,
+    /// How the policy was found (RFC 9990: psl, treewalk).
+    pub discovery_method: Option<String>,
+    /// Records in the report.
+    pub record_count: u32,
+    /// Messages the records count.
+    pub message_count: u64,
+}
+
+/// One `<record>` of an aggregate report: one row of `dmarc_records`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DmarcRecordRow {
+    /// The report.
+    pub report_key: String,
+    /// Position in the report, from 0.
+    pub index: u32,
+    /// The sending address.
+    pub source_ip: Option<String>,
+    /// Messages from it.
+    pub count: u64,
+    /// What the receiver did: none, quarantine, reject.
+    pub disposition: Option<String>,
+    /// DKIM as DMARC evaluated it (aligned pass or fail).
+    pub dkim: Option<String>,
+    /// SPF as DMARC evaluated it.
+    pub spf: Option<String>,
+    /// Policy override reasons (`type: comment`).
+    pub override_reasons: Vec<String>,
+    /// The From domain.
+    pub header_from: Option<String>,
+    /// The envelope sender domain.
+    pub envelope_from: Option<String>,
+    /// The envelope recipient domain.
+    pub envelope_to: Option<String>,
+}
+
+/// One DKIM or SPF result of a record: one row of `dmarc_record_auth`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DmarcAuthRow {
+    /// The report.
+    pub report_key: String,
+    /// The record's position in the report.
+    pub record_index: u32,
+    /// dkim or spf.
+    pub method: String,
+    /// The domain checked.
+    pub domain: Option<String>,
+    /// The DKIM selector.
+    pub selector: Option<String>,
+    /// The SPF scope (mfrom, helo).
+    pub scope: Option<String>,
+    /// The result, lowercased.
+    pub result: Option<String>,
+}
+
 /// One header field: one row of `headers`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct HeaderRecord {

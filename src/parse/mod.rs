@@ -10,6 +10,7 @@
 //! `parse_ok = false` and a warning saying why: malformed mail is data.
 
 pub(crate) mod charset;
+pub mod dmarc;
 pub mod fields;
 pub(crate) mod headers;
 mod key;

@@ -6,6 +6,7 @@ mod auth_oracle;
 mod cli;
 mod corpora;
 mod dkim_vectors;
+mod dmarc;
 mod fuzz_regressions;
 mod geoip;
 mod headers;
