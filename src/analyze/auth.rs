@@ -125,10 +125,14 @@ struct Boundary {
     origin_pos: u32,
     /// Organisational domain of the origin hop's `by` host, the receiving
     /// MX. Gmail writes its Authentication-Results just below its own
-    /// Received line; a header whose authserv-id has that organisational
-    /// domain is the receiver's too (RFC 8601 §5: receivers remove
-    /// look-alikes from outside).
+    /// Received line; a header with that organisational domain as its
+    /// authserv-id, standing right there (in the run of authentication
+    /// fields that follows it), is the receiver's too. Further down the
+    /// sender wrote it.
     receiver_org: Option<String>,
+    /// End of the run of authentication fields right below the origin's
+    /// Received header: what the receiver wrote there.
+    below_origin_pos: u32,
 }
 
 impl Boundary {
@@ -139,7 +143,21 @@ impl Boundary {
             None => trace.received_positions.last().copied().unwrap_or(0),
         };
         let receiver_org = origin_index.and_then(|i| rec.hops[i].by_host.as_deref()).map(org_domain);
-        Boundary { origin_pos, receiver_org }
+        // The run of authentication fields right below the origin's
+        // Received line (Gmail: Received-SPF, then Authentication-Results);
+        // the first other field ends it.
+        let auth_at: std::collections::HashSet<u32> = trace.auth_headers.iter().map(|h| h.position).collect();
+        let below_origin_pos = match origin_index {
+            Some(_) => {
+                let mut p = origin_pos + 1;
+                while auth_at.contains(&p) {
+                    p += 1;
+                }
+                p
+            }
+            None => 0,
+        };
+        Boundary { origin_pos, receiver_org, below_origin_pos }
     }
 }
 
@@ -186,7 +204,8 @@ fn read_headers(rec: &MessageRecord, trace: &TraceHeaders, authserv_ids: &[Strin
             AuthHeaderKind::AuthenticationResults => {
                 let ar = parse_authentication_results(&decode_encoded_words(&h.value));
                 let named = ar.authserv_id.as_ref().is_some_and(|id| authserv_ids.iter().any(|a| a.eq_ignore_ascii_case(id)));
-                let receivers = ar.authserv_id.as_deref().is_some_and(|id| Some(org_domain(id)) == boundary.receiver_org);
+                let receivers = h.position < boundary.below_origin_pos
+                    && ar.authserv_id.as_deref().is_some_and(|id| Some(org_domain(id)) == boundary.receiver_org);
                 let trusted = above_origin || named || receivers;
                 if trusted {
                     seen.n_trusted += 1;
@@ -383,5 +402,11 @@ mod tests {
         annotate(&mut rec, &trace, &[]);
         assert_eq!(rec.auth.spf_result.as_deref(), Some("pass"));
         assert_eq!(rec.auth.auth_results_trusted, 1);
+        // The same authserv-id further down, after the sender's fields: the
+        // sender wrote it.
+        let (mut rec, trace) = rec_with(&[(AuthenticationResults, 9, "mx.google.com; dmarc=pass header.from=shop.example")], "shop.example", Some(1));
+        rec.hops[0].by_host = Some("mx.google.com".into());
+        annotate(&mut rec, &trace, &[]);
+        assert_eq!((rec.auth.auth_results_trusted, rec.auth.dmarc_result.as_deref()), (0, None));
     }
 }

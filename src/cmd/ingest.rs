@@ -38,7 +38,7 @@ pub struct IngestArgs {
     /// A MaxMind DB file (GeoLite2/GeoIP2 ASN, Country or City, DB-IP, IPinfo Lite)
     /// naming the AS, organisation and country of every hop's address (repeatable;
     /// also $MAILIDX_GEOIP, colon-separated); nothing is downloaded
-    #[arg(long = "geoip", value_name = "FILE", env = "MAILIDX_GEOIP", value_delimiter = ':')]
+    #[arg(long = "geoip", value_name = "FILE")]
     pub geoip: Vec<PathBuf>,
     /// DKIM public keys (selector._domainkey.domain TXT "v=DKIM1; p=…" records) to verify signatures with
     #[arg(long = "dkim-keys", value_name = "FILE")]
@@ -131,7 +131,7 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     an.label_rules.ham_folders.extend(a.ham_folders);
     an.label_rules.spam_tags.extend(a.spam_tags);
     an.label_rules.spam_score_threshold = a.spam_score_threshold;
-    an.geoip = mailidx::analyze::geoip::GeoIp::open(&a.geoip)?;
+    an.geoip = mailidx::analyze::geoip::GeoIp::open(&super::geoip_files(a.geoip))?;
     if let Some(p) = &a.dkim_keys {
         an.dkim_keys = mailidx::analyze::dkim_verify::DkimKeys::load(p)?;
     }

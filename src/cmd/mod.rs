@@ -60,6 +60,17 @@ pub enum Format {
     Json,
 }
 
+/// The IP databases: `--geoip` files, else `$MAILIDX_GEOIP` split at `:`
+/// (empty entries, and an empty variable, mean none).
+pub(crate) fn geoip_files(flags: Vec<PathBuf>) -> Vec<PathBuf> {
+    if !flags.is_empty() {
+        return flags;
+    }
+    std::env::var_os("MAILIDX_GEOIP")
+        .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+        .unwrap_or_default()
+}
+
 /// Runs a command and returns the exit status.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let db = mailidx::store::DbPaths::resolve(cli.db.as_deref());

@@ -87,14 +87,15 @@ pub enum StatsAction {
         /// Look the hops' and origins' network owners up again in these MaxMind DB
         /// files (repeatable; also $MAILIDX_GEOIP, colon-separated), without
         /// reading the archive
-        #[arg(long = "geoip", value_name = "FILE", env = "MAILIDX_GEOIP", value_delimiter = ':')]
+        #[arg(long = "geoip", value_name = "FILE")]
         geoip: Vec<std::path::PathBuf>,
     },
 }
 
 pub fn run_stats(a: StatsArgs, db: DbPaths) -> anyhow::Result<i32> {
     match a.action {
-        StatsAction::Rebuild { geoip } if !geoip.is_empty() => {
+        StatsAction::Rebuild { geoip } if !super::geoip_files(geoip.clone()).is_empty() => {
+            let geoip = super::geoip_files(geoip);
             let g = mailidx::analyze::geoip::GeoIp::open(&geoip)?;
             let (looked_up, found, rewritten) = mailidx::ingest::reenrich(&db, &g)?;
             println!("{looked_up} addresses looked up, {found} found in {}", geoip.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));

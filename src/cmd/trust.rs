@@ -29,7 +29,7 @@ pub struct TrustArgs {
     /// A TOML file describing your organisation (MX hosts, relays, networks) and
     /// defaults for the flags above [default: $MAILIDX_CONFIG, else
     /// ~/.config/mailidx/config.toml when it exists]
-    #[arg(long, value_name = "FILE", env = "MAILIDX_CONFIG")]
+    #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
 
@@ -59,7 +59,9 @@ struct OrganisationSection {
 impl TrustArgs {
     /// The trust settings and the authserv-ids that count anywhere.
     pub fn resolve(self) -> anyhow::Result<(Trust, Vec<String>)> {
-        let file = match &self.config {
+        // $MAILIDX_CONFIG when no --config; an empty variable means none.
+        let from_env = std::env::var_os("MAILIDX_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from);
+        let file = match self.config.as_ref().or(from_env.as_ref()) {
             Some(p) => read_config(p)?,
             None => match dirs::config_dir().map(|d| d.join("mailidx").join("config.toml")) {
                 Some(p) if p.is_file() => read_config(&p)?,

@@ -46,6 +46,7 @@ pub(crate) struct Links {
     pub rows: Vec<UrlRecord>,
     seen: HashSet<(String, String, String)>,
     dropped: usize,
+    cut: usize,
     key: String,
 }
 
@@ -56,10 +57,14 @@ impl Links {
 
     /// What was left out, as warnings.
     pub(crate) fn warnings(&self) -> Vec<String> {
-        match self.dropped {
-            0 => Vec::new(),
-            n => vec![format!("{n} links beyond the first {MAX_LINKS} (or longer than {MAX_URL} bytes) not kept")],
+        let mut w = Vec::new();
+        if self.dropped > 0 {
+            w.push(format!("{} links beyond the first {MAX_LINKS} not kept", self.dropped));
         }
+        if self.cut > 0 {
+            w.push(format!("{} links longer than {MAX_URL} bytes kept cut (host and domain from the whole link)", self.cut));
+        }
+        w
     }
 
     fn push(&mut self, part: &str, nested: bool, url: &str, source: &str, anchor: Option<&str>) {
@@ -68,14 +73,26 @@ impl Links {
         if url.is_empty() || url.starts_with('#') {
             return;
         }
-        if self.rows.len() >= MAX_LINKS || url.len() > MAX_URL {
+        if self.rows.len() >= MAX_LINKS {
             self.dropped += 1;
             return;
         }
         if !self.seen.insert((part.to_string(), url.clone(), source.to_string())) {
             return;
         }
-        self.rows.push(judge(&self.key, part, nested, url, source, anchor));
+        // A padded link keeps its row (host and domain read from all of
+        // it), its text cut: padding must not hide where it goes.
+        let long = url.len() > MAX_URL;
+        let mut row = judge(&self.key, part, nested, url, source, anchor);
+        if long {
+            let mut cut = MAX_URL;
+            while !row.url.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            row.url.truncate(cut);
+            self.cut += 1;
+        }
+        self.rows.push(row);
     }
 
     /// The links of an HTML part, and those written in its visible text.
@@ -149,9 +166,13 @@ impl Links {
                 Token::String(s) if hidden == 0 => {
                     let text = String::from_utf8_lossy(&s.value);
                     if let Some((_, t)) = anchor.as_mut() {
+                        // A link's own text is its anchor_text, not
+                        // another link: `<a href=evil>paypal.com</a>` does
+                        // not link to paypal.com.
                         if t.len() < MAX_ANCHOR {
                             t.push_str(&text);
                         }
+                        continue;
                     }
                     if visible.len() < 1 << 20 {
                         visible.push_str(&text);
@@ -213,7 +234,11 @@ fn judge(key: &str, part: &str, nested: bool, url: String, source: &str, anchor:
     let anchor_text = anchor.map(|a| a.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|a| !a.is_empty());
     let anchor_domain = anchor_text.as_deref().and_then(domain_in);
     let anchor_mismatch = match (&anchor_domain, &registrable_domain) {
-        (Some(a), Some(h)) => psl::domain_str(a).is_some_and(|ad| ad != h),
+        // Compared in ASCII: `www.bücher.de` is `www.xn--bcher-kva.de`.
+        (Some(a), Some(h)) => {
+            let ascii = idna::domain_to_ascii(a).unwrap_or_else(|_| a.clone());
+            psl::domain_str(&ascii).is_some_and(|ad| ad != h)
+        }
         (Some(_), None) => host.is_some(),
         _ => false,
     };
@@ -306,6 +331,18 @@ mod tests {
     }
 
     #[test]
+    fn idn_anchors_padding_and_anchor_text() {
+        let rows = html("<a href=\"https://www.bücher.de/\">www.bücher.de</a><a href=\"http://xn--pypal-4ve.com/\">pаypal.com</a>");
+        assert!(rows.iter().all(|r| !r.anchor_mismatch), "{rows:#?}");
+        let rows = html("<a href=\"http://evil-login.example.net/p\">https://www.paypal.com/signin</a>");
+        assert_eq!(rows.len(), 1, "the anchor text is not a link of its own: {rows:#?}");
+        let mut l = Links::new("k");
+        l.html("1", false, &format!("<a href=\"http://long.example.com/{}\">x</a>", "a".repeat(200_000)));
+        assert_eq!((l.rows.len(), l.rows[0].registrable_domain.as_deref(), l.rows[0].url.len()), (1, Some("example.com"), MAX_URL));
+        assert!(l.warnings()[0].contains("kept cut"));
+    }
+
+    #[test]
     fn bounded() {
         let many: String = (0..5000).map(|i| format!("<a href=\"http://h{i}.example/\">x</a>")).collect();
         let mut l = Links::new("k");
@@ -314,6 +351,6 @@ mod tests {
         assert!(l.warnings()[0].contains("links beyond the first"));
         let mut l = Links::new("k");
         l.text("1", false, &format!("see http://a.example/{}", "x".repeat(2 << 20)));
-        assert!(l.rows.is_empty() && !l.warnings().is_empty());
+        assert!(l.rows.len() == 1 && l.rows[0].url.len() == MAX_URL && !l.warnings().is_empty());
     }
 }

@@ -6,8 +6,9 @@
 //!
 //! Takeout writes its two headers as the first fields of every message; a
 //! sender can write them too, further down. Only an `X-Gmail-Labels` or
-//! `X-GM-THRID` among the first [`EXPORT_HEADER_SLOTS`] fields is the
-//! export's word.
+//! `X-GM-THRID` in the run of such fields the message starts with (at most
+//! [`EXPORT_HEADER_SLOTS`]) is the export's word. An `X-Folder` counts only
+//! above every Received field (a sender's is below the receiver's).
 
 use mail_parser::Message;
 
@@ -40,9 +41,13 @@ impl ProviderTags {
 pub(super) fn read(m: &Message<'_>) -> ProviderTags {
     let mut out = ProviderTags::default();
     let raw = m.raw_message();
+    let mut lead = true;
+    let mut received_seen = false;
     for (pos, h) in m.root_part().headers.iter().enumerate() {
         let name = h.name();
-        let lead = pos < EXPORT_HEADER_SLOTS;
+        let takeout = name.eq_ignore_ascii_case("x-gmail-labels") || name.eq_ignore_ascii_case("x-gm-thrid");
+        lead &= takeout && pos < EXPORT_HEADER_SLOTS;
+        received_seen |= name.eq_ignore_ascii_case("received");
         let value = || {
             let (start, end) = (h.offset_start() as usize, (h.offset_end() as usize).min(raw.len()));
             let text = String::from_utf8_lossy(raw.get(start..end).unwrap_or_default());
@@ -52,7 +57,7 @@ pub(super) fn read(m: &Message<'_>) -> ProviderTags {
             out.gmail_labels = Some(split_labels(&value()));
         } else if lead && name.eq_ignore_ascii_case("x-gm-thrid") && out.gmail_thread_id.is_none() {
             out.gmail_thread_id = Some(value()).filter(|v| !v.is_empty() && v.len() <= 32 && v.bytes().all(|b| b.is_ascii_alphanumeric()));
-        } else if name.eq_ignore_ascii_case("x-folder") && out.folder.is_none() {
+        } else if name.eq_ignore_ascii_case("x-folder") && out.folder.is_none() && !received_seen {
             out.folder = Some(value()).filter(|v| !v.is_empty());
         }
     }
@@ -106,6 +111,8 @@ mod tests {
         assert_eq!(t.gmail_thread_id.as_deref(), Some("1791234567890123456"));
         let forged = m("From: a@b.example\r\nSubject: x\r\nTo: c@d.example\r\nX-Gmail-Labels: Inbox\r\n\r\nhi\r\n");
         assert_eq!(forged.gmail_labels, None);
+        let below_received = m("X-Spam-Flag: YES\r\nReceived: from a by b; Mon, 4 Mar 2024 10:00:00 +0000\r\nX-Gmail-Labels: Inbox\r\nX-Folder: Inbox\r\n\r\nhi\r\n");
+        assert_eq!((below_received.gmail_labels, below_received.folder), (None, None));
         let outlook = m("From: a@b.example\r\nX-Folder: \\\\Mailbox\\\\Junk E-mail\r\n\r\nhi\r\n");
         assert_eq!(outlook.folder.as_deref(), Some("\\\\Mailbox\\\\Junk E-mail"));
     }

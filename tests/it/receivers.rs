@@ -201,3 +201,16 @@ fn receiver_flag_and_config_file_from_the_command_line() {
     assert_eq!(code, Some(2));
     assert!(text.contains("config.toml") && text.contains("recever"), "a misspelt key is named: {text}");
 }
+
+#[test]
+fn rented_cloud_space_next_to_microsofts_extends_no_trust() {
+    // An Azure virtual machine (2603:1030::, rentable) connects to the
+    // edge and writes a MAPI line claiming a client below it.
+    let mut headers = M365[..2].to_vec();
+    headers.push("from myvm.cloudapp.azure.com (2603:1030:20e:3::23c) by DM6NAM04FT062.mail.protection.outlook.com (10.13.158.221) with Microsoft SMTP Server id 15.20.7362.11 via Frontend Transport; Mon, 4 Mar 2024 10:00:01 +0000");
+    headers.push("from legit-bank.com (198.51.100.1) by relay.outlook.com with MAPI; Mon, 4 Mar 2024 10:00:00 +0000");
+    let hops = chain(&headers);
+    let w = walk_of(&hops, &Trust::default());
+    assert_eq!(origin_ip(&hops, &w).as_deref(), Some("2603:1030:20e:3::23c"));
+    assert_eq!(w.origin_kind, OriginKind::Mta);
+}
