@@ -29,6 +29,7 @@ struct Batch {
     attachments: Vec<AttachmentRecord>,
     headers: Vec<HeaderRecord>,
     urls: Vec<UrlRecord>,
+    dmarc: crate::model::DmarcRows,
     /// `ip_info` rows, once each per batch.
     ip_info: std::collections::HashSet<IpInfoRecord>,
     problems: Vec<ErrorRecord>,
@@ -59,6 +60,10 @@ impl Batch {
         for (table, df) in frames {
             db.tables_mut().write_part(table, &mut df.map_err(Error::table(table))?)?;
         }
+        let dmarc = frames::dmarc_frames(&self.dmarc).map_err(Error::table(tables::DMARC_REPORTS.table))?;
+        for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH].into_iter().zip(dmarc) {
+            db.tables_mut().write_part(spec.table, &mut df)?;
+        }
         db.commit()?;
         *self = Batch::default();
         Ok(())
@@ -86,6 +91,9 @@ pub(super) fn run(rx: Receiver<Item>, mut db: Db, batch_rows: usize) -> Result<(
                 b.ip_info.extend(rec.ip_rows.drain(..));
                 b.headers.append(&mut rec.header_rows);
                 b.urls.append(&mut rec.url_rows);
+                b.dmarc.reports.append(&mut rec.dmarc.reports);
+                b.dmarc.records.append(&mut rec.dmarc.records);
+                b.dmarc.auth.append(&mut rec.dmarc.auth);
                 b.location_keys.push(rec.msg_key.clone());
                 b.locations.push(rec.location.clone());
                 b.messages.push(*rec);

@@ -115,10 +115,15 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
             db.tables_mut().replace_table(tables::IP_INFO.table, &mut df)?;
         }
     }
+    dedupe_reports(db)?;
     let mut empty = crate::store::frames::ip_info_frame(&[]).map_err(Error::table(tables::IP_INFO.table))?;
     db.tables_mut().ensure_table(tables::IP_INFO.table, &mut empty)?;
     let mut empty = crate::store::frames::urls_frame(&[]).map_err(Error::table(tables::URLS.table))?;
     db.tables_mut().ensure_table(tables::URLS.table, &mut empty)?;
+    let empty = crate::store::frames::dmarc_frames(&Default::default()).map_err(Error::table(tables::DMARC_REPORTS.table))?;
+    for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH].into_iter().zip(empty) {
+        db.tables_mut().ensure_table(spec.table, &mut df)?;
+    }
     // The derived tables, from the messages as they now stand.
     for (table, mut df) in derived::derive(&db.tables().files(MESSAGES.table))? {
         db.tables_mut().replace_table(table, &mut df)?;
@@ -128,6 +133,34 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
     record_sources(db.tables_mut(), plan, failed);
     db.commit()?;
     Ok(out)
+}
+
+/// The same DMARC report received twice (same org and report id: same
+/// `report_key`) is kept once: its first report row and the records and
+/// results that came with that copy.
+fn dedupe_reports(db: &mut Db) -> Result<()> {
+    let t = tables::DMARC_REPORTS.table;
+    let files = db.tables().files(t);
+    let Some(reports) = read_parts(&files, t, None)? else { return Ok(()) };
+    if reports.height() == reports.column("report_key").map_err(Error::table(t))?.n_unique().map_err(Error::table(t))? {
+        return Ok(());
+    }
+    let mut first = reports.lazy().unique_stable(Some(cols(["report_key"])), UniqueKeepStrategy::First).collect().map_err(Error::table(t))?;
+    db.tables_mut().replace_table(t, &mut first)?;
+    // Records and results: one copy's rows per report (a report's rows are
+    // whole within one part, so duplicates are exact copies).
+    let subsets: [(&str, &[&str]); 2] = [
+        (tables::DMARC_RECORDS.table, &["report_key", "index"]),
+        (tables::DMARC_RECORD_AUTH.table, &["report_key", "record_index", "method", "domain", "selector", "scope", "result"]),
+    ];
+    for (table, subset) in subsets {
+        let files = db.tables().files(table);
+        if let Some(df) = read_parts(&files, table, None)? {
+            let mut df = df.lazy().unique_stable(Some(cols(subset.iter().copied())), UniqueKeepStrategy::First).collect().map_err(Error::table(table))?;
+            db.tables_mut().replace_table(table, &mut df)?;
+        }
+    }
+    Ok(())
 }
 
 /// Records the copies as they now stand (dropped ones gone, renamed ones

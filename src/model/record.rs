@@ -90,6 +90,9 @@ pub struct MessageRecord {
     pub dkim_rows: Vec<DkimSignatureRecord>,
     /// Attachment and inline non-text parts.
     pub attachment_rows: Vec<AttachmentRecord>,
+    /// DMARC aggregate reports the message carries (`dmarc_reports`,
+    /// `dmarc_records`, `dmarc_record_auth`).
+    pub dmarc: DmarcRows,
     /// Rows of `urls`: every link in the text and HTML parts.
     pub url_rows: Vec<super::rows::UrlRecord>,
     /// Rows of `headers`: every header field, in order.
@@ -97,6 +100,19 @@ pub struct MessageRecord {
     /// Rows of `ip_info`: what the IP databases said about the hops'
     /// addresses (one per address and database).
     pub ip_rows: Vec<super::rows::IpInfoRecord>,
+}
+
+/// The rows of the DMARC report tables of one message or file.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DmarcRows {
+    /// One per report.
+    pub reports: Vec<super::rows::DmarcReportRow>,
+    /// Their records.
+    pub records: Vec<super::rows::DmarcRecordRow>,
+    /// The records' DKIM and SPF results.
+    pub auth: Vec<super::rows::DmarcAuthRow>,
+    /// Problems met reading them.
+    pub problems: Vec<String>,
 }
 
 /// What the MIME walk found: `messages` columns.

@@ -99,6 +99,12 @@ fn mime_summary(mime: mime::Mime, rec: &mut MessageRecord) -> String {
     rec.warnings.extend(mime.warnings);
     rec.attachment_rows = mime.attachments;
     rec.url_rows = mime.links.rows;
+    let mut reports = mime.reports;
+    rec.warnings.extend(reports.problems.drain(..));
+    for r in reports.reports.iter_mut() {
+        r.source = rec.location.path.clone();
+    }
+    rec.dmarc = reports;
     mime.text
 }
 

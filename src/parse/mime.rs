@@ -85,6 +85,8 @@ pub(crate) struct Mime {
     pub warnings: Vec<String>,
     /// The links of the text and HTML parts (`urls`).
     pub links: super::links::Links,
+    /// DMARC aggregate reports carried by the parts (`dmarc_*` tables).
+    pub reports: super::dmarc::Reports,
 }
 
 /// Walks a parsed message. `key` fills the attachment rows' msg_key.
@@ -263,6 +265,9 @@ impl Walker<'_> {
         let ct = info.content_type.clone();
         self.flags(&ct, &info, &bytes);
         info.is_attachment = info.disposition.as_deref() == Some("attachment") || info.filename.is_some() || !ct.starts_with("text/");
+        if super::dmarc::may_carry_report(&ct, info.filename.as_deref(), &bytes) {
+            self.out.reports.read(&bytes, Some(self.key), "", Some(&info.path), true);
+        }
         if info.is_attachment {
             self.out.attachments.push(AttachmentRecord {
                 msg_key: self.key.to_string(),

@@ -333,6 +333,62 @@ pub(crate) fn hops_frame(rs: &[HopRecord]) -> PolarsResult<DataFrame> {
     DataFrame::new(rs.len(), cols)
 }
 
+/// DMARC report rows as DataFrames with the `dmarc_*` columns.
+pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFrame; 3]> {
+    let r = &d.reports;
+    let reports = DataFrame::new(r.len(), vec![
+        strs("report_key", r.iter().map(|x| Some(x.report_key.as_str()))),
+        strs("msg_key", r.iter().map(|x| x.msg_key.as_deref())),
+        strs("source", r.iter().map(|x| Some(x.source.as_str()))),
+        strs("part_path", r.iter().map(|x| x.part_path.as_deref())),
+        strs("org_name", r.iter().map(|x| x.org_name.as_deref())),
+        strs("org_email", r.iter().map(|x| x.org_email.as_deref())),
+        strs("report_id", r.iter().map(|x| x.report_id.as_deref())),
+        timestamps("begin", r.iter().map(|x| x.begin)),
+        timestamps("end", r.iter().map(|x| x.end)),
+        lists("errors", r.iter().map(|x| &x.errors)),
+        strs("generator", r.iter().map(|x| x.generator.as_deref())),
+        strs("version", r.iter().map(|x| x.version.as_deref())),
+        strs("domain", r.iter().map(|x| x.domain.as_deref())),
+        strs("adkim", r.iter().map(|x| x.adkim.as_deref())),
+        strs("aspf", r.iter().map(|x| x.aspf.as_deref())),
+        strs("p", r.iter().map(|x| x.p.as_deref())),
+        strs("sp", r.iter().map(|x| x.sp.as_deref())),
+        strs("pct", r.iter().map(|x| x.pct.as_deref())),
+        strs("fo", r.iter().map(|x| x.fo.as_deref())),
+        strs("np", r.iter().map(|x| x.np.as_deref())),
+        strs("testing", r.iter().map(|x| x.testing.as_deref())),
+        strs("discovery_method", r.iter().map(|x| x.discovery_method.as_deref())),
+        u32s("record_count", r.iter().map(|x| x.record_count)),
+        u64s("message_count", r.iter().map(|x| Some(x.message_count))),
+    ])?;
+    let c = &d.records;
+    let records = DataFrame::new(c.len(), vec![
+        strs("report_key", c.iter().map(|x| Some(x.report_key.as_str()))),
+        u32s("index", c.iter().map(|x| x.index)),
+        strs("source_ip", c.iter().map(|x| x.source_ip.as_deref())),
+        u64s("count", c.iter().map(|x| Some(x.count))),
+        strs("disposition", c.iter().map(|x| x.disposition.as_deref())),
+        strs("dkim", c.iter().map(|x| x.dkim.as_deref())),
+        strs("spf", c.iter().map(|x| x.spf.as_deref())),
+        lists("override_reasons", c.iter().map(|x| &x.override_reasons)),
+        strs("header_from", c.iter().map(|x| x.header_from.as_deref())),
+        strs("envelope_from", c.iter().map(|x| x.envelope_from.as_deref())),
+        strs("envelope_to", c.iter().map(|x| x.envelope_to.as_deref())),
+    ])?;
+    let a = &d.auth;
+    let auth = DataFrame::new(a.len(), vec![
+        strs("report_key", a.iter().map(|x| Some(x.report_key.as_str()))),
+        u32s("record_index", a.iter().map(|x| x.record_index)),
+        strs("method", a.iter().map(|x| Some(x.method.as_str()))),
+        strs("domain", a.iter().map(|x| x.domain.as_deref())),
+        strs("selector", a.iter().map(|x| x.selector.as_deref())),
+        strs("scope", a.iter().map(|x| x.scope.as_deref())),
+        strs("result", a.iter().map(|x| x.result.as_deref())),
+    ])?;
+    Ok([reports, records, auth])
+}
+
 /// Links as a DataFrame with the [`URLS`](super::tables::URLS) columns.
 pub(crate) fn urls_frame(rs: &[UrlRecord]) -> PolarsResult<DataFrame> {
     let cols = vec![

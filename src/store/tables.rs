@@ -289,6 +289,72 @@ pub(crate) const RECEIVED_HOPS: TableSpec = TableSpec {
     ],
 };
 
+pub(crate) const DMARC_REPORTS: TableSpec = TableSpec {
+    table: "dmarc_reports",
+    description: "DMARC aggregate reports (RFC 7489, the draft schema, RFC 9990) found attached to messages or as their body, in XML, gzip or zip. The same report (org and report id) is stored once.",
+    one_row_per: "aggregate report",
+    columns: &[
+        col("report_key", Str, false, "The report: a hash of its org name and report id (joins dmarc_records, dmarc_record_auth)"),
+        col("msg_key", Str, true, "The message that carried it (joins messages)"),
+        col("source", Str, false, "The file it was read from"),
+        col("part_path", Str, true, "The MIME part that carried it"),
+        col("org_name", Str, true, "The reporting organisation (the reporter's address domain when the report leaves it empty)"),
+        col("org_email", Str, true, "The reporter's contact address"),
+        col("report_id", Str, true, "The report id"),
+        col("begin", Timestamp, true, "Start of the period reported"),
+        col("end", Timestamp, true, "End of the period reported"),
+        col("errors", ListStr, false, "The report's <error> elements"),
+        col("generator", Str, true, "The report generator (RFC 9990)"),
+        col("version", Str, true, "The report format version, where given"),
+        col("domain", Str, true, "The published domain"),
+        col("adkim", Str, true, "Published DKIM alignment (r or s; r when absent, RFC 7489 §6.3)"),
+        col("aspf", Str, true, "Published SPF alignment (r or s; r when absent)"),
+        col("p", Str, true, "Published policy: none, quarantine, reject"),
+        col("sp", Str, true, "Published subdomain policy (p when absent)"),
+        col("pct", Str, true, "Published percentage (RFC 7489)"),
+        col("fo", Str, true, "Published failure-reporting options"),
+        col("np", Str, true, "Published non-existent-subdomain policy (RFC 9990)"),
+        col("testing", Str, true, "Published testing flag (RFC 9990)"),
+        col("discovery_method", Str, true, "How the policy was found (RFC 9990: psl, treewalk)"),
+        col("record_count", U32, false, "Records in the report"),
+        col("message_count", U64, false, "Messages the records count"),
+    ],
+};
+
+pub(crate) const DMARC_RECORDS: TableSpec = TableSpec {
+    table: "dmarc_records",
+    description: "The <record>s of DMARC aggregate reports: who sent as the published domain, from where, how often, and how it fared.",
+    one_row_per: "report record",
+    columns: &[
+        col("report_key", Str, false, "The report (joins dmarc_reports)"),
+        col("index", U32, false, "Position in the report, from 0"),
+        col("source_ip", Str, true, "The sending address"),
+        col("count", U64, false, "Messages from it"),
+        col("disposition", Str, true, "What the receiver did: none, quarantine, reject"),
+        col("dkim", Str, true, "DKIM as DMARC evaluated it: pass (aligned) or fail"),
+        col("spf", Str, true, "SPF as DMARC evaluated it: pass (aligned) or fail"),
+        col("override_reasons", ListStr, false, "Policy override reasons, as `type: comment`"),
+        col("header_from", Str, true, "The From domain"),
+        col("envelope_from", Str, true, "The envelope sender domain"),
+        col("envelope_to", Str, true, "The envelope recipient domain"),
+    ],
+};
+
+pub(crate) const DMARC_RECORD_AUTH: TableSpec = TableSpec {
+    table: "dmarc_record_auth",
+    description: "Each DKIM and SPF result of a DMARC aggregate report record.",
+    one_row_per: "DKIM or SPF result",
+    columns: &[
+        col("report_key", Str, false, "The report (joins dmarc_reports)"),
+        col("record_index", U32, false, "The record's position in the report (joins dmarc_records.index)"),
+        col("method", Str, false, "dkim or spf"),
+        col("domain", Str, true, "The domain checked"),
+        col("selector", Str, true, "The DKIM selector"),
+        col("scope", Str, true, "The SPF scope (mfrom, helo)"),
+        col("result", Str, true, "The result, lowercased"),
+    ],
+};
+
 pub(crate) const URLS: TableSpec = TableSpec {
     table: "urls",
     description: "Every link in the text and HTML parts of every message (and of attached messages, marked): where the body really points.",
@@ -454,6 +520,9 @@ pub const ALL: &[&TableSpec] = &[
     &RECEIVED_HOPS,
     &HEADERS,
     &URLS,
+    &DMARC_REPORTS,
+    &DMARC_RECORDS,
+    &DMARC_RECORD_AUTH,
     &IP_INFO,
     &AUTH_RESULTS,
     &DKIM_SIGNATURES,

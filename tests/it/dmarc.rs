@@ -96,3 +96,69 @@ fn aggregate_files_agree_with_parsedmarc() {
     assert!(compared >= 20, "{compared}");
     assert!(differences.is_empty(), "{} differences", differences.len());
 }
+
+/// The reports parsedmarc parses, sent as attachments of messages in a
+/// Maildir written here (zip as application/zip, gzip as application/gzip,
+/// plain XML as text/xml, and each again as application/octet-stream or
+/// text/plain: a wrong type), give the rows the bare files give; a report
+/// received twice is stored once; the .eml samples parse too.
+#[test]
+fn attached_reports_give_the_rows_of_the_files() {
+    use base64::Engine;
+    let Some(shared) = shared() else { return };
+    let root = shared.join("corpora/dmarc-parsedmarc/samples");
+    let dir = tempfile::tempdir().unwrap();
+    let cur = dir.path().join("Mail/dmarc/cur");
+    std::fs::create_dir_all(&cur).unwrap();
+    let mut want: BTreeMap<String, (Option<String>, u64, u32)> = BTreeMap::new();
+    let mut n = 0;
+    let mut files: Vec<_> = walkdir::WalkDir::new(root.join("aggregate")).into_iter().filter_map(|e| e.ok()).map(|e| e.into_path()).filter(|p| p.is_file()).collect();
+    files.sort();
+    for f in files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(&f).unwrap();
+        if name.ends_with(".eml") {
+            std::fs::write(cur.join(format!("{n}:2,")), &bytes).unwrap();
+            n += 1;
+            continue;
+        }
+        let mut bare = Reports::default();
+        bare.read(&bytes, None, &name, None, false);
+        let Some(r) = bare.reports.first() else { continue };
+        want.insert(r.report_key.clone(), (r.report_id.clone(), r.message_count, r.record_count));
+        let right = if name.ends_with(".zip") { "application/zip" } else if name.ends_with(".gz") { "application/gzip" } else { "text/xml" };
+        for ct in [right, if n % 2 == 0 { "application/octet-stream" } else { "text/plain" }] {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&bytes);
+            let body: String = b64.as_bytes().chunks(76).map(|c| format!("{}\n", String::from_utf8_lossy(c))).collect();
+            let msg = format!(
+                "From: noreply-dmarc@reporter.example\nTo: dmarc@example.com\nSubject: Report {n}\nMessage-ID: <r{n}@reporter.example>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=B\n\n--B\nContent-Type: text/plain\n\nThis is a DMARC aggregate report.\n--B\nContent-Type: {ct}; name=\"report.bin\"\nContent-Disposition: attachment; filename=\"report.bin\"\nContent-Transfer-Encoding: base64\n\n{body}--B--\n"
+            );
+            std::fs::write(cur.join(format!("{n}:2,")), msg).unwrap();
+            n += 1;
+        }
+    }
+    let db = dir.path().join("db");
+    let out = crate::common::mailidx(&db).args(["ingest", "--quiet"]).arg(dir.path().join("Mail")).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    let reports = mailidx::store::parquet::read_table(&db.join("tables"), "dmarc_reports").unwrap();
+    let keys = reports.column("report_key").unwrap().str().unwrap().clone();
+    assert_eq!(keys.iter().collect::<std::collections::HashSet<_>>().len(), reports.height(), "each report once, though each was sent twice");
+    let (ids, counts, records) = (
+        reports.column("report_id").unwrap().str().unwrap().clone(),
+        reports.column("message_count").unwrap().u64().unwrap().clone(),
+        reports.column("record_count").unwrap().u32().unwrap().clone(),
+    );
+    let got: BTreeMap<String, (Option<String>, u64, u32)> = (0..reports.height())
+        .map(|i| (keys.get(i).unwrap().to_string(), (ids.get(i).map(str::to_string), counts.get(i).unwrap(), records.get(i).unwrap())))
+        .collect();
+    for (k, v) in &want {
+        assert_eq!(got.get(k), Some(v), "report {k}");
+    }
+    // The three .eml samples: their reports too.
+    for id in ["1627703331531660819", "949348866075514174", "157a5fe30ec76f4bc0d8bccfc96c118a167a1280fee7c7465af5115e73082e5e"] {
+        assert!(ids.iter().any(|x| x == Some(id)), "{id}");
+    }
+    let recs = mailidx::store::parquet::read_table(&db.join("tables"), "dmarc_records").unwrap();
+    let total: u32 = want.values().map(|v| v.2).sum::<u32>() + 3;
+    assert_eq!(recs.height() as u32, total);
+}

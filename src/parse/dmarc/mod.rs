@@ -10,22 +10,9 @@ mod aggregate;
 mod container;
 mod xml;
 
-use crate::model::{DmarcAuthRow, DmarcRecordRow, DmarcReportRow};
-
 /// The reports of one message or file, their rows keyed, and what went
 /// wrong reading them.
-#[derive(Debug, Default)]
-pub struct Reports {
-    /// One per report.
-    pub reports: Vec<DmarcReportRow>,
-    /// Their records.
-    pub records: Vec<DmarcRecordRow>,
-    /// The records' DKIM and SPF results.
-    pub auth: Vec<DmarcAuthRow>,
-    /// Problems met (an archive that does not open, invalid XML), for
-    /// warnings.
-    pub problems: Vec<String>,
-}
+pub use crate::model::DmarcRows as Reports;
 
 impl Reports {
     /// Reads the aggregate reports in `bytes` (XML, gzip or zip). `origin`
@@ -63,6 +50,24 @@ impl Reports {
             self.problems.extend(problems.into_iter().map(|p| format!("DMARC report: {p}")));
         }
     }
+}
+
+/// A part worth opening as a report: an XML, gzip or zip type (or
+/// octet-stream) or file name, or bytes that start as one whatever the
+/// declared type says (reporters send `application/octet-stream`,
+/// `text/plain`, …).
+pub(crate) fn may_carry_report(content_type: &str, filename: Option<&str>, bytes: &[u8]) -> bool {
+    let typed = matches!(
+        content_type,
+        "application/zip" | "application/x-zip-compressed" | "application/gzip" | "application/x-gzip" | "text/xml" | "application/xml" | "application/octet-stream"
+    );
+    let named = filename.is_some_and(|f| {
+        let f = f.to_ascii_lowercase();
+        f.ends_with(".xml") || f.ends_with(".gz") || f.ends_with(".zip")
+    });
+    let head = &bytes[..bytes.len().min(512)];
+    let magic = head.starts_with(&[0x1f, 0x8b]) || head.starts_with(b"PK\x03\x04") || memchr::memmem::find(head, b"<feedback").is_some();
+    (typed || named || magic) && !bytes.is_empty()
 }
 
 /// The `<feedback>` element of a document that wraps it in something else
