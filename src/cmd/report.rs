@@ -22,7 +22,7 @@ pub struct ReportArgs {
     /// Only messages with this label
     #[arg(long, value_enum)]
     pub label: Option<LabelArg>,
-    /// Only these sections (repeatable): labels, receivers, auth_failures, spam_sources, forged_domains, linked_domains
+    /// Only these sections (repeatable): labels, receivers, auth_failures, spam_sources, forged_domains, linked_domains, dmarc, dmarc_sources
     #[arg(long = "section", value_parser = clap::builder::PossibleValuesParser::new(report::SECTIONS))]
     pub sections: Vec<String>,
     #[arg(long, value_enum, default_value = "table")]

@@ -22,7 +22,7 @@ pub struct Section {
 }
 
 /// The sections `report` prints, in order.
-pub const SECTIONS: &[&str] = &["labels", "receivers", "auth_failures", "spam_sources", "forged_domains", "linked_domains"];
+pub const SECTIONS: &[&str] = &["labels", "receivers", "auth_failures", "spam_sources", "forged_domains", "linked_domains", "dmarc", "dmarc_sources"];
 
 /// Builds the report; `top` rows per list (per kind for spam sources).
 pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> {
@@ -104,6 +104,7 @@ pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> 
         .limit(top as IdxSize);
 
     let linked = linked_domains(db, msgs_for_links, top)?;
+    let (dmarc, dmarc_sources) = dmarc_sections(db, top)?;
 
     let mut out = Vec::new();
     for (name, title, lf) in [
@@ -113,6 +114,8 @@ pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> 
         ("spam_sources", "Top sources (origin IP, /24 or /48 network, rDNS domain, HELO), most spam first", sources),
         ("forged_domains", "Most forged From domains (messages with forgery_score >= 3, then DMARC failures)", forged),
         ("linked_domains", "Most linked domains in spam (registrable domain of the body's links; messages, links, anchor mismatches)", linked),
+        ("dmarc", "DMARC aggregate reports per published domain (messages by disposition and by DMARC result, days covered)", dmarc),
+        ("dmarc_sources", "DMARC report sources per published domain, most failing first (messages failing both DKIM and SPF alignment, and passing)", dmarc_sources),
     ] {
         out.push(Section { name, title, frame: derived::collect(lf, name)? });
     }
@@ -140,6 +143,49 @@ fn linked_domains(db: &DbPaths, msgs: LazyFrame, top: usize) -> Result<LazyFrame
             .limit(top as IdxSize),
         None => DataFrame::empty().lazy(),
     })
+}
+
+/// What the DMARC aggregate reports say, per published domain and per
+/// source. Reports are not messages: `--since`, `--until` and `--label`
+/// do not narrow these sections.
+fn dmarc_sections(db: &DbPaths, top: usize) -> Result<(LazyFrame, LazyFrame)> {
+    let scan = |t: &str| -> Result<Option<LazyFrame>> { derived::scan(&crate::store::parquet::part_files(&db.tables_dir(), t)?) };
+    let (Some(reports), Some(records)) = (scan("dmarc_reports")?, scan("dmarc_records")?) else {
+        return Ok((DataFrame::empty().lazy(), DataFrame::empty().lazy()));
+    };
+    let joined = records.join(
+        reports.select([col("report_key"), col("domain"), col("begin"), col("end")]),
+        [col("report_key")],
+        [col("report_key")],
+        JoinArgs::new(JoinType::Inner),
+    );
+    let pass = col("dkim").eq(lit("pass")).or(col("spf").eq(lit("pass"))).fill_null(lit(false));
+    let sum_if = |e: Expr| when(e).then(col("count")).otherwise(lit(0u64)).sum();
+    let per_domain = joined
+        .clone()
+        .group_by([col("domain")])
+        .agg([
+            col("report_key").n_unique().alias("reports"),
+            col("count").sum().alias("messages"),
+            sum_if(pass.clone()).alias("dmarc_pass"),
+            sum_if(pass.clone().not()).alias("dmarc_fail"),
+            sum_if(col("disposition").eq(lit("quarantine")).fill_null(lit(false))).alias("quarantined"),
+            sum_if(col("disposition").eq(lit("reject")).fill_null(lit(false))).alias("rejected"),
+            ((col("end").cast(DataType::Int64).max() - col("begin").cast(DataType::Int64).min()) / lit(86_400_000i64) + lit(1i64)).alias("days"),
+        ])
+        .sort(["messages", "domain"], SortMultipleOptions::default().with_order_descending_multi([true, false]))
+        .limit(top as IdxSize);
+    let per_source = joined
+        .group_by([col("domain"), col("source_ip")])
+        .agg([
+            col("count").sum().alias("messages"),
+            sum_if(pass.clone().not()).alias("failing"),
+            sum_if(pass).alias("passing"),
+            col("header_from").drop_nulls().first().alias("header_from"),
+        ])
+        .sort(["failing", "messages", "source_ip"], SortMultipleOptions::default().with_order_descending_multi([true, true, false]))
+        .limit(top as IdxSize);
+    Ok((per_domain, per_source))
 }
 
 /// A cell as text for the terminal and CSV.

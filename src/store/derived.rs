@@ -251,12 +251,14 @@ pub fn rebuild(paths: &DbPaths) -> Result<Vec<(&'static str, usize)>> {
 }
 
 /// The keys of the messages whose `column` has `value`: any case for text;
-/// for `origin_asn`, the number (`AS15169` too). Search's `asn:` and
-/// `country:` read the tables this way, so `stats rebuild --geoip` changes
-/// what they find without touching the index.
+/// for `origin_asn`, the number (`AS15169` too). `column` is a `messages`
+/// column, or `TABLE.COLUMN` of a table with a `msg_key` column. Search's
+/// `asn:`, `country:` and `dmarc_report:` read the tables this way, so a
+/// `stats rebuild` changes what they find without touching the index.
 pub(crate) fn keys_where(tables_dir: &std::path::Path, column: &str, value: &str) -> Result<Vec<String>> {
-    let files = crate::store::parquet::part_files(tables_dir, MESSAGES.table)?;
-    let Some(df) = crate::store::parquet::read_parts(&files, MESSAGES.table, Some(&["msg_key", column]))? else {
+    let (table, column) = column.split_once('.').unwrap_or((MESSAGES.table, column));
+    let files = crate::store::parquet::part_files(tables_dir, table)?;
+    let Some(df) = crate::store::parquet::read_parts(&files, table, Some(&["msg_key", column]))? else {
         return Ok(Vec::new());
     };
     let wanted = match column {
@@ -268,7 +270,7 @@ pub(crate) fn keys_where(tables_dir: &std::path::Path, column: &str, value: &str
         }
         _ => col(column).str().to_lowercase().eq(lit(value.to_lowercase())),
     };
-    let hits = df.lazy().filter(wanted).select([col("msg_key")]).collect().map_err(Error::table(MESSAGES.table))?;
-    let keys = crate::store::parquet::str_col(&hits, MESSAGES.table, "msg_key")?;
+    let hits = df.lazy().filter(wanted.and(col("msg_key").is_not_null())).select([col("msg_key")]).unique(None, UniqueKeepStrategy::First).collect().map_err(Error::table(table))?;
+    let keys = crate::store::parquet::str_col(&hits, table, "msg_key")?;
     Ok(keys.iter().flatten().map(str::to_string).collect())
 }

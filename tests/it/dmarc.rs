@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::common::{oracle, shared};
 use mailidx::parse::dmarc::Reports;
+use polars::prelude::*;
 
 /// parsedmarc writes dates as `YYYY-MM-DD HH:MM:SS`, UTC here.
 fn date(ms: Option<i64>) -> Option<String> {
@@ -161,4 +162,96 @@ fn attached_reports_give_the_rows_of_the_files() {
     let recs = mailidx::store::parquet::read_table(&db.join("tables"), "dmarc_records").unwrap();
     let total: u32 = want.values().map(|v| v.2).sum::<u32>() + 3;
     assert_eq!(recs.height() as u32, total);
+
+    // The report's sections add up to the records; search finds the
+    // carrying messages.
+    let out = crate::common::mailidx(&db).args(["report", "--format", "json", "--top", "100000", "--section", "dmarc", "--section", "dmarc_sources"]).output().unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sum = |section: &str, field: &str| r[section].as_array().unwrap().iter().map(|x| x[field].as_u64().unwrap()).sum::<u64>();
+    let messages: u64 = recs.column("count").unwrap().u64().unwrap().iter().flatten().sum();
+    assert_eq!(sum("dmarc", "messages"), messages);
+    assert_eq!(sum("dmarc", "dmarc_pass") + sum("dmarc", "dmarc_fail"), messages);
+    assert_eq!(sum("dmarc_sources", "failing") + sum("dmarc_sources", "passing"), messages);
+    assert_eq!(crate::common::search(&db, "dmarc_report:949348866075514174").len(), 1);
+    assert!(crate::common::search(&db, "dmarc_org:GOOGLE.COM").len() >= 2);
+}
+
+/// Hostile reports attached to messages: a gzip bomb, a zip bomb, archives
+/// nested three deep, an XML entity-expansion bomb, a 100 MB report, an
+/// empty one and one that is not XML. The ingest finishes in bounded time,
+/// every message is kept, the problems are warnings on the messages that
+/// carried them, and what can be read is read.
+#[test]
+fn hostile_reports() {
+    use base64::Engine;
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let cur = dir.path().join("Mail/dmarc/cur");
+    std::fs::create_dir_all(&cur).unwrap();
+    let attach = |n: &str, ct: &str, bytes: &[u8]| {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let body: String = b64.as_bytes().chunks(76).map(|c| format!("{}\n", String::from_utf8_lossy(c))).collect();
+        let msg = format!("From: r@reporter.example\nSubject: {n}\nMessage-ID: <{n}@reporter.example>\nMIME-Version: 1.0\nContent-Type: {ct}; name=\"r.bin\"\nContent-Transfer-Encoding: base64\n\n{body}");
+        std::fs::write(cur.join(format!("{n}:2,")), msg).unwrap();
+    };
+    let gzip = |data: &[u8]| {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    };
+    let zipped = |name: &str, data: &[u8]| {
+        let mut w = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file(name, ::zip::write::SimpleFileOptions::default().compression_method(::zip::CompressionMethod::Deflated)).unwrap();
+        w.write_all(data).unwrap();
+        w.finish().unwrap().into_inner()
+    };
+    let report = |records: usize| {
+        let mut x = String::from("<?xml version=\"1.0\"?><feedback><report_metadata><org_name>big.example</org_name><email>r@big.example</email><report_id>big-1</report_id><date_range><begin>1700000000</begin><end>1700086399</end></date_range></report_metadata><policy_published><domain>example.com</domain><p>none</p></policy_published>");
+        for i in 0..records {
+            x.push_str(&format!("<record><row><source_ip>192.0.2.{}</source_ip><count>1</count><policy_evaluated><disposition>none</disposition><dkim>pass</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.com</header_from></identifiers><auth_results><spf><domain>example.com</domain><result>fail</result></spf></auth_results></record>\n", i % 250));
+        }
+        x.push_str("</feedback>");
+        x
+    };
+    let zeros = vec![0u8; 200 << 20];
+    attach("gzipbomb", "application/gzip", &gzip(&zeros));
+    attach("zipbomb", "application/zip", &zipped("r.xml", &zeros));
+    drop(zeros);
+    let small = report(3);
+    attach("nested", "application/zip", &zipped("a.zip", &zipped("b.gz", &gzip(small.as_bytes()))));
+    let lol = "<?xml version=\"1.0\"?><!DOCTYPE feedback [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\"><!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\"><!ENTITY lol9 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">]><feedback><report_metadata><org_name>&lol9;</org_name><report_id>lol-1</report_id></report_metadata><policy_published><domain>example.com</domain><p>none</p></policy_published></feedback>";
+    attach("entities", "text/xml", lol.as_bytes());
+    let big = report(380_000);
+    assert!(big.len() > 100 << 20, "{}", big.len());
+    attach("huge", "application/gzip", &gzip(big.as_bytes()));
+    drop(big);
+    attach("empty", "text/xml", b"");
+    attach("notxml", "application/octet-stream", b"\x00\x01<feedback \xff\xfe garbage");
+    let db = dir.path().join("db");
+    let started = std::time::Instant::now();
+    let out = crate::common::mailidx(&db).args(["ingest", "--quiet"]).arg(dir.path().join("Mail")).output().unwrap();
+    let elapsed = started.elapsed();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(elapsed.as_secs() < 120, "{elapsed:?}");
+    let tables = db.join("tables");
+    let msgs = mailidx::store::parquet::read_table(&tables, "messages").unwrap();
+    assert_eq!(msgs.height(), 7, "every message is kept");
+    let warnings = |subject: &str| {
+        let m = msgs.clone().lazy().filter(col("subject").eq(lit(subject))).select([col("warnings")]).collect().unwrap();
+        let list = m.column("warnings").unwrap().list().unwrap().get_as_series(0).unwrap();
+        list.str().unwrap().iter().flatten().collect::<Vec<_>>().join("; ")
+    };
+    assert!(warnings("gzipbomb").contains("unpacks to more than"), "{}", warnings("gzipbomb"));
+    assert!(warnings("zipbomb").contains("unpacks to more than"), "{}", warnings("zipbomb"));
+    assert!(warnings("notxml").contains("DMARC report"), "{}", warnings("notxml"));
+    assert!(warnings("nested").contains("nested more than twice"), "{}", warnings("nested"));
+    let reports = mailidx::store::parquet::read_table(&tables, "dmarc_reports").unwrap();
+    let ids: Vec<String> = reports.column("report_id").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
+    assert!(ids.contains(&"big-1".to_string()), "the 100 MB report is read: {ids:?}");
+    let lol_row = reports.clone().lazy().filter(col("report_id").eq(lit("lol-1"))).collect().unwrap();
+    assert_eq!(lol_row.height(), 1, "{ids:?}");
+    let org = lol_row.column("org_name").unwrap().str().unwrap().get(0).unwrap_or("").to_string();
+    assert!(org.len() < 100, "no entity was expanded: {} bytes", org.len());
+    let big = reports.lazy().filter(col("report_id").eq(lit("big-1"))).collect().unwrap();
+    assert_eq!(big.column("record_count").unwrap().u32().unwrap().get(0), Some(380_000));
 }

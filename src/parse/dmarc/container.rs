@@ -22,7 +22,7 @@ pub(crate) fn unpack(bytes: &[u8], depth: usize, problems: &mut Vec<String>) -> 
             }
         }
         if out.len() as u64 > MAX_UNPACKED {
-            problems.push(format!("gzip unpacks to more than {MAX_UNPACKED} bytes: not read"));
+            problems.push(format!("gzip unpacks to more than {MAX_UNPACKED} bytes: not read as a report"));
             return Vec::new();
         }
         return nested(out, depth, problems);
@@ -58,7 +58,7 @@ pub(crate) fn unpack(bytes: &[u8], depth: usize, problems: &mut Vec<String>) -> 
                 continue;
             }
             if out.len() as u64 > budget {
-                problems.push(format!("zip unpacks to more than {MAX_UNPACKED} bytes: the rest not read"));
+                problems.push(format!("zip unpacks to more than {MAX_UNPACKED} bytes: the rest not read as a report"));
                 break;
             }
             budget -= out.len() as u64;
@@ -75,7 +75,7 @@ fn nested(doc: Vec<u8>, depth: usize, problems: &mut Vec<String>) -> Vec<Vec<u8>
     match (is_archive, depth) {
         (true, 0) => unpack(&doc, 1, problems),
         (true, _) => {
-            problems.push("an archive nested more than twice: not read".into());
+            problems.push("an archive nested more than twice: not read as a report (more than one level of nesting)".into());
             Vec::new()
         }
         (false, _) => vec![doc],

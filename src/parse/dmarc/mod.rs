@@ -21,14 +21,19 @@ impl Reports {
     /// aggregate reports are passed over quietly when `quiet`.
     pub fn read(&mut self, bytes: &[u8], msg_key: Option<&str>, source: &str, part: Option<&str>, quiet: bool) {
         let mut problems = Vec::new();
-        for doc in container::unpack(bytes, 0, &mut problems) {
-            if quiet && !looks_like_feedback(&doc) {
+        let docs = container::unpack(bytes, 0, &mut problems);
+        // Quietly, only what matters whatever the part is: a limit hit
+        // (a decompression bomb, or just a very big archive).
+        let mut kept: Vec<String> = problems.into_iter().filter(|p| !quiet || p.contains("more than")).collect();
+        for doc in docs {
+            let claims = looks_like_feedback(&doc);
+            if quiet && !claims {
                 continue;
             }
             let doc = feedback_element(&doc);
-            match aggregate::parse(&doc) {
+            match aggregate::parse(doc) {
                 Ok(mut a) => {
-                    let key = report_key(a.report.org_name.as_deref(), a.report.report_id.as_deref(), &doc);
+                    let key = report_key(a.report.org_name.as_deref(), a.report.report_id.as_deref(), doc);
                     a.report.report_key = key.clone();
                     a.report.msg_key = msg_key.map(str::to_string);
                     a.report.source = source.to_string();
@@ -43,12 +48,12 @@ impl Reports {
                     self.records.extend(a.records);
                     self.auth.extend(a.auth);
                 }
-                Err(e) => problems.push(e),
+                // A document that says it is a report and is not readable.
+                Err(e) => kept.push(e),
             }
         }
-        if !quiet || !self.reports.is_empty() {
-            self.problems.extend(problems.into_iter().map(|p| format!("DMARC report: {p}")));
-        }
+        let at = part.map(|p| format!(" (part {p})")).unwrap_or_default();
+        self.problems.extend(kept.into_iter().map(|p| format!("DMARC report{at}: {p}")));
     }
 }
 

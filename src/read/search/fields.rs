@@ -17,7 +17,7 @@ pub(crate) enum Match {
     Date,
     /// An IP address or a CIDR network.
     Network,
-    /// A value of a `messages` column (any case), resolved through the
+    /// A value of a `messages` column, or of `TABLE.COLUMN` (any case), resolved through the
     /// tables into the messages that have it: columns the index does not
     /// hold, so that `stats rebuild` can change them without the archive.
     Column(&'static str),
@@ -73,6 +73,8 @@ pub(crate) const FIELDS: &[SearchField] = &[
     field(&["domain", "link_domain"], "domain", Lowercase, "domain:paypal.com", "messages linking to that registrable domain (or IP host), any case"),
     field(&["asn", "origin_asn"], "msg_key", Column("origin_asn"), "asn:15169", "messages whose origin is in that autonomous system (`--geoip`; `asn:AS15169` too)"),
     field(&["country", "origin_country"], "msg_key", Column("origin_country"), "country:gb", "messages whose origin is in that country, ISO 3166 alpha-2, any case (`--geoip`)"),
+    field(&["dmarc_report"], "msg_key", Column("dmarc_reports.report_id"), "dmarc_report:949348866075514174", "the message carrying the DMARC aggregate report with that report id"),
+    field(&["dmarc_org"], "msg_key", Column("dmarc_reports.org_name"), "dmarc_org:google.com", "messages carrying DMARC aggregate reports from that organisation, any case"),
     field(&["dmarc_computed", "computed"], "dmarc_computed", Exact, "dmarc_computed:fail", "mailidx's recomputed DMARC verdict (pass, fail, none)"),
 ];
 
