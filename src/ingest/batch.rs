@@ -39,7 +39,7 @@ struct Batch {
 
 impl Batch {
     fn is_empty(&self) -> bool {
-        self.messages.is_empty() && self.problems.is_empty() && self.locations.is_empty()
+        self.messages.is_empty() && self.problems.is_empty() && self.locations.is_empty() && self.dmarc.reports.is_empty()
     }
 
     /// Writes the batch's parts and commits them with the index documents
@@ -101,6 +101,11 @@ pub(super) fn run(rx: Receiver<Item>, mut db: Db, batch_rows: usize) -> Result<(
             Item::Copy(key, loc) => {
                 b.location_keys.push(key);
                 b.locations.push(loc);
+            }
+            Item::Reports(mut r) => {
+                b.dmarc.reports.append(&mut r.reports);
+                b.dmarc.records.append(&mut r.records);
+                b.dmarc.auth.append(&mut r.auth);
             }
             Item::Problem(p) => {
                 if counts.problems.len() < SHOWN_PROBLEMS {

@@ -158,6 +158,8 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
             let _ = tx.send(Item::Problem(problem(path, None, ErrorKind::Io, why)));
         }
     }
+    enter_step("reading DMARC report files");
+    read_report_files(&found.reports, &tx);
     enter_step("reading, parsing and indexing messages");
     workers.read_all(&to_read, &tx);
     drop(tx);
@@ -181,7 +183,11 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     };
     // `--label` applies to messages already ingested too, so it always
     // reaches the last step.
-    let changed = !to_read.is_empty() || !plan.dropped.is_empty() || !plan.renamed.is_empty() || cfg.analysis.label.is_some();
+    let changed = !to_read.is_empty()
+        || !plan.dropped.is_empty()
+        || !plan.renamed.is_empty()
+        || cfg.analysis.label.is_some()
+        || !found.reports.is_empty();
     if !interrupted && changed {
         // Removed and renamed copies, messages left without a copy, the
         // sources' new state, and the derived tables: one last commit.
@@ -197,6 +203,36 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     progress.finish();
     summary.seconds = started.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// Largest report file read (a zip or gzip of a big report is far smaller).
+const MAX_REPORT_FILE: u64 = 256 << 20;
+
+/// DMARC aggregate report files given to ingest (or found in its folders):
+/// read whole on every ingest (the same report is stored once), their rows
+/// and problems to the batch thread.
+fn read_report_files(files: &[std::path::PathBuf], tx: &std::sync::mpsc::SyncSender<Item>) {
+    for path in files {
+        let text = crate::model::path_text(path);
+        let bytes = match std::fs::metadata(path).map(|m| m.len()) {
+            Ok(n) if n > MAX_REPORT_FILE => Err(format!("a report file of {n} bytes: more than {MAX_REPORT_FILE} not read")),
+            Ok(_) => std::fs::read(path).map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match bytes {
+            Ok(bytes) => {
+                let mut r = crate::model::DmarcRows::default();
+                r.read(&bytes, None, &text, None, false);
+                for p in r.problems.drain(..) {
+                    let _ = tx.send(Item::Problem(workers::problem(path, None, ErrorKind::Malformed, &p)));
+                }
+                let _ = tx.send(Item::Reports(Box::new(r)));
+            }
+            Err(e) => {
+                let _ = tx.send(Item::Problem(workers::problem(path, None, ErrorKind::Io, &e)));
+            }
+        }
+    }
 }
 
 /// (path, kind) of the whole-file problems the `errors` table already lists.

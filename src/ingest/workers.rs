@@ -26,6 +26,8 @@ pub(super) enum Item {
     /// Another copy of a message already known (key, where).
     Copy(String, Location),
     Problem(ErrorRecord),
+    /// DMARC reports read from a report file.
+    Reports(Box<crate::model::DmarcRows>),
 }
 
 /// Shared state of the workers.

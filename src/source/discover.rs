@@ -59,6 +59,9 @@ pub(crate) struct Discovery {
     pub files: Vec<SourceFile>,
     /// Files in the tree that are not mail (licences, JSON, …), with why.
     pub ignored: Vec<(PathBuf, String)>,
+    /// DMARC aggregate report files (`.xml`, `.xml.gz`, `.zip` holding a
+    /// `<feedback>` report): read as reports, not as mail.
+    pub reports: Vec<PathBuf>,
     /// Files or folders that could not be read, with the error.
     pub unreadable: Vec<(PathBuf, String)>,
     /// Symbolic links not followed, with where they lead.
@@ -97,7 +100,8 @@ impl Discovery {
 }
 
 /// Walks every root and classifies what it finds. A root that does not exist,
-/// or holds no mail at all, is an error: the user named the wrong path. A
+/// or holds no mail and no DMARC report at all, is an error: the user named
+/// the wrong path. A
 /// root is followed when it is a symbolic link (the user named it); inside
 /// it, a link is followed only to a file inside the same root, unless
 /// `follow_symlinks`, so that an archive from elsewhere cannot pull
@@ -111,7 +115,7 @@ pub(crate) fn discover(roots: &[PathBuf], follow_symlinks: bool) -> Result<Disco
         })?;
         let root = std::fs::canonicalize(root).map_err(|e| Error::io(root, e))?;
         found.roots.push(root.clone());
-        let before = (found.files.len(), found.met_again, found.mail_folders);
+        let before = (found.files.len(), found.met_again, found.mail_folders, found.reports.len());
         if meta.is_dir() {
             std::fs::read_dir(&root).map_err(|e| Error::io(&root, e))?;
             walk_dir(&root, &root, &mut found);
@@ -125,7 +129,7 @@ pub(crate) fn discover(roots: &[PathBuf], follow_symlinks: bool) -> Result<Disco
                 found.files.push(SourceFile { dir, name: name.into(), kind, size: meta.len(), mtime_ns: mtime_ns(&meta) });
             }
         }
-        if (found.files.len(), found.met_again, found.mail_folders) == before {
+        if (found.files.len(), found.met_again, found.mail_folders, found.reports.len()) == before {
             return Err(Error::NoMail(root));
         }
     }
@@ -254,6 +258,14 @@ fn entry_meta(root: &Path, path: &Path, found: &mut Discovery) -> Option<std::fs
     None
 }
 
+/// A DMARC aggregate report file: a zip (what reporters send), or XML
+/// (plain or gzipped: `head` is decompressed) whose beginning holds a
+/// `<feedback` element.
+fn is_report_file(name: &str, head: &[u8]) -> bool {
+    let zip = head.starts_with(b"PK\x03\x04") && name.ends_with(".zip");
+    zip || memchr::memmem::find(&head[..head.len().min(4096)], b"<feedback").is_some()
+}
+
 /// Sniffs a file outside a Maildir: an mbox starts with `From `, a message
 /// file with a header line (a field name, then a colon: RFC 5322 §2.2 allows
 /// any printable ASCII in the name, real ones are letters, digits and dashes,
@@ -275,6 +287,10 @@ fn classify_file(root: &Path, path: &Path, found: &mut Discovery) -> Option<(Sou
             return None;
         }
     };
+    if !head.starts_with(b"From ") && !looks_like_header(&head) && is_report_file(&name, &head) {
+        found.reports.push(path.to_path_buf());
+        return None;
+    }
     let kind = match compressed {
         Some(k) if head.starts_with(b"From ") => k,
         Some(_) => {

@@ -255,3 +255,39 @@ fn hostile_reports() {
     let big = reports.lazy().filter(col("report_id").eq(lit("big-1"))).collect().unwrap();
     assert_eq!(big.column("record_count").unwrap().u32().unwrap().get(0), Some(380_000));
 }
+
+/// Report files given to ingest, beside report messages: every aggregate
+/// report parsedmarc finds in ../shared's samples/aggregate and
+/// extract_report folders is in `dmarc_reports` (each once), and a second
+/// ingest of the same files adds nothing.
+#[test]
+fn report_files_given_to_ingest() {
+    let Some(shared) = shared() else { return };
+    let samples = shared.join("corpora/dmarc-parsedmarc/samples");
+    let db = tempfile::tempdir().unwrap();
+    let ingest = || {
+        let out = crate::common::mailidx(db.path()).args(["ingest", "--quiet"]).arg(samples.join("aggregate")).arg(samples.join("extract_report")).output().unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    ingest();
+    let ids = |db: &std::path::Path| {
+        let r = mailidx::store::parquet::read_table(&db.join("tables"), "dmarc_reports").unwrap();
+        let mut v: Vec<String> = r.column("report_id").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
+        v.sort();
+        v
+    };
+    let first = ids(db.path());
+    for r in oracle(&shared, "dmarc-parsedmarc", "parsedmarc") {
+        let rel = r["relpath"].as_str().unwrap();
+        if r["report_type"] == "aggregate" && (rel.contains("/aggregate/") || rel.contains("/extract_report/")) {
+            let id = r["report"]["report_metadata"]["report_id"].as_str().unwrap().to_string();
+            assert!(first.contains(&id), "{rel}: {id} not in {first:?}");
+        }
+    }
+    let mut unique = first.clone();
+    unique.dedup();
+    // Two reports share an id with different orgs (fred.com, google.com).
+    assert_eq!(unique.len() + 1, first.len(), "{first:?}");
+    ingest();
+    assert_eq!(ids(db.path()), first, "a second ingest adds nothing");
+}
