@@ -39,7 +39,7 @@ struct Batch {
 
 impl Batch {
     fn is_empty(&self) -> bool {
-        self.messages.is_empty() && self.problems.is_empty() && self.locations.is_empty() && self.dmarc.reports.is_empty()
+        self.messages.is_empty() && self.problems.is_empty() && self.locations.is_empty() && self.dmarc.reports.is_empty() && self.dmarc.tls_policies.is_empty()
     }
 
     /// Writes the batch's parts and commits them with the index documents
@@ -61,7 +61,7 @@ impl Batch {
             db.tables_mut().write_part(table, &mut df.map_err(Error::table(table))?)?;
         }
         let dmarc = frames::dmarc_frames(&self.dmarc).map_err(Error::table(tables::DMARC_REPORTS.table))?;
-        for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH].into_iter().zip(dmarc) {
+        for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH, &tables::SMTP_TLS_REPORTS, &tables::SMTP_TLS_FAILURES].into_iter().zip(dmarc) {
             db.tables_mut().write_part(spec.table, &mut df)?;
         }
         db.commit()?;
@@ -94,6 +94,8 @@ pub(super) fn run(rx: Receiver<Item>, mut db: Db, batch_rows: usize) -> Result<(
                 b.dmarc.reports.append(&mut rec.dmarc.reports);
                 b.dmarc.records.append(&mut rec.dmarc.records);
                 b.dmarc.auth.append(&mut rec.dmarc.auth);
+                b.dmarc.tls_policies.append(&mut rec.dmarc.tls_policies);
+                b.dmarc.tls_failures.append(&mut rec.dmarc.tls_failures);
                 b.location_keys.push(rec.msg_key.clone());
                 b.locations.push(rec.location.clone());
                 b.messages.push(*rec);
@@ -106,6 +108,8 @@ pub(super) fn run(rx: Receiver<Item>, mut db: Db, batch_rows: usize) -> Result<(
                 b.dmarc.reports.append(&mut r.reports);
                 b.dmarc.records.append(&mut r.records);
                 b.dmarc.auth.append(&mut r.auth);
+                b.dmarc.tls_policies.append(&mut r.tls_policies);
+                b.dmarc.tls_failures.append(&mut r.tls_failures);
             }
             Item::Problem(p) => {
                 if counts.problems.len() < SHOWN_PROBLEMS {

@@ -116,12 +116,13 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
         }
     }
     dedupe_reports(db)?;
+    dedupe_tls(db)?;
     let mut empty = crate::store::frames::ip_info_frame(&[]).map_err(Error::table(tables::IP_INFO.table))?;
     db.tables_mut().ensure_table(tables::IP_INFO.table, &mut empty)?;
     let mut empty = crate::store::frames::urls_frame(&[]).map_err(Error::table(tables::URLS.table))?;
     db.tables_mut().ensure_table(tables::URLS.table, &mut empty)?;
     let empty = crate::store::frames::dmarc_frames(&Default::default()).map_err(Error::table(tables::DMARC_REPORTS.table))?;
-    for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH].into_iter().zip(empty) {
+    for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH, &tables::SMTP_TLS_REPORTS, &tables::SMTP_TLS_FAILURES].into_iter().zip(empty) {
         db.tables_mut().ensure_table(spec.table, &mut df)?;
     }
     // The derived tables, from the messages as they now stand.
@@ -155,6 +156,29 @@ fn dedupe_reports(db: &mut Db) -> Result<()> {
     ];
     for (table, subset) in subsets {
         let files = db.tables().files(table);
+        if let Some(df) = read_parts(&files, table, None)? {
+            let mut df = df.lazy().unique_stable(Some(cols(subset.iter().copied())), UniqueKeepStrategy::First).collect().map_err(Error::table(table))?;
+            db.tables_mut().replace_table(table, &mut df)?;
+        }
+    }
+    Ok(())
+}
+
+/// The same SMTP TLS report received twice is kept once: the first copy's
+/// policy rows and their failure details.
+fn dedupe_tls(db: &mut Db) -> Result<()> {
+    let subsets: [(&str, &[&str]); 2] = [
+        (tables::SMTP_TLS_REPORTS.table, &["report_key", "policy_index"]),
+        (
+            tables::SMTP_TLS_FAILURES.table,
+            &["report_key", "policy_index", "result_type", "sending_mta_ip", "receiving_mx_hostname", "receiving_ip", "failed_sessions", "failure_reason_code"],
+        ),
+    ];
+    for (table, subset) in subsets {
+        let files = db.tables().files(table);
+        if files.len() < 2 {
+            continue;
+        }
         if let Some(df) = read_parts(&files, table, None)? {
             let mut df = df.lazy().unique_stable(Some(cols(subset.iter().copied())), UniqueKeepStrategy::First).collect().map_err(Error::table(table))?;
             db.tables_mut().replace_table(table, &mut df)?;

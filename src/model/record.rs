@@ -102,7 +102,8 @@ pub struct MessageRecord {
     pub ip_rows: Vec<super::rows::IpInfoRecord>,
 }
 
-/// The rows of the DMARC report tables of one message or file.
+/// The rows of the DMARC and SMTP TLS report tables of one message or
+/// file.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DmarcRows {
     /// One per report.
@@ -111,6 +112,10 @@ pub struct DmarcRows {
     pub records: Vec<super::rows::DmarcRecordRow>,
     /// The records' DKIM and SPF results.
     pub auth: Vec<super::rows::DmarcAuthRow>,
+    /// SMTP TLS report policies (RFC 8460).
+    pub tls_policies: Vec<super::rows::SmtpTlsPolicyRow>,
+    /// Their failure details.
+    pub tls_failures: Vec<super::rows::SmtpTlsFailureRow>,
     /// Problems met reading them.
     pub problems: Vec<String>,
 }

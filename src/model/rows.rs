@@ -184,6 +184,67 @@ pub struct DmarcAuthRow {
     pub result: Option<String>,
 }
 
+/// One policy of an SMTP TLS report (RFC 8460): one row of
+/// `smtp_tls_reports`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SmtpTlsPolicyRow {
+    /// The report: a hash of its organisation and report id.
+    pub report_key: String,
+    /// Position of the policy in the report.
+    pub policy_index: u32,
+    /// The message that carried it; None for a report file.
+    pub msg_key: Option<String>,
+    /// The file it was read from.
+    pub source: String,
+    /// The reporting organisation.
+    pub org_name: Option<String>,
+    /// The report id.
+    pub report_id: Option<String>,
+    /// The reporter's contact.
+    pub contact: Option<String>,
+    /// Start of the period, UTC milliseconds.
+    pub begin: Option<i64>,
+    /// End of the period, UTC milliseconds.
+    pub end: Option<i64>,
+    /// sts, tlsa or no-policy-found.
+    pub policy_type: Option<String>,
+    /// The domain whose policy was applied.
+    pub policy_domain: Option<String>,
+    /// The policy as the reporter saw it.
+    pub policy_strings: Vec<String>,
+    /// The MX host patterns of the policy.
+    pub mx_hosts: Vec<String>,
+    /// Sessions that negotiated TLS as the policy asks.
+    pub successful_sessions: u64,
+    /// Sessions that failed.
+    pub failed_sessions: u64,
+}
+
+/// One failure detail of an SMTP TLS report: one row of `smtp_tls_failures`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SmtpTlsFailureRow {
+    /// The report.
+    pub report_key: String,
+    /// The policy it belongs to.
+    pub policy_index: u32,
+    /// What went wrong (certificate-expired, starttls-not-supported, …).
+    pub result_type: Option<String>,
+    /// The sending MTA.
+    pub sending_mta_ip: Option<String>,
+    /// The receiving MX.
+    pub receiving_mx_hostname: Option<String>,
+    /// Its HELO.
+    pub receiving_mx_helo: Option<String>,
+    /// Its address.
+    pub receiving_ip: Option<String>,
+    /// Sessions that failed this way.
+    pub failed_sessions: u64,
+    /// More about it.
+    pub additional_information: Option<String>,
+    /// The reporter's failure code.
+    pub failure_reason_code: Option<String>,
+}
+
 /// One header field: one row of `headers`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct HeaderRecord {

@@ -104,6 +104,9 @@ fn mime_summary(mime: mime::Mime, rec: &mut MessageRecord) -> String {
     for r in reports.reports.iter_mut() {
         r.source = rec.location.path.clone();
     }
+    for r in reports.tls_policies.iter_mut() {
+        r.source = rec.location.path.clone();
+    }
     rec.dmarc = reports;
     mime.text
 }

@@ -260,10 +260,12 @@ fn entry_meta(root: &Path, path: &Path, found: &mut Discovery) -> Option<std::fs
 
 /// A DMARC aggregate report file: a zip (what reporters send), or XML
 /// (plain or gzipped: `head` is decompressed) whose beginning holds a
-/// `<feedback` element.
+/// `<feedback` element; or an SMTP TLS report (JSON with an
+/// `organization-name`).
 fn is_report_file(name: &str, head: &[u8]) -> bool {
     let zip = head.starts_with(b"PK\x03\x04") && name.ends_with(".zip");
-    zip || memchr::memmem::find(&head[..head.len().min(4096)], b"<feedback").is_some()
+    let tls = head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') && memchr::memmem::find(head, b"\"organization-name\"").is_some();
+    zip || tls || memchr::memmem::find(&head[..head.len().min(4096)], b"<feedback").is_some()
 }
 
 /// Sniffs a file outside a Maildir: an mbox starts with `From `, a message

@@ -334,7 +334,7 @@ pub(crate) fn hops_frame(rs: &[HopRecord]) -> PolarsResult<DataFrame> {
 }
 
 /// DMARC report rows as DataFrames with the `dmarc_*` columns.
-pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFrame; 3]> {
+pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFrame; 5]> {
     let r = &d.reports;
     let reports = DataFrame::new(r.len(), vec![
         strs("report_key", r.iter().map(|x| Some(x.report_key.as_str()))),
@@ -386,7 +386,38 @@ pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFra
         strs("scope", a.iter().map(|x| x.scope.as_deref())),
         strs("result", a.iter().map(|x| x.result.as_deref())),
     ])?;
-    Ok([reports, records, auth])
+    let t = &d.tls_policies;
+    let tls = DataFrame::new(t.len(), vec![
+        strs("report_key", t.iter().map(|x| Some(x.report_key.as_str()))),
+        u32s("policy_index", t.iter().map(|x| x.policy_index)),
+        strs("msg_key", t.iter().map(|x| x.msg_key.as_deref())),
+        strs("source", t.iter().map(|x| Some(x.source.as_str()))),
+        strs("org_name", t.iter().map(|x| x.org_name.as_deref())),
+        strs("report_id", t.iter().map(|x| x.report_id.as_deref())),
+        strs("contact", t.iter().map(|x| x.contact.as_deref())),
+        timestamps("begin", t.iter().map(|x| x.begin)),
+        timestamps("end", t.iter().map(|x| x.end)),
+        strs("policy_type", t.iter().map(|x| x.policy_type.as_deref())),
+        strs("policy_domain", t.iter().map(|x| x.policy_domain.as_deref())),
+        lists("policy_strings", t.iter().map(|x| &x.policy_strings)),
+        lists("mx_hosts", t.iter().map(|x| &x.mx_hosts)),
+        u64s("successful_sessions", t.iter().map(|x| Some(x.successful_sessions))),
+        u64s("failed_sessions", t.iter().map(|x| Some(x.failed_sessions))),
+    ])?;
+    let f = &d.tls_failures;
+    let failures = DataFrame::new(f.len(), vec![
+        strs("report_key", f.iter().map(|x| Some(x.report_key.as_str()))),
+        u32s("policy_index", f.iter().map(|x| x.policy_index)),
+        strs("result_type", f.iter().map(|x| x.result_type.as_deref())),
+        strs("sending_mta_ip", f.iter().map(|x| x.sending_mta_ip.as_deref())),
+        strs("receiving_mx_hostname", f.iter().map(|x| x.receiving_mx_hostname.as_deref())),
+        strs("receiving_mx_helo", f.iter().map(|x| x.receiving_mx_helo.as_deref())),
+        strs("receiving_ip", f.iter().map(|x| x.receiving_ip.as_deref())),
+        u64s("failed_sessions", f.iter().map(|x| Some(x.failed_sessions))),
+        strs("additional_information", f.iter().map(|x| x.additional_information.as_deref())),
+        strs("failure_reason_code", f.iter().map(|x| x.failure_reason_code.as_deref())),
+    ])?;
+    Ok([reports, records, auth, tls, failures])
 }
 
 /// Links as a DataFrame with the [`URLS`](super::tables::URLS) columns.

@@ -355,6 +355,47 @@ pub(crate) const DMARC_RECORD_AUTH: TableSpec = TableSpec {
     ],
 };
 
+pub(crate) const SMTP_TLS_REPORTS: TableSpec = TableSpec {
+    table: "smtp_tls_reports",
+    description: "SMTP TLS reports (RFC 8460, JSON, plain or gzipped) found in the mail or given as files: one row per policy a report evaluated. The same report (organisation and report id) is stored once.",
+    one_row_per: "report policy",
+    columns: &[
+        col("report_key", Str, false, "The report: a hash of its organisation and report id (joins smtp_tls_failures)"),
+        col("policy_index", U32, false, "Position of the policy in the report"),
+        col("msg_key", Str, true, "The message that carried it (joins messages)"),
+        col("source", Str, false, "The file it was read from"),
+        col("org_name", Str, true, "The reporting organisation"),
+        col("report_id", Str, true, "The report id"),
+        col("contact", Str, true, "The reporter's contact"),
+        col("begin", Timestamp, true, "Start of the period reported"),
+        col("end", Timestamp, true, "End of the period reported"),
+        col("policy_type", Str, true, "sts, tlsa or no-policy-found"),
+        col("policy_domain", Str, true, "The domain whose policy was applied"),
+        col("policy_strings", ListStr, false, "The policy as the reporter saw it"),
+        col("mx_hosts", ListStr, false, "The policy's MX host patterns"),
+        col("successful_sessions", U64, false, "Sessions that negotiated TLS as the policy asks"),
+        col("failed_sessions", U64, false, "Sessions that failed"),
+    ],
+};
+
+pub(crate) const SMTP_TLS_FAILURES: TableSpec = TableSpec {
+    table: "smtp_tls_failures",
+    description: "The failure details of SMTP TLS reports.",
+    one_row_per: "failure detail",
+    columns: &[
+        col("report_key", Str, false, "The report (joins smtp_tls_reports)"),
+        col("policy_index", U32, false, "The policy it belongs to"),
+        col("result_type", Str, true, "What went wrong: certificate-expired, starttls-not-supported, validation-failure, sts-policy-fetch-error, …"),
+        col("sending_mta_ip", Str, true, "The sending MTA"),
+        col("receiving_mx_hostname", Str, true, "The receiving MX"),
+        col("receiving_mx_helo", Str, true, "Its HELO"),
+        col("receiving_ip", Str, true, "Its address"),
+        col("failed_sessions", U64, false, "Sessions that failed this way"),
+        col("additional_information", Str, true, "More about it (a URI)"),
+        col("failure_reason_code", Str, true, "The reporter's failure code"),
+    ],
+};
+
 pub(crate) const URLS: TableSpec = TableSpec {
     table: "urls",
     description: "Every link in the text and HTML parts of every message (and of attached messages, marked): where the body really points.",
@@ -523,6 +564,8 @@ pub const ALL: &[&TableSpec] = &[
     &DMARC_REPORTS,
     &DMARC_RECORDS,
     &DMARC_RECORD_AUTH,
+    &SMTP_TLS_REPORTS,
+    &SMTP_TLS_FAILURES,
     &IP_INFO,
     &AUTH_RESULTS,
     &DKIM_SIGNATURES,

@@ -291,3 +291,55 @@ fn report_files_given_to_ingest() {
     ingest();
     assert_eq!(ids(db.path()), first, "a second ingest adds nothing");
 }
+
+/// SMTP TLS reports (RFC 8460) against parsedmarc: the JSON files and the
+/// report message of ../shared's samples/smtp_tls give the same
+/// organisation, report id, dates, and per policy the same domain, type,
+/// session counts and number of failure details.
+#[test]
+fn smtp_tls_reports_agree_with_parsedmarc() {
+    let Some(shared) = shared() else { return };
+    let db = tempfile::tempdir().unwrap();
+    let out = crate::common::mailidx(db.path()).args(["ingest", "--quiet"]).arg(shared.join("corpora/dmarc-parsedmarc/samples/smtp_tls")).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    let tables = db.path().join("tables");
+    let pol = mailidx::store::parquet::read_table(&tables, "smtp_tls_reports").unwrap();
+    let fails = mailidx::store::parquet::read_table(&tables, "smtp_tls_failures").unwrap();
+    let rows: Vec<serde_json::Value> = (0..pol.height())
+        .map(|i| {
+            let s = |c: &str| pol.column(c).unwrap().str().unwrap().get(i).map(str::to_string);
+            let n = |c: &str| pol.column(c).unwrap().u64().unwrap().get(i);
+            let begin = pol.column("begin").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().get(i);
+            serde_json::json!({
+                "report_id": s("report_id"), "org_name": s("org_name"), "policy_domain": s("policy_domain"),
+                "policy_type": s("policy_type"), "successful_sessions": n("successful_sessions"),
+                "failed_sessions": n("failed_sessions"), "report_key": s("report_key"), "begin": begin,
+            })
+        })
+        .collect();
+    let mut compared = 0;
+    for r in oracle(&shared, "dmarc-parsedmarc", "parsedmarc") {
+        if r["report_type"] != "smtp_tls" {
+            continue;
+        }
+        let rep = &r["report"];
+        let id = rep["report_id"].as_str().unwrap();
+        let mine: Vec<&serde_json::Value> = rows.iter().filter(|x| x["report_id"] == id).collect();
+        let policies = rep["policies"].as_array().unwrap();
+        assert_eq!(mine.len(), policies.len(), "{id}");
+        for (p, m) in policies.iter().zip(&mine) {
+            assert_eq!(m["org_name"], rep["organization_name"], "{id}");
+            assert_eq!(m["policy_domain"], p["policy_domain"], "{id}");
+            assert_eq!(m["policy_type"], p["policy_type"], "{id}");
+            assert_eq!(m["successful_sessions"], p["successful_session_count"], "{id}");
+            assert_eq!(m["failed_sessions"], p["failed_session_count"], "{id}");
+            let key = m["report_key"].as_str().unwrap();
+            let n = fails.clone().lazy().filter(col("report_key").eq(lit(key))).collect().unwrap().height();
+            assert_eq!(n, p["failure_details"].as_array().map_or(0, Vec::len), "{id}");
+        }
+        let begin = chrono::DateTime::parse_from_rfc3339(rep["begin_date"].as_str().unwrap()).unwrap().timestamp_millis();
+        assert_eq!(mine[0]["begin"].as_i64(), Some(begin), "{id}");
+        compared += 1;
+    }
+    assert_eq!(compared, 4);
+}

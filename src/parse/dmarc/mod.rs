@@ -1,13 +1,15 @@
-//! DMARC reports found in an archive: aggregate reports (RUA) in XML,
-//! plain or in gzip / zip, attached to a message, as its body, or given as
-//! a file.
+//! DMARC reports found in an archive: aggregate reports (RUA) in XML and
+//! SMTP TLS reports (RFC 8460) in JSON, plain or in gzip / zip, attached to
+//! a message, as its body, or given as a file.
 //!
 //! - `container.rs`: gzip and zip, unpacked with bounds;
 //! - `xml.rs`: a bounded XML reader with no DTD or entity expansion;
-//! - `aggregate.rs`: the RFC 7489, draft and RFC 9990 aggregate schemas.
+//! - `aggregate.rs`: the RFC 7489, draft and RFC 9990 aggregate schemas;
+//! - `tls.rs`: SMTP TLS reports.
 
 mod aggregate;
 mod container;
+mod tls;
 mod xml;
 
 /// The reports of one message or file, their rows keyed, and what went
@@ -26,6 +28,23 @@ impl Reports {
         // (a decompression bomb, or just a very big archive).
         let mut kept: Vec<String> = problems.into_iter().filter(|p| !quiet || p.contains("more than")).collect();
         for doc in docs {
+            if tls::looks_like(&doc) {
+                match tls::parse(&doc) {
+                    Ok(mut t) => {
+                        let key = report_key(t.org.as_deref(), t.id.as_deref(), &doc);
+                        for p in t.policies.iter_mut() {
+                            (p.report_key, p.msg_key, p.source) = (key.clone(), msg_key.map(str::to_string), source.to_string());
+                        }
+                        for f in t.failures.iter_mut() {
+                            f.report_key = key.clone();
+                        }
+                        self.tls_policies.extend(t.policies);
+                        self.tls_failures.extend(t.failures);
+                    }
+                    Err(e) => kept.push(e),
+                }
+                continue;
+            }
             let claims = looks_like_feedback(&doc);
             if quiet && !claims {
                 continue;
@@ -64,14 +83,23 @@ impl Reports {
 pub(crate) fn may_carry_report(content_type: &str, filename: Option<&str>, bytes: &[u8]) -> bool {
     let typed = matches!(
         content_type,
-        "application/zip" | "application/x-zip-compressed" | "application/gzip" | "application/x-gzip" | "text/xml" | "application/xml" | "application/octet-stream"
+        "application/zip"
+            | "application/x-zip-compressed"
+            | "application/gzip"
+            | "application/x-gzip"
+            | "text/xml"
+            | "application/xml"
+            | "application/octet-stream"
+            | "application/tlsrpt+gzip"
+            | "application/tlsrpt+json"
+            | "application/json"
     );
     let named = filename.is_some_and(|f| {
         let f = f.to_ascii_lowercase();
-        f.ends_with(".xml") || f.ends_with(".gz") || f.ends_with(".zip")
+        f.ends_with(".xml") || f.ends_with(".gz") || f.ends_with(".zip") || f.ends_with(".json")
     });
     let head = &bytes[..bytes.len().min(512)];
-    let magic = head.starts_with(&[0x1f, 0x8b]) || head.starts_with(b"PK\x03\x04") || memchr::memmem::find(head, b"<feedback").is_some();
+    let magic = head.starts_with(&[0x1f, 0x8b]) || head.starts_with(b"PK\x03\x04") || memchr::memmem::find(head, b"<feedback").is_some() || tls::looks_like(head);
     (typed || named || magic) && !bytes.is_empty()
 }
 
