@@ -61,7 +61,7 @@ impl Batch {
             db.tables_mut().write_part(table, &mut df.map_err(Error::table(table))?)?;
         }
         let dmarc = frames::dmarc_frames(&self.dmarc).map_err(Error::table(tables::DMARC_REPORTS.table))?;
-        for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH, &tables::SMTP_TLS_REPORTS, &tables::SMTP_TLS_FAILURES].into_iter().zip(dmarc) {
+        for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH, &tables::SMTP_TLS_REPORTS, &tables::SMTP_TLS_FAILURES, &tables::DMARC_FAILURES].into_iter().zip(dmarc) {
             db.tables_mut().write_part(spec.table, &mut df)?;
         }
         db.commit()?;
@@ -96,6 +96,7 @@ pub(super) fn run(rx: Receiver<Item>, mut db: Db, batch_rows: usize) -> Result<(
                 b.dmarc.auth.append(&mut rec.dmarc.auth);
                 b.dmarc.tls_policies.append(&mut rec.dmarc.tls_policies);
                 b.dmarc.tls_failures.append(&mut rec.dmarc.tls_failures);
+                b.dmarc.failures.append(&mut rec.dmarc.failures);
                 b.location_keys.push(rec.msg_key.clone());
                 b.locations.push(rec.location.clone());
                 b.messages.push(*rec);

@@ -122,7 +122,7 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
     let mut empty = crate::store::frames::urls_frame(&[]).map_err(Error::table(tables::URLS.table))?;
     db.tables_mut().ensure_table(tables::URLS.table, &mut empty)?;
     let empty = crate::store::frames::dmarc_frames(&Default::default()).map_err(Error::table(tables::DMARC_REPORTS.table))?;
-    for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH, &tables::SMTP_TLS_REPORTS, &tables::SMTP_TLS_FAILURES].into_iter().zip(empty) {
+    for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH, &tables::SMTP_TLS_REPORTS, &tables::SMTP_TLS_FAILURES, &tables::DMARC_FAILURES].into_iter().zip(empty) {
         db.tables_mut().ensure_table(spec.table, &mut df)?;
     }
     // The derived tables, from the messages as they now stand.

@@ -14,4 +14,4 @@ pub use location::{path_text, text_path, Location, RawMessage, SourceKind};
 pub(crate) use problem::{ErrorKind, ErrorRecord};
 pub use record::{name_addr, Anomalies, AuthSummary, DmarcRows, Forgery, ForgerySigns, Label, LabelSource, MessageRecord, MimeSummary, OriginKind, Route};
 pub(crate) use rows::{ms_as_rfc3339, AttachmentRecord, AuthResultRecord, DkimSignatureRecord, HopRecord};
-pub use rows::{DmarcAuthRow, DmarcRecordRow, DmarcReportRow, HeaderRecord, IpInfoRecord, SmtpTlsFailureRow, SmtpTlsPolicyRow, UrlRecord};
+pub use rows::{DmarcAuthRow, DmarcFailureRow, DmarcRecordRow, DmarcReportRow, HeaderRecord, IpInfoRecord, SmtpTlsFailureRow, SmtpTlsPolicyRow, UrlRecord};

@@ -112,6 +112,8 @@ pub struct DmarcRows {
     pub records: Vec<super::rows::DmarcRecordRow>,
     /// The records' DKIM and SPF results.
     pub auth: Vec<super::rows::DmarcAuthRow>,
+    /// Failure reports (ARF feedback-report parts).
+    pub failures: Vec<super::rows::DmarcFailureRow>,
     /// SMTP TLS report policies (RFC 8460).
     pub tls_policies: Vec<super::rows::SmtpTlsPolicyRow>,
     /// Their failure details.

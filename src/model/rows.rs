@@ -245,6 +245,46 @@ pub struct SmtpTlsFailureRow {
     pub failure_reason_code: Option<String>,
 }
 
+/// One DMARC failure report (an ARF `message/feedback-report` part): one
+/// row of `dmarc_failures`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct DmarcFailureRow {
+    /// The message that carried it.
+    pub msg_key: Option<String>,
+    /// The feedback-report part.
+    pub part_path: Option<String>,
+    /// Feedback-Type (auth-failure for DMARC).
+    pub feedback_type: Option<String>,
+    /// User-Agent of the reporter.
+    pub user_agent: Option<String>,
+    /// Version.
+    pub version: Option<String>,
+    /// Original-Envelope-Id.
+    pub original_envelope_id: Option<String>,
+    /// Original-Mail-From, as written.
+    pub original_mail_from: Option<String>,
+    /// Original-Rcpt-To.
+    pub original_rcpt_to: Option<String>,
+    /// Arrival-Date, UTC milliseconds.
+    pub arrival_date: Option<i64>,
+    /// Source-IP.
+    pub source_ip: Option<String>,
+    /// Reported-Domain, lowercased.
+    pub reported_domain: Option<String>,
+    /// The reporter's Authentication-Results.
+    pub authentication_results: Option<String>,
+    /// Auth-Failure (dmarc, dkim, spf, …).
+    pub auth_failure: Option<String>,
+    /// Delivery-Result (delivered, spam, policy, reject, other).
+    pub delivery_result: Option<String>,
+    /// DKIM-Domain.
+    pub dkim_domain: Option<String>,
+    /// DKIM-Selector.
+    pub dkim_selector: Option<String>,
+    /// Identity-Alignment.
+    pub identity_alignment: Option<String>,
+}
+
 /// One header field: one row of `headers`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 pub struct HeaderRecord {

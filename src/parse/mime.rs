@@ -265,7 +265,9 @@ impl Walker<'_> {
         let ct = info.content_type.clone();
         self.flags(&ct, &info, &bytes);
         info.is_attachment = info.disposition.as_deref() == Some("attachment") || info.filename.is_some() || !ct.starts_with("text/");
-        if super::dmarc::may_carry_report(&ct, info.filename.as_deref(), &bytes) {
+        if ct == "message/feedback-report" {
+            self.out.reports.read_failure(&bytes, Some(self.key), Some(&info.path));
+        } else if super::dmarc::may_carry_report(&ct, info.filename.as_deref(), &bytes) {
             self.out.reports.read(&bytes, Some(self.key), "", Some(&info.path), true);
         }
         if info.is_attachment {

@@ -334,7 +334,7 @@ pub(crate) fn hops_frame(rs: &[HopRecord]) -> PolarsResult<DataFrame> {
 }
 
 /// DMARC report rows as DataFrames with the `dmarc_*` columns.
-pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFrame; 5]> {
+pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFrame; 6]> {
     let r = &d.reports;
     let reports = DataFrame::new(r.len(), vec![
         strs("report_key", r.iter().map(|x| Some(x.report_key.as_str()))),
@@ -417,7 +417,27 @@ pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFra
         strs("additional_information", f.iter().map(|x| x.additional_information.as_deref())),
         strs("failure_reason_code", f.iter().map(|x| x.failure_reason_code.as_deref())),
     ])?;
-    Ok([reports, records, auth, tls, failures])
+    let x = &d.failures;
+    let arf = DataFrame::new(x.len(), vec![
+        strs("msg_key", x.iter().map(|r| r.msg_key.as_deref())),
+        strs("part_path", x.iter().map(|r| r.part_path.as_deref())),
+        strs("feedback_type", x.iter().map(|r| r.feedback_type.as_deref())),
+        strs("user_agent", x.iter().map(|r| r.user_agent.as_deref())),
+        strs("version", x.iter().map(|r| r.version.as_deref())),
+        strs("original_envelope_id", x.iter().map(|r| r.original_envelope_id.as_deref())),
+        strs("original_mail_from", x.iter().map(|r| r.original_mail_from.as_deref())),
+        strs("original_rcpt_to", x.iter().map(|r| r.original_rcpt_to.as_deref())),
+        timestamps("arrival_date", x.iter().map(|r| r.arrival_date)),
+        strs("source_ip", x.iter().map(|r| r.source_ip.as_deref())),
+        strs("reported_domain", x.iter().map(|r| r.reported_domain.as_deref())),
+        strs("authentication_results", x.iter().map(|r| r.authentication_results.as_deref())),
+        strs("auth_failure", x.iter().map(|r| r.auth_failure.as_deref())),
+        strs("delivery_result", x.iter().map(|r| r.delivery_result.as_deref())),
+        strs("dkim_domain", x.iter().map(|r| r.dkim_domain.as_deref())),
+        strs("dkim_selector", x.iter().map(|r| r.dkim_selector.as_deref())),
+        strs("identity_alignment", x.iter().map(|r| r.identity_alignment.as_deref())),
+    ])?;
+    Ok([reports, records, auth, tls, failures, arf])
 }
 
 /// Links as a DataFrame with the [`URLS`](super::tables::URLS) columns.

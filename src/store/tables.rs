@@ -355,6 +355,31 @@ pub(crate) const DMARC_RECORD_AUTH: TableSpec = TableSpec {
     ],
 };
 
+pub(crate) const DMARC_FAILURES: TableSpec = TableSpec {
+    table: "dmarc_failures",
+    description: "DMARC failure reports (RUF): the message/feedback-report part of ARF messages (RFC 5965, RFC 6591). The failing message's copy stays an attached message of the carrying message.",
+    one_row_per: "feedback-report part",
+    columns: &[
+        col("msg_key", Str, true, "The message that carried it (joins messages)"),
+        col("part_path", Str, true, "The feedback-report part"),
+        col("feedback_type", Str, true, "Feedback-Type, lowercased (auth-failure for DMARC)"),
+        col("user_agent", Str, true, "User-Agent of the reporter"),
+        col("version", Str, true, "Version"),
+        col("original_envelope_id", Str, true, "Original-Envelope-Id"),
+        col("original_mail_from", Str, true, "Original-Mail-From, as written"),
+        col("original_rcpt_to", Str, true, "Original-Rcpt-To"),
+        col("arrival_date", Timestamp, true, "Arrival-Date"),
+        col("source_ip", Str, true, "Source-IP"),
+        col("reported_domain", Str, true, "Reported-Domain, lowercased"),
+        col("authentication_results", Str, true, "The reporter's Authentication-Results"),
+        col("auth_failure", Str, true, "Auth-Failure, lowercased (dmarc, dkim, spf, adsp, bodyhash, revoked, signature)"),
+        col("delivery_result", Str, true, "Delivery-Result, lowercased (delivered, spam, policy, reject, other)"),
+        col("dkim_domain", Str, true, "DKIM-Domain"),
+        col("dkim_selector", Str, true, "DKIM-Selector"),
+        col("identity_alignment", Str, true, "Identity-Alignment"),
+    ],
+};
+
 pub(crate) const SMTP_TLS_REPORTS: TableSpec = TableSpec {
     table: "smtp_tls_reports",
     description: "SMTP TLS reports (RFC 8460, JSON, plain or gzipped) found in the mail or given as files: one row per policy a report evaluated. The same report (organisation and report id) is stored once.",
@@ -564,6 +589,7 @@ pub const ALL: &[&TableSpec] = &[
     &DMARC_REPORTS,
     &DMARC_RECORDS,
     &DMARC_RECORD_AUTH,
+    &DMARC_FAILURES,
     &SMTP_TLS_REPORTS,
     &SMTP_TLS_FAILURES,
     &IP_INFO,

@@ -343,3 +343,55 @@ fn smtp_tls_reports_agree_with_parsedmarc() {
     }
     assert_eq!(compared, 4);
 }
+
+/// DMARC failure reports (ARF) against parsedmarc: the feedback-report
+/// parts of ../shared's samples/failure give the same feedback type,
+/// source IP, reported domain, envelope sender and recipient, arrival date
+/// and delivery result. Explained: parsedmarc maps a Delivery-Result
+/// outside RFC 6591's list (`smg-policy-action`) to `policy`, where mailidx
+/// keeps what the report says; and it reads a failure report with no ARF
+/// part out of plain text (exim_plain_text_only_no_arf_part.eml), which
+/// mailidx does not.
+#[test]
+fn failure_reports_agree_with_parsedmarc() {
+    let Some(shared) = shared() else { return };
+    let root = std::fs::canonicalize(shared.join("corpora/dmarc-parsedmarc/samples/failure")).unwrap();
+    let db = tempfile::tempdir().unwrap();
+    let out = crate::common::mailidx(db.path()).args(["ingest", "--quiet"]).arg(&root).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    let tables = db.path().join("tables");
+    let f = mailidx::store::parquet::read_table(&tables, "dmarc_failures").unwrap();
+    let msgs = mailidx::store::parquet::read_table(&tables, "messages").unwrap();
+    let path_of: BTreeMap<String, String> = msgs
+        .column("msg_key").unwrap().str().unwrap().iter()
+        .zip(msgs.column("source_path").unwrap().str().unwrap().iter())
+        .filter_map(|(k, p)| Some((k?.to_string(), p?.to_string())))
+        .collect();
+    let mut compared = 0;
+    for r in oracle(&shared, "dmarc-parsedmarc", "parsedmarc") {
+        if r["report_type"] != "failure" {
+            continue;
+        }
+        let rel = r["relpath"].as_str().unwrap();
+        if rel.ends_with("exim_plain_text_only_no_arf_part.eml") {
+            continue;
+        }
+        let name = rel.rsplit('/').next().unwrap();
+        let i = (0..f.height())
+            .find(|&i| f.column("msg_key").unwrap().str().unwrap().get(i).and_then(|k| path_of.get(k)).is_some_and(|p| p.ends_with(name)))
+            .unwrap_or_else(|| panic!("{rel}: no failure row"));
+        let get = |c: &str| f.column(c).unwrap().str().unwrap().get(i).map(str::to_string);
+        let rep = &r["report"];
+        assert_eq!(get("feedback_type"), s(&rep["feedback_type"]), "{rel}");
+        assert_eq!(get("source_ip"), s(&rep["source"]["ip_address"]), "{rel}");
+        assert_eq!(get("reported_domain"), s(&rep["reported_domain"]), "{rel}");
+        assert_eq!(get("original_mail_from"), s(&rep["original_mail_from"]), "{rel}");
+        assert_eq!(get("original_rcpt_to"), s(&rep["original_rcpt_to"]), "{rel}");
+        let arrival = f.column("arrival_date").unwrap().cast(&DataType::Int64).unwrap().i64().unwrap().get(i);
+        assert_eq!(date(arrival), s(&rep["arrival_date_utc"]), "{rel}");
+        let delivery = get("delivery_result").map(|d| if d == "smg-policy-action" { "policy".to_string() } else { d });
+        assert_eq!(delivery, s(&rep["delivery_result"]), "{rel}");
+        compared += 1;
+    }
+    assert_eq!(compared, 4);
+}

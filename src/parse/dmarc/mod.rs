@@ -5,9 +5,11 @@
 //! - `container.rs`: gzip and zip, unpacked with bounds;
 //! - `xml.rs`: a bounded XML reader with no DTD or entity expansion;
 //! - `aggregate.rs`: the RFC 7489, draft and RFC 9990 aggregate schemas;
-//! - `tls.rs`: SMTP TLS reports.
+//! - `tls.rs`: SMTP TLS reports;
+//! - `arf.rs`: failure reports (ARF feedback-report parts).
 
 mod aggregate;
+mod arf;
 mod container;
 mod tls;
 mod xml;
@@ -17,6 +19,11 @@ mod xml;
 pub use crate::model::DmarcRows as Reports;
 
 impl Reports {
+    /// Reads an ARF `message/feedback-report` part (a DMARC failure report).
+    pub fn read_failure(&mut self, block: &[u8], msg_key: Option<&str>, part: Option<&str>) {
+        self.failures.extend(arf::parse(block, msg_key, part));
+    }
+
     /// Reads the aggregate reports in `bytes` (XML, gzip or zip). `origin`
     /// names where they came from (a msg_key or a file) on every row;
     /// `part` the MIME part, when in a message. Documents that are not
