@@ -264,7 +264,7 @@ fn entry_meta(root: &Path, path: &Path, found: &mut Discovery) -> Option<std::fs
 /// `organization-name`).
 fn is_report_file(name: &str, head: &[u8]) -> bool {
     let zip = head.starts_with(b"PK\x03\x04") && name.ends_with(".zip");
-    let tls = head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') && memchr::memmem::find(head, b"\"organization-name\"").is_some();
+    let tls = head.trim_ascii_start().starts_with(b"\x7b") && memchr::memmem::find(head, b"\"organization-name\"").is_some();
     zip || tls || memchr::memmem::find(&head[..head.len().min(4096)], b"<feedback").is_some()
 }
 

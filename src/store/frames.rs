@@ -386,6 +386,12 @@ pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFra
         strs("scope", a.iter().map(|x| x.scope.as_deref())),
         strs("result", a.iter().map(|x| x.result.as_deref())),
     ])?;
+    let [tls, failures] = tls_frames(d)?;
+    Ok([reports, records, auth, tls, failures, failures_frame(&d.failures)?])
+}
+
+/// SMTP TLS report rows: policies and failure details.
+fn tls_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFrame; 2]> {
     let t = &d.tls_policies;
     let tls = DataFrame::new(t.len(), vec![
         strs("report_key", t.iter().map(|x| Some(x.report_key.as_str()))),
@@ -417,8 +423,12 @@ pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFra
         strs("additional_information", f.iter().map(|x| x.additional_information.as_deref())),
         strs("failure_reason_code", f.iter().map(|x| x.failure_reason_code.as_deref())),
     ])?;
-    let x = &d.failures;
-    let arf = DataFrame::new(x.len(), vec![
+    Ok([tls, failures])
+}
+
+/// DMARC failure report rows.
+fn failures_frame(x: &[crate::model::DmarcFailureRow]) -> PolarsResult<DataFrame> {
+    DataFrame::new(x.len(), vec![
         strs("msg_key", x.iter().map(|r| r.msg_key.as_deref())),
         strs("part_path", x.iter().map(|r| r.part_path.as_deref())),
         strs("feedback_type", x.iter().map(|r| r.feedback_type.as_deref())),
@@ -436,8 +446,7 @@ pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFra
         strs("dkim_domain", x.iter().map(|r| r.dkim_domain.as_deref())),
         strs("dkim_selector", x.iter().map(|r| r.dkim_selector.as_deref())),
         strs("identity_alignment", x.iter().map(|r| r.identity_alignment.as_deref())),
-    ])?;
-    Ok([reports, records, auth, tls, failures, arf])
+    ])
 }
 
 /// Links as a DataFrame with the [`URLS`](super::tables::URLS) columns.

@@ -18,7 +18,7 @@ pub(crate) struct TlsReport {
 /// Whether a document is a JSON TLS report.
 pub(crate) fn looks_like(doc: &[u8]) -> bool {
     let head = &doc[..doc.len().min(4096)];
-    head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') && memchr::memmem::find(head, b"\"organization-name\"").is_some()
+    head.trim_ascii_start().starts_with(b"\x7b") && memchr::memmem::find(head, b"\"organization-name\"").is_some()
 }
 
 /// Reads an RFC 8460 report.
