@@ -40,6 +40,7 @@ impl Analyzer {
         let ParsedMessage { mut record, trace } = parsed;
         let walk = hops::annotate(&mut record, &trace.received, &self.trust);
         geoip::annotate(&mut record, &self.geoip);
+        geoip::annotate_reports(&mut record.dmarc, &self.geoip);
         auth::annotate(&mut record, &trace, &self.authserv_ids);
         dkim_verify::verify_record(raw, &mut record, &trace, &self.dkim_keys);
         forgery::annotate(&mut record);

@@ -126,6 +126,18 @@ pub(crate) fn annotate(rec: &mut crate::model::MessageRecord, geoip: &GeoIp) {
     }
 }
 
+/// Gives the sources of DMARC aggregate report records their owners.
+pub(crate) fn annotate_reports(rows: &mut crate::model::DmarcRows, geoip: &GeoIp) {
+    if geoip.is_empty() {
+        return;
+    }
+    for r in rows.records.iter_mut() {
+        let Some(ip) = r.source_ip.as_deref().and_then(|s| s.parse().ok()) else { continue };
+        let o = GeoIp::owner(&geoip.lookup(ip));
+        (r.asn, r.as_org, r.country) = (o.asn, o.as_org, o.country);
+    }
+}
+
 fn open_one(f: &Path) -> Result<Database> {
     let bad = |e: maxminddb::MaxMindDbError| {
         // main prints errors through read::terminal::inline: a hostile

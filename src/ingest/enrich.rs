@@ -1,7 +1,7 @@
 //! `mailidx stats rebuild --geoip FILE…`: the network owners of an existing
 //! database looked up again in newer IP databases, without reading the
-//! archive: `received_hops` (asn, as_org, country), `messages` (origin_*)
-//! and `ip_info` are rewritten from the addresses they hold, then the
+//! archive: `received_hops` (asn, as_org, country), `messages` (origin_*),
+//! `dmarc_records` (the reports' sources) and `ip_info` are rewritten from the addresses they hold, then the
 //! derived tables; one commit.
 
 use std::collections::HashMap;
@@ -22,7 +22,11 @@ pub fn reenrich(paths: &DbPaths, geoip: &GeoIp) -> Result<(usize, usize, Vec<(&'
     let mut owners: HashMap<String, Owner> = HashMap::new();
     let mut rows: Vec<IpInfoRecord> = Vec::new();
     let mut out = Vec::new();
-    for (table, ip_col, prefix) in [(tables::RECEIVED_HOPS.table, "ip", ""), (tables::MESSAGES.table, "origin_ip", "origin_")] {
+    for (table, ip_col, prefix) in [
+        (tables::RECEIVED_HOPS.table, "ip", ""),
+        (tables::MESSAGES.table, "origin_ip", "origin_"),
+        (tables::DMARC_RECORDS.table, "source_ip", ""),
+    ] {
         let mut n = 0;
         for part in db.tables().files(table) {
             let Some(mut df) = read_parts(std::slice::from_ref(&part), table, None)? else { continue };

@@ -159,7 +159,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         }
     }
     enter_step("reading DMARC report files");
-    read_report_files(&found.reports, &tx);
+    read_report_files(&found.reports, &cfg.analysis.geoip, &tx);
     enter_step("reading, parsing and indexing messages");
     workers.read_all(&to_read, &tx);
     drop(tx);
@@ -211,7 +211,7 @@ const MAX_REPORT_FILE: u64 = 256 << 20;
 /// DMARC aggregate report files given to ingest (or found in its folders):
 /// read whole on every ingest (the same report is stored once), their rows
 /// and problems to the batch thread.
-fn read_report_files(files: &[std::path::PathBuf], tx: &std::sync::mpsc::SyncSender<Item>) {
+fn read_report_files(files: &[std::path::PathBuf], geoip: &crate::analyze::geoip::GeoIp, tx: &std::sync::mpsc::SyncSender<Item>) {
     for path in files {
         let text = crate::model::path_text(path);
         let bytes = match std::fs::metadata(path).map(|m| m.len()) {
@@ -223,6 +223,7 @@ fn read_report_files(files: &[std::path::PathBuf], tx: &std::sync::mpsc::SyncSen
             Ok(bytes) => {
                 let mut r = crate::model::DmarcRows::default();
                 r.read(&bytes, None, &text, None, false);
+                crate::analyze::geoip::annotate_reports(&mut r, geoip);
                 for p in r.problems.drain(..) {
                     let _ = tx.send(Item::Problem(workers::problem(path, None, ErrorKind::Malformed, &p)));
                 }

@@ -163,6 +163,12 @@ pub struct DmarcRecordRow {
     pub envelope_from: Option<String>,
     /// The envelope recipient domain.
     pub envelope_to: Option<String>,
+    /// AS number of `source_ip` (`--geoip`).
+    pub asn: Option<u32>,
+    /// AS organisation of `source_ip`.
+    pub as_org: Option<String>,
+    /// Country of `source_ip`.
+    pub country: Option<String>,
 }
 
 /// One DKIM or SPF result of a record: one row of `dmarc_record_auth`.

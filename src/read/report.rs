@@ -21,18 +21,17 @@ pub struct Section {
     pub frame: DataFrame,
 }
 
+const DMARC_TITLE: &str = "DMARC aggregate reports per published domain (messages by disposition and by DMARC result, days covered)";
+const DMARC_SOURCES_TITLE: &str =
+    "DMARC report sources per published domain, most failing first (messages failing both DKIM and SPF alignment, and passing; AS with --geoip)";
+
 /// The sections `report` prints, in order.
 pub const SECTIONS: &[&str] = &["labels", "receivers", "auth_failures", "spam_sources", "forged_domains", "linked_domains", "dmarc", "dmarc_sources"];
 
 /// Builds the report; `top` rows per list (per kind for spam sources).
 pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> {
     crate::store::parquet::check_layout(&db.tables_dir(), &db.root)?;
-    let Some(all) = derived::messages(&db.tables_dir())? else {
-        return Err(match db.exists() {
-            true => Error::Other(format!("{} holds no messages (every one ingested has left the archive): nothing to report", db.root.display())),
-            false => Error::NoDatabase(db.root.clone()),
-        });
-    };
+    let Some(all) = derived::messages(&db.tables_dir())? else { return reports_only(db, top) };
     let msgs = derived::filtered(all, filter);
     let total = len().cast(DataType::UInt32);
     let rate = |e: Expr| e.cast(DataType::Float64).mean().fill_null(lit(0.0));
@@ -114,8 +113,8 @@ pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> 
         ("spam_sources", "Top sources (origin IP, /24 or /48 network, rDNS domain, HELO), most spam first", sources),
         ("forged_domains", "Most forged From domains (messages with forgery_score >= 3, then DMARC failures)", forged),
         ("linked_domains", "Most linked domains in spam (registrable domain of the body's links; messages, links, anchor mismatches)", linked),
-        ("dmarc", "DMARC aggregate reports per published domain (messages by disposition and by DMARC result, days covered)", dmarc),
-        ("dmarc_sources", "DMARC report sources per published domain, most failing first (messages failing both DKIM and SPF alignment, and passing)", dmarc_sources),
+        ("dmarc", DMARC_TITLE, dmarc),
+        ("dmarc_sources", DMARC_SOURCES_TITLE, dmarc_sources),
     ] {
         out.push(Section { name, title, frame: derived::collect(lf, name)? });
     }
@@ -143,6 +142,21 @@ fn linked_domains(db: &DbPaths, msgs: LazyFrame, top: usize) -> Result<LazyFrame
             .limit(top as IdxSize),
         None => DataFrame::empty().lazy(),
     })
+}
+
+/// A database without messages: the sections of its report files, if any.
+fn reports_only(db: &DbPaths, top: usize) -> Result<Vec<Section>> {
+    if !db.exists() {
+        return Err(Error::NoDatabase(db.root.clone()));
+    }
+    if crate::store::parquet::part_files(&db.tables_dir(), "dmarc_records")?.is_empty() {
+        return Err(Error::Other(format!("{} holds no messages (every one ingested has left the archive): nothing to report", db.root.display())));
+    }
+    let (dmarc, dmarc_sources) = dmarc_sections(db, top)?;
+    Ok(vec![
+        Section { name: "dmarc", title: DMARC_TITLE, frame: derived::collect(dmarc, "dmarc")? },
+        Section { name: "dmarc_sources", title: DMARC_SOURCES_TITLE, frame: derived::collect(dmarc_sources, "dmarc_sources")? },
+    ])
 }
 
 /// What the DMARC aggregate reports say, per published domain and per
@@ -182,6 +196,9 @@ fn dmarc_sections(db: &DbPaths, top: usize) -> Result<(LazyFrame, LazyFrame)> {
             sum_if(pass.clone().not()).alias("failing"),
             sum_if(pass).alias("passing"),
             col("header_from").drop_nulls().first().alias("header_from"),
+            col("asn").drop_nulls().first().alias("asn"),
+            col("as_org").drop_nulls().first().alias("as_org"),
+            col("country").drop_nulls().first().alias("country"),
         ])
         .sort(["failing", "messages", "source_ip"], SortMultipleOptions::default().with_order_descending_multi([true, true, false]))
         .limit(top as IdxSize);

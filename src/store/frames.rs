@@ -375,6 +375,9 @@ pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFra
         strs("header_from", c.iter().map(|x| x.header_from.as_deref())),
         strs("envelope_from", c.iter().map(|x| x.envelope_from.as_deref())),
         strs("envelope_to", c.iter().map(|x| x.envelope_to.as_deref())),
+        opt_u32s("asn", c.iter().map(|x| x.asn)),
+        strs("as_org", c.iter().map(|x| x.as_org.as_deref())),
+        strs("country", c.iter().map(|x| x.country.as_deref())),
     ])?;
     let a = &d.auth;
     let auth = DataFrame::new(a.len(), vec![

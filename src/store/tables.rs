@@ -337,6 +337,9 @@ pub(crate) const DMARC_RECORDS: TableSpec = TableSpec {
         col("header_from", Str, true, "The From domain"),
         col("envelope_from", Str, true, "The envelope sender domain"),
         col("envelope_to", Str, true, "The envelope recipient domain"),
+        col("asn", U32, true, "AS number of source_ip (--geoip)"),
+        col("as_org", Str, true, "AS organisation of source_ip (--geoip)"),
+        col("country", Str, true, "Country of source_ip, ISO 3166 alpha-2 (--geoip)"),
     ],
 };
 

@@ -395,3 +395,24 @@ fn failure_reports_agree_with_parsedmarc() {
     }
     assert_eq!(compared, 4);
 }
+
+/// With `--geoip`, a report's sources get their AS number, organisation
+/// and country (MaxMind's test databases), and `report --section
+/// dmarc_sources` names them.
+#[test]
+fn report_sources_get_their_network_owners() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let xml = "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>google.com</org_name><email>r@google.com</email><report_id>geo-1</report_id><date_range><begin>1700000000</begin><end>1700086399</end></date_range></report_metadata><policy_published><domain>example.com</domain><p>reject</p></policy_published><record><row><source_ip>1.0.0.1</source_ip><count>7</count><policy_evaluated><disposition>reject</disposition><dkim>fail</dkim><spf>fail</spf></policy_evaluated></row><identifiers><header_from>example.com</header_from></identifiers></record></feedback>";
+    std::fs::write(dir.path().join("google.com!example.com!1700000000!1700086399.xml"), xml).unwrap();
+    let db = dir.path().join("db");
+    let asn = shared.join("corpora/mmdb-maxmind-test/test-data/GeoLite2-ASN-Test.mmdb");
+    let out = crate::common::mailidx(&db).args(["ingest", "--quiet", "--geoip"]).arg(&asn).arg(dir.path().join("google.com!example.com!1700000000!1700086399.xml")).env_remove("MAILIDX_GEOIP").output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    let recs = mailidx::store::parquet::read_table(&db.join("tables"), "dmarc_records").unwrap();
+    assert_eq!(recs.column("asn").unwrap().u32().unwrap().get(0), Some(15169));
+    let out = crate::common::mailidx(&db).args(["report", "--format", "json", "--section", "dmarc_sources"]).output().unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["dmarc_sources"][0]["as_org"], "Google Inc.", "{r}");
+    assert_eq!(r["dmarc_sources"][0]["failing"], 7, "{r}");
+}
