@@ -203,6 +203,37 @@ fn remove_gone(db: &mut Db, committed: &Committed, copies: &Copies, out: &mut Ou
         for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS, &tables::HEADERS, &tables::URLS, &tables::ERRORS] {
             drop_keys(db.tables_mut(), spec.table, &gone)?;
         }
+        // The reports those messages carried, and their rows.
+        for spec in [&tables::DMARC_REPORTS, &tables::DMARC_FAILURES, &tables::SMTP_TLS_REPORTS] {
+            drop_keys(db.tables_mut(), spec.table, &gone)?;
+        }
+        drop_orphans(db, &tables::DMARC_REPORTS, &[&tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH])?;
+        drop_orphans(db, &tables::SMTP_TLS_REPORTS, &[&tables::SMTP_TLS_FAILURES])?;
+    }
+    Ok(())
+}
+
+/// Rows of `children` whose `report_key` no row of `parent` has any more.
+fn drop_orphans(db: &mut Db, parent: &tables::TableSpec, children: &[&tables::TableSpec]) -> Result<()> {
+    let files = db.tables().files(parent.table);
+    let keys: HashSet<String> = match read_parts(&files, parent.table, Some(&["report_key"]))? {
+        Some(df) => str_values(&str_col(&df, parent.table, "report_key")?).into_iter().flatten().collect(),
+        None => HashSet::new(),
+    };
+    for child in children {
+        let files = db.tables().files(child.table);
+        let Some(df) = read_parts(&files, child.table, None)? else { continue };
+        let present = str_col(&df, child.table, "report_key")?.iter().flatten().all(|k| keys.contains(k));
+        if present {
+            continue;
+        }
+        let list: Vec<String> = keys.iter().cloned().collect();
+        let mut kept = df
+            .lazy()
+            .filter(col("report_key").is_in(lit(Series::new("keep".into(), list)).implode(false), false))
+            .collect()
+            .map_err(Error::table(child.table))?;
+        db.tables_mut().replace_table(child.table, &mut kept)?;
     }
     Ok(())
 }

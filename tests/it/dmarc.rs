@@ -416,3 +416,27 @@ fn report_sources_get_their_network_owners() {
     assert_eq!(r["dmarc_sources"][0]["as_org"], "Google Inc.", "{r}");
     assert_eq!(r["dmarc_sources"][0]["failing"], 7, "{r}");
 }
+
+/// A report message that leaves the archive takes its report, records and
+/// results with it.
+#[test]
+fn reports_leave_with_their_message() {
+    let Some(shared) = shared() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let cur = dir.path().join("Mail/dmarc/cur");
+    std::fs::create_dir_all(&cur).unwrap();
+    std::fs::copy(shared.join("corpora/dmarc-parsedmarc/samples/aggregate/twilight.eml"), cur.join("1:2,")).unwrap();
+    std::fs::write(cur.join("2:2,"), "From: a@b.example\nSubject: plain\nMessage-ID: <plain@b.example>\n\nhi\n").unwrap();
+    let db = dir.path().join("db");
+    let ingest = || {
+        let out = crate::common::mailidx(&db).args(["ingest", "--quiet"]).arg(dir.path().join("Mail")).output().unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    ingest();
+    let rows = |t: &str| mailidx::store::parquet::read_table(&db.join("tables"), t).unwrap().height();
+    assert_eq!((rows("dmarc_reports"), rows("dmarc_records")), (1, 1));
+    std::fs::remove_file(cur.join("1:2,")).unwrap();
+    ingest();
+    assert_eq!((rows("dmarc_reports"), rows("dmarc_records"), rows("dmarc_record_auth")), (0, 0, 0));
+    assert_eq!(rows("messages"), 1);
+}
