@@ -31,7 +31,32 @@ pub struct Analyzer {
 impl Analyzer {
     /// Parses and analyses one message into its record.
     pub(crate) fn record(&self, raw: &RawMessage<'_>, key: String) -> MessageRecord {
-        self.analyze(&raw.bytes, parse_message_with(raw, key, &self.limits))
+        let mut rec = self.analyze(&raw.bytes, parse_message_with(raw, key, &self.limits));
+        self.analyze_samples(&mut rec);
+        rec
+    }
+
+    /// The failing messages that DMARC failure reports carry go through
+    /// the same analysis as any message (one level: a sample's own samples
+    /// are not analysed); what it finds is summed up on the failure row.
+    fn analyze_samples(&self, rec: &mut MessageRecord) {
+        for f in rec.dmarc.failures.iter_mut() {
+            let sample = std::mem::take(&mut f.sample);
+            if sample.is_empty() {
+                continue;
+            }
+            let key = crate::parse::msg_key(&sample);
+            let raw = RawMessage { bytes: std::borrow::Cow::Owned(sample), location: rec.location.clone() };
+            let s = self.analyze(&raw.bytes, parse_message_with(&raw, key, &self.limits));
+            f.sample_key = Some(s.msg_key.clone());
+            f.sample_from = s.from_addr.clone();
+            f.sample_subject = s.subject.clone();
+            f.sample_origin_ip = s.route.origin_ip.map(|i| i.to_string());
+            f.sample_spf = s.auth.spf_result.clone();
+            f.sample_dkim = s.auth.dkim_result.clone();
+            f.sample_dmarc_computed = Some(s.auth.dmarc_computed.clone());
+            f.sample_forgery_score = Some(s.forgery.forgery_score);
+        }
     }
 
     /// Every analysis step, in order, on a parsed message; `raw` is the

@@ -289,6 +289,26 @@ pub struct DmarcFailureRow {
     pub dkim_selector: Option<String>,
     /// Identity-Alignment.
     pub identity_alignment: Option<String>,
+    /// The failing message the report carries (message/rfc822 or
+    /// text/rfc822-headers), analysed as any message: its key.
+    pub sample_key: Option<String>,
+    /// Its From address.
+    pub sample_from: Option<String>,
+    /// Its Subject.
+    pub sample_subject: Option<String>,
+    /// Its origin, as mailidx reads its Received chain.
+    pub sample_origin_ip: Option<String>,
+    /// Its SPF verdict (from the reporter's trusted Authentication-Results).
+    pub sample_spf: Option<String>,
+    /// Its DKIM verdict.
+    pub sample_dkim: Option<String>,
+    /// Its DMARC verdict, recomputed by mailidx.
+    pub sample_dmarc_computed: Option<String>,
+    /// Its forgery score.
+    pub sample_forgery_score: Option<u32>,
+    /// The sample's bytes until it is analysed; not a column.
+    #[serde(skip)]
+    pub sample: Vec<u8>,
 }
 
 /// One header field: one row of `headers`.

@@ -234,6 +234,11 @@ impl Walker<'_> {
             info.summary = Some(line);
         }
         self.out.parts.push(info);
+        // The failing message of a DMARC failure report (RFC 5965: after the
+        // feedback-report part): kept for analysis as a message.
+        if let Some(f) = self.out.reports.failures.last_mut().filter(|f| f.sample.is_empty() && f.sample_key.is_none()) {
+            f.sample = inner.raw_message().to_vec();
+        }
         let here = if at.path.is_empty() { "1".to_string() } else { at.path.clone() };
         let path = match inner.part(0).map(|p| &p.body) {
             Some(PartType::Multipart(_)) => here,
@@ -267,6 +272,10 @@ impl Walker<'_> {
         info.is_attachment = info.disposition.as_deref() == Some("attachment") || info.filename.is_some() || !ct.starts_with("text/");
         if ct == "message/feedback-report" {
             self.out.reports.read_failure(&bytes, Some(self.key), Some(&info.path));
+        } else if ct == "text/rfc822-headers" {
+            if let Some(f) = self.out.reports.failures.last_mut().filter(|f| f.sample.is_empty()) {
+                f.sample = bytes.to_vec();
+            }
         } else if super::dmarc::may_carry_report(&ct, info.filename.as_deref(), &bytes) {
             self.out.reports.read(&bytes, Some(self.key), "", Some(&info.path), true);
         }

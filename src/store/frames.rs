@@ -449,6 +449,14 @@ fn failures_frame(x: &[crate::model::DmarcFailureRow]) -> PolarsResult<DataFrame
         strs("dkim_domain", x.iter().map(|r| r.dkim_domain.as_deref())),
         strs("dkim_selector", x.iter().map(|r| r.dkim_selector.as_deref())),
         strs("identity_alignment", x.iter().map(|r| r.identity_alignment.as_deref())),
+        strs("sample_key", x.iter().map(|r| r.sample_key.as_deref())),
+        strs("sample_from", x.iter().map(|r| r.sample_from.as_deref())),
+        strs("sample_subject", x.iter().map(|r| r.sample_subject.as_deref())),
+        strs("sample_origin_ip", x.iter().map(|r| r.sample_origin_ip.as_deref())),
+        strs("sample_spf", x.iter().map(|r| r.sample_spf.as_deref())),
+        strs("sample_dkim", x.iter().map(|r| r.sample_dkim.as_deref())),
+        strs("sample_dmarc_computed", x.iter().map(|r| r.sample_dmarc_computed.as_deref())),
+        opt_u32s("sample_forgery_score", x.iter().map(|r| r.sample_forgery_score)),
     ])
 }
 

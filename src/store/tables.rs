@@ -380,6 +380,14 @@ pub(crate) const DMARC_FAILURES: TableSpec = TableSpec {
         col("dkim_domain", Str, true, "DKIM-Domain"),
         col("dkim_selector", Str, true, "DKIM-Selector"),
         col("identity_alignment", Str, true, "Identity-Alignment"),
+        col("sample_key", Str, true, "The failing message the report carries (message/rfc822 or text/rfc822-headers), analysed as any message: its key"),
+        col("sample_from", Str, true, "Its From address"),
+        col("sample_subject", Str, true, "Its Subject"),
+        col("sample_origin_ip", Str, true, "Its origin, as mailidx reads its Received chain"),
+        col("sample_spf", Str, true, "Its SPF verdict (from the reporter's trusted Authentication-Results)"),
+        col("sample_dkim", Str, true, "Its DKIM verdict"),
+        col("sample_dmarc_computed", Str, true, "Its DMARC verdict recomputed by mailidx (pass, fail, none)"),
+        col("sample_forgery_score", U32, true, "Its forgery score"),
     ],
 };
 

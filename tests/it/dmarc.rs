@@ -391,6 +391,11 @@ fn failure_reports_agree_with_parsedmarc() {
         assert_eq!(date(arrival), s(&rep["arrival_date_utc"]), "{rel}");
         let delivery = get("delivery_result").map(|d| if d == "smg-policy-action" { "policy".to_string() } else { d });
         assert_eq!(delivery, s(&rep["delivery_result"]), "{rel}");
+        // The failing message, analysed as any message: its sender and
+        // subject as parsedmarc parses the sample.
+        assert!(get("sample_key").is_some(), "{rel}");
+        assert_eq!(get("sample_from"), s(&rep["parsed_sample"]["from"]["address"]), "{rel}");
+        assert_eq!(get("sample_subject"), s(&rep["parsed_sample"]["subject"]), "{rel}");
         compared += 1;
     }
     assert_eq!(compared, 4);

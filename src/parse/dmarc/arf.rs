@@ -40,5 +40,6 @@ pub(crate) fn parse(block: &[u8], msg_key: Option<&str>, part: Option<&str>) -> 
         dkim_domain: get("dkim-domain"),
         dkim_selector: get("dkim-selector"),
         identity_alignment: get("identity-alignment"),
+        ..Default::default()
     })
 }
