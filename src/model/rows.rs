@@ -147,6 +147,8 @@ pub struct DmarcRecordRow {
     pub index: u32,
     /// The sending address.
     pub source_ip: Option<String>,
+    /// Its network: the /24 (IPv4) or /48 (IPv6), as CIDR.
+    pub source_net: Option<String>,
     /// Messages from it.
     pub count: u64,
     /// What the receiver did: none, quarantine, reject.

@@ -196,6 +196,7 @@ fn dmarc_sections(db: &DbPaths, top: usize) -> Result<(LazyFrame, LazyFrame)> {
             sum_if(pass.clone().not()).alias("failing"),
             sum_if(pass).alias("passing"),
             col("header_from").drop_nulls().first().alias("header_from"),
+            col("source_net").drop_nulls().first().alias("network"),
             col("asn").drop_nulls().first().alias("asn"),
             col("as_org").drop_nulls().first().alias("as_org"),
             col("country").drop_nulls().first().alias("country"),

@@ -367,6 +367,7 @@ pub(crate) fn dmarc_frames(d: &crate::model::DmarcRows) -> PolarsResult<[DataFra
         strs("report_key", c.iter().map(|x| Some(x.report_key.as_str()))),
         u32s("index", c.iter().map(|x| x.index)),
         strs("source_ip", c.iter().map(|x| x.source_ip.as_deref())),
+        strs("source_net", c.iter().map(|x| x.source_net.as_deref())),
         u64s("count", c.iter().map(|x| Some(x.count))),
         strs("disposition", c.iter().map(|x| x.disposition.as_deref())),
         strs("dkim", c.iter().map(|x| x.dkim.as_deref())),

@@ -329,6 +329,7 @@ pub(crate) const DMARC_RECORDS: TableSpec = TableSpec {
         col("report_key", Str, false, "The report (joins dmarc_reports)"),
         col("index", U32, false, "Position in the report, from 0"),
         col("source_ip", Str, true, "The sending address"),
+        col("source_net", Str, true, "Its network: the /24 (IPv4) or /48 (IPv6), as CIDR"),
         col("count", U64, false, "Messages from it"),
         col("disposition", Str, true, "What the receiver did: none, quarantine, reject"),
         col("dkim", Str, true, "DKIM as DMARC evaluated it: pass (aligned) or fail"),

@@ -1,6 +1,7 @@
 //! Every notebook in notebooks/ executes headless (nbclient, a real Jupyter
 //! kernel) against tables mailidx wrote from ../shared/corpora/spamassassin
-//! (the sample archive when ../shared is absent), reading only the Parquet
+//! and parsedmarc's report samples (the sample archive when ../shared is
+//! absent), reading only the Parquet
 //! tables; a failing cell fails the test, and the notebooks that draw must
 //! draw. Needs `pip install -r notebooks/requirements.txt` (`.ci/run` does
 //! it); skipped with a printed reason when it is missing.
@@ -22,7 +23,13 @@ fn notebooks_execute_on_what_mailidx_writes() {
     let corpus = root.join("../shared/corpora/spamassassin");
     let source = if corpus.is_dir() { corpus } else { root.join("samples/mail") };
     let db = tempfile::tempdir().unwrap();
-    ingest(&IngestConfig::new(vec![source], DbPaths::new(db.path())), &NoProgress).unwrap();
+    // With parsedmarc's report samples beside the mail, for the DMARC notebook.
+    let mut paths = vec![source];
+    let reports = root.join("../shared/corpora/dmarc-parsedmarc/samples");
+    if reports.is_dir() {
+        paths.push(reports);
+    }
+    ingest(&IngestConfig::new(paths, DbPaths::new(db.path())), &NoProgress).unwrap();
     let mut notebooks: Vec<_> = std::fs::read_dir(root.join("notebooks"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -38,7 +45,11 @@ fn notebooks_execute_on_what_mailidx_writes() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     eprintln!("{stdout}");
-    for name in ["spam_sources", "forgery", "hops", "messages_overview"] {
+    let dmarc = root.join("../shared/corpora/dmarc-parsedmarc/samples").is_dir();
+    for name in ["spam_sources", "forgery", "hops", "messages_overview", "dmarc"] {
+        if name == "dmarc" && !dmarc {
+            continue;
+        }
         let line = stdout.lines().find(|l| l.starts_with(&format!("{name}.ipynb:"))).unwrap_or_else(|| panic!("{name} did not run: {stdout}"));
         let figures: usize = line.rsplit(", ").next().and_then(|f| f.split(' ').next()).and_then(|n| n.parse().ok()).unwrap();
         if name != "messages_overview" {

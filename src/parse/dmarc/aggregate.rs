@@ -81,6 +81,10 @@ fn record(n: &Node, index: u32, out: &mut Aggregate) {
     out.records.push(DmarcRecordRow {
         index,
         source_ip: get(&["source_ip"]),
+        source_net: get(&["source_ip"]).and_then(|ip| ip.parse::<std::net::IpAddr>().ok()).and_then(|ip| {
+            let prefix = if ip.is_ipv4() { 24 } else { 48 };
+            ipnet::IpNet::new(ip, prefix).ok().map(|n| n.trunc().to_string())
+        }),
         count: get(&["count"]).and_then(|c| c.parse().ok()).unwrap_or(0),
         disposition: lower(get(&["policy_evaluated", "disposition"])),
         dkim: lower(get(&["policy_evaluated", "dkim"])),
