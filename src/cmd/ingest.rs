@@ -192,6 +192,9 @@ fn print_summary(s: &IngestSummary) {
         "{} files unchanged, {} grown, {} renamed; {} copies and {} messages gone from the archive removed",
         s.unchanged_files, s.appended_files, s.renamed, s.removed_copies, s.removed_messages
     );
+    if s.report_files > 0 {
+        println!("{} DMARC or SMTP TLS report files read (report --section dmarc)", s.report_files);
+    }
     if s.relabelled > 0 {
         println!("{} messages read again: their folder or label follows where their copies are now (or --label)", s.relabelled);
     }

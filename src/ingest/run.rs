@@ -96,6 +96,8 @@ pub struct IngestSummary {
     pub removed_copies: u64,
     /// Messages gone from the archive (no copy left): removed from the index and every table.
     pub removed_messages: u64,
+    /// DMARC and SMTP TLS report files read (not mail).
+    pub report_files: u64,
     /// Messages read again because the copy naming their folder, or their
     /// user label, changed (moved into or out of a spam folder, `--label`).
     pub relabelled: u64,
@@ -173,6 +175,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         skipped: workers.skipped.load(Ordering::Relaxed),
         ignored: found.ignored.len() as u64,
         links_not_followed: found.links.len() as u64,
+        report_files: found.reports.len() as u64,
         duplicates: workers.duplicates.load(Ordering::Relaxed),
         files: file_count,
         unchanged_files: plan.unchanged.len() as u64,

@@ -302,6 +302,16 @@ fn smtp_tls_reports_agree_with_parsedmarc() {
     let db = tempfile::tempdir().unwrap();
     let out = crate::common::mailidx(db.path()).args(["ingest", "--quiet"]).arg(shared.join("corpora/dmarc-parsedmarc/samples/smtp_tls")).output().unwrap();
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("3 DMARC or SMTP TLS report files read"), "{}", String::from_utf8_lossy(&out.stdout));
+    // The same report gzipped (.json.gz), in another database: the same row.
+    let gz = tempfile::tempdir().unwrap();
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut e, &std::fs::read(shared.join("corpora/dmarc-parsedmarc/samples/smtp_tls/rfc8460.json")).unwrap()).unwrap();
+    std::fs::write(gz.path().join("rfc8460.json.gz"), e.finish().unwrap()).unwrap();
+    let out = crate::common::mailidx(&gz.path().join("db")).args(["ingest", "--quiet"]).arg(gz.path().join("rfc8460.json.gz")).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    let gz_rows = mailidx::store::parquet::read_table(&gz.path().join("db/tables"), "smtp_tls_reports").unwrap();
+    assert_eq!(gz_rows.column("failed_sessions").unwrap().u64().unwrap().get(0), Some(303));
     let tables = db.path().join("tables");
     let pol = mailidx::store::parquet::read_table(&tables, "smtp_tls_reports").unwrap();
     let fails = mailidx::store::parquet::read_table(&tables, "smtp_tls_failures").unwrap();
