@@ -68,7 +68,7 @@ pub(crate) fn parse(doc: &[u8]) -> Result<Aggregate, String> {
         r.sp = r.p.clone();
     }
     out.report.record_count = out.records.len() as u32;
-    out.report.message_count = out.records.iter().map(|r| r.count).sum();
+    out.report.message_count = out.records.iter().fold(0u64, |a, r| a.saturating_add(r.count));
     Ok(out)
 }
 
