@@ -137,8 +137,9 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
 }
 
 /// The same DMARC report received twice (same org and report id: same
-/// `report_key`) is kept once: its first report row and the records and
-/// results that came with that copy.
+/// `report_key`) keeps its records and results once, and a report row for
+/// each carrier (message or file) it came in, so that search finds every
+/// carrier and the report stays while any carrier does.
 fn dedupe_reports(db: &mut Db) -> Result<()> {
     let t = tables::DMARC_REPORTS.table;
     let files = db.tables().files(t);
@@ -146,7 +147,8 @@ fn dedupe_reports(db: &mut Db) -> Result<()> {
     if reports.height() == reports.column("report_key").map_err(Error::table(t))?.n_unique().map_err(Error::table(t))? {
         return Ok(());
     }
-    let mut first = reports.lazy().unique_stable(Some(cols(["report_key"])), UniqueKeepStrategy::First).collect().map_err(Error::table(t))?;
+    let carriers = ["report_key", "msg_key", "source"];
+    let mut first = reports.lazy().unique_stable(Some(cols(carriers)), UniqueKeepStrategy::First).collect().map_err(Error::table(t))?;
     db.tables_mut().replace_table(t, &mut first)?;
     // Records and results: one copy's rows per report (a report's rows are
     // whole within one part, so duplicates are exact copies).

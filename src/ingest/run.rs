@@ -161,7 +161,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         }
     }
     enter_step("reading DMARC report files");
-    read_report_files(&found.reports, &cfg.analysis.geoip, &tx);
+    read_report_files(&found.reports, &cfg.analysis.geoip, &known, &tx);
     enter_step("reading, parsing and indexing messages");
     workers.read_all(&to_read, &tx);
     drop(tx);
@@ -214,7 +214,12 @@ const MAX_REPORT_FILE: u64 = 256 << 20;
 /// DMARC aggregate report files given to ingest (or found in its folders):
 /// read whole on every ingest (the same report is stored once), their rows
 /// and problems to the batch thread.
-fn read_report_files(files: &[std::path::PathBuf], geoip: &crate::analyze::geoip::GeoIp, tx: &std::sync::mpsc::SyncSender<Item>) {
+fn read_report_files(
+    files: &[std::path::PathBuf],
+    geoip: &crate::analyze::geoip::GeoIp,
+    known: &HashSet<(String, ErrorKind)>,
+    tx: &std::sync::mpsc::SyncSender<Item>,
+) {
     for path in files {
         let text = crate::model::path_text(path);
         let bytes = match std::fs::metadata(path).map(|m| m.len()) {
@@ -227,14 +232,18 @@ fn read_report_files(files: &[std::path::PathBuf], geoip: &crate::analyze::geoip
                 let mut r = crate::model::DmarcRows::default();
                 r.read(&bytes, None, &text, None, false);
                 crate::analyze::geoip::annotate_reports(&mut r, geoip);
-                for p in r.problems.drain(..) {
+                // Read again on every ingest: a problem already listed is
+                // not listed twice.
+                let listed = known.contains(&(text.clone(), ErrorKind::Malformed));
+                for p in r.problems.drain(..).filter(|_| !listed) {
                     let _ = tx.send(Item::Problem(workers::problem(path, None, ErrorKind::Malformed, &p)));
                 }
                 let _ = tx.send(Item::Reports(Box::new(r)));
             }
-            Err(e) => {
+            Err(e) if !known.contains(&(text.clone(), ErrorKind::Io)) => {
                 let _ = tx.send(Item::Problem(workers::problem(path, None, ErrorKind::Io, &e)));
             }
+            Err(_) => {}
         }
     }
 }

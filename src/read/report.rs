@@ -167,8 +167,13 @@ fn dmarc_sections(db: &DbPaths, top: usize) -> Result<(LazyFrame, LazyFrame)> {
     let (Some(reports), Some(records)) = (scan("dmarc_reports")?, scan("dmarc_records")?) else {
         return Ok((DataFrame::empty().lazy(), DataFrame::empty().lazy()));
     };
+    // One row per report (a report received in several carriers has a row
+    // for each).
+    let reports = reports
+        .select([col("report_key"), col("domain").str().to_lowercase().str().strip_chars_end(lit(".")).alias("domain"), col("begin"), col("end")])
+        .unique_stable(Some(cols(["report_key"])), UniqueKeepStrategy::First);
     let joined = records.join(
-        reports.select([col("report_key"), col("domain"), col("begin"), col("end")]),
+        reports,
         [col("report_key")],
         [col("report_key")],
         JoinArgs::new(JoinType::Inner),
@@ -185,7 +190,8 @@ fn dmarc_sections(db: &DbPaths, top: usize) -> Result<(LazyFrame, LazyFrame)> {
             sum_if(pass.clone().not()).alias("dmarc_fail"),
             sum_if(col("disposition").eq(lit("quarantine")).fill_null(lit(false))).alias("quarantined"),
             sum_if(col("disposition").eq(lit("reject")).fill_null(lit(false))).alias("rejected"),
-            ((col("end").cast(DataType::Int64).max() - col("begin").cast(DataType::Int64).min()) / lit(86_400_000i64) + lit(1i64)).alias("days"),
+            // Days with a report period starting on them.
+            (col("begin").cast(DataType::Int64) / lit(86_400_000i64)).n_unique().alias("days"),
         ])
         .sort(["messages", "domain"], SortMultipleOptions::default().with_order_descending_multi([true, false]))
         .limit(top as IdxSize);

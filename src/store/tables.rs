@@ -291,8 +291,8 @@ pub(crate) const RECEIVED_HOPS: TableSpec = TableSpec {
 
 pub(crate) const DMARC_REPORTS: TableSpec = TableSpec {
     table: "dmarc_reports",
-    description: "DMARC aggregate reports (RFC 7489, the draft schema, RFC 9990) found attached to messages or as their body, in XML, gzip or zip. The same report (org and report id) is stored once.",
-    one_row_per: "aggregate report",
+    description: "DMARC aggregate reports (RFC 7489, the draft schema, RFC 9990) found attached to messages, as their body, or given as files, in XML, gzip or zip. A report received in several carriers (org and report id the same) has a row for each carrier and its records once.",
+    one_row_per: "aggregate report and carrier (message or file)",
     columns: &[
         col("report_key", Str, false, "The report: a hash of its org name and report id (joins dmarc_records, dmarc_record_auth)"),
         col("msg_key", Str, true, "The message that carried it (joins messages)"),
@@ -301,12 +301,12 @@ pub(crate) const DMARC_REPORTS: TableSpec = TableSpec {
         col("org_name", Str, true, "The reporting organisation (the reporter's address domain when the report leaves it empty)"),
         col("org_email", Str, true, "The reporter's contact address"),
         col("report_id", Str, true, "The report id"),
-        col("begin", Timestamp, true, "Start of the period reported"),
-        col("end", Timestamp, true, "End of the period reported"),
+        col("begin", Timestamp, true, "Start of the period reported (null unless seconds since the epoch between 1970 and 2200)"),
+        col("end", Timestamp, true, "End of the period reported (same)"),
         col("errors", ListStr, false, "The report's <error> elements"),
         col("generator", Str, true, "The report generator (RFC 9990)"),
         col("version", Str, true, "The report format version, where given"),
-        col("domain", Str, true, "The published domain"),
+        col("domain", Str, true, "The published domain, lowercased, without a trailing dot"),
         col("adkim", Str, true, "Published DKIM alignment (r or s; r when absent, RFC 7489 §6.3)"),
         col("aspf", Str, true, "Published SPF alignment (r or s; r when absent)"),
         col("p", Str, true, "Published policy: none, quarantine, reject"),

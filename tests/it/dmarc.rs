@@ -143,7 +143,12 @@ fn attached_reports_give_the_rows_of_the_files() {
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
     let reports = mailidx::store::parquet::read_table(&db.join("tables"), "dmarc_reports").unwrap();
     let keys = reports.column("report_key").unwrap().str().unwrap().clone();
-    assert_eq!(keys.iter().collect::<std::collections::HashSet<_>>().len(), reports.height(), "each report once, though each was sent twice");
+    // A report row per carrier (each report was sent twice), its records once
+    // (checked below against the files' record counts).
+    let carriers: Vec<_> = keys.iter().zip(reports.column("msg_key").unwrap().str().unwrap().iter()).collect();
+    let unique: std::collections::HashSet<_> = carriers.iter().collect();
+    assert_eq!(unique.len(), carriers.len(), "one row per report and carrier");
+    assert!(keys.iter().collect::<std::collections::HashSet<_>>().len() * 2 <= reports.height());
     let (ids, counts, records) = (
         reports.column("report_id").unwrap().str().unwrap().clone(),
         reports.column("message_count").unwrap().u64().unwrap().clone(),
@@ -284,12 +289,19 @@ fn report_files_given_to_ingest() {
             assert!(first.contains(&id), "{rel}: {id} not in {first:?}");
         }
     }
+    let keys = |db: &std::path::Path| {
+        let r = mailidx::store::parquet::read_table(&db.join("tables"), "dmarc_reports").unwrap();
+        r.column("report_key").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect::<std::collections::HashSet<_>>().len()
+    };
     let mut unique = first.clone();
     unique.dedup();
     // Two reports share an id with different orgs (fred.com, google.com).
-    assert_eq!(unique.len() + 1, first.len(), "{first:?}");
+    assert_eq!(unique.len() + 1, keys(db.path()), "{first:?}");
+    let records = |db: &std::path::Path| mailidx::store::parquet::read_table(&db.join("tables"), "dmarc_records").unwrap().height();
+    let n_records = records(db.path());
     ingest();
     assert_eq!(ids(db.path()), first, "a second ingest adds nothing");
+    assert_eq!(records(db.path()), n_records);
 }
 
 /// SMTP TLS reports (RFC 8460) against parsedmarc: the JSON files and the
@@ -447,10 +459,20 @@ fn reports_leave_with_their_message() {
         let out = crate::common::mailidx(&db).args(["ingest", "--quiet"]).arg(dir.path().join("Mail")).output().unwrap();
         assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
     };
+    // The same report in a second message (forwarded, say).
+    let twin = std::fs::read_to_string(cur.join("1:2,")).unwrap().replacen("Message-ID:", "X-Old-Message-ID:", 1);
+    std::fs::write(cur.join("3:2,"), format!("Message-ID: <twin@reporter.example>\n{twin}")).unwrap();
     ingest();
     let rows = |t: &str| mailidx::store::parquet::read_table(&db.join("tables"), t).unwrap().height();
-    assert_eq!((rows("dmarc_reports"), rows("dmarc_records")), (1, 1));
+    assert_eq!((rows("dmarc_reports"), rows("dmarc_records")), (2, 1), "a report row per carrier, its records once");
+    assert_eq!(crate::common::search(&db, "dmarc_report:1627703331531660819").len(), 2, "both carriers are found");
+    let out = crate::common::mailidx(&db).args(["report", "--format", "json", "--section", "dmarc"]).output().unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!((r["dmarc"][0]["reports"].as_u64(), r["dmarc"][0]["messages"].as_u64()), (Some(1), Some(1)), "{r}");
     std::fs::remove_file(cur.join("1:2,")).unwrap();
+    ingest();
+    assert_eq!((rows("dmarc_reports"), rows("dmarc_records")), (1, 1), "the other carrier keeps it");
+    std::fs::remove_file(cur.join("3:2,")).unwrap();
     ingest();
     assert_eq!((rows("dmarc_reports"), rows("dmarc_records"), rows("dmarc_record_auth")), (0, 0, 0));
     assert_eq!(rows("messages"), 1);

@@ -25,14 +25,14 @@ pub(crate) fn parse(doc: &[u8]) -> Result<Aggregate, String> {
             r.org_name = n.text_at(&["org_name"]);
             r.org_email = n.text_at(&["email"]);
             r.report_id = n.text_at(&["report_id"]);
-            r.begin = n.text_at(&["date_range", "begin"]).and_then(|s| s.parse::<i64>().ok()).map(|s| s * 1000);
-            r.end = n.text_at(&["date_range", "end"]).and_then(|s| s.parse::<i64>().ok()).map(|s| s * 1000);
+            r.begin = epoch(n.text_at(&["date_range", "begin"]));
+            r.end = epoch(n.text_at(&["date_range", "end"]));
             r.errors = n.all("error").filter_map(|e| (!e.text.trim().is_empty()).then(|| e.text.trim().to_string())).collect();
             r.generator = n.text_at(&["generator"]);
         }
         "policy_published" => {
             let r = &mut out.report;
-            r.domain = n.text_at(&["domain"]);
+            r.domain = n.text_at(&["domain"]).map(|d| d.trim_end_matches('.').to_ascii_lowercase());
             r.adkim = n.text_at(&["adkim"]);
             r.aspf = n.text_at(&["aspf"]);
             r.p = n.text_at(&["p"]);
@@ -72,6 +72,12 @@ pub(crate) fn parse(doc: &[u8]) -> Result<Aggregate, String> {
     Ok(out)
 }
 
+/// A report date (seconds since the epoch) as milliseconds, when it is a
+/// number from 1970 to 2200; others are not dates.
+fn epoch(s: Option<String>) -> Option<i64> {
+    s.and_then(|s| s.trim().parse::<i64>().ok()).filter(|s| (0..7_258_118_400).contains(s)).map(|s| s * 1000)
+}
+
 fn record(n: &Node, index: u32, out: &mut Aggregate) {
     let lower = |s: Option<String>| s.map(|v| v.to_ascii_lowercase());
     let row = n.child("row");
@@ -81,7 +87,11 @@ fn record(n: &Node, index: u32, out: &mut Aggregate) {
     out.records.push(DmarcRecordRow {
         index,
         source_ip: get(&["source_ip"]),
-        source_net: get(&["source_ip"]).and_then(|ip| ip.parse::<std::net::IpAddr>().ok()).and_then(|ip| {
+        source_net: get(&["source_ip"]).and_then(|ip| ip.parse::<std::net::IpAddr>().ok()).map(|ip| match ip {
+            // An IPv4 address written as IPv6 (::ffff:1.2.3.4) is IPv4.
+            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
+            v4 => v4,
+        }).and_then(|ip| {
             let prefix = if ip.is_ipv4() { 24 } else { 48 };
             ipnet::IpNet::new(ip, prefix).ok().map(|n| n.trunc().to_string())
         }),
