@@ -477,3 +477,17 @@ fn reports_leave_with_their_message() {
     assert_eq!((rows("dmarc_reports"), rows("dmarc_records"), rows("dmarc_record_auth")), (0, 0, 0));
     assert_eq!(rows("messages"), 1);
 }
+
+/// A report cut short keeps what came before its end, and a count that is
+/// not a number is read as 0 with a warning.
+#[test]
+fn truncated_reports_and_bad_counts() {
+    let full = "<?xml version=\"1.0\"?><feedback><report_metadata><org_name>cut.example</org_name><report_id>cut-1</report_id><date_range><begin>1700000000</begin><end>1700086399</end></date_range></report_metadata><policy_published><domain>Example.COM.</domain><p>none</p></policy_published><record><row><source_ip>192.0.2.1</source_ip><count>lots</count><policy_evaluated><disposition>none</disposition></policy_evaluated></row></record><record><row><source_ip>192.0.2.2</source_ip><count>3</count><policy_evaluated><disposition>none</disposition></policy_evaluated></row></record><record><row><source_ip>192.0.2.3</source_ip><count>4</count><policy_eval";
+    let mut r = Reports::default();
+    r.read(full.as_bytes(), None, "cut.xml", None, false);
+    assert_eq!(r.reports.len(), 1, "{:?}", r.problems);
+    assert_eq!(r.reports[0].domain.as_deref(), Some("example.com"));
+    assert_eq!(r.records.iter().map(|x| x.count).collect::<Vec<_>>(), [0, 3, 4]);
+    let problems = r.problems.join("; ");
+    assert!(problems.contains("not a number") && problems.contains("what came before is kept"), "{problems}");
+}

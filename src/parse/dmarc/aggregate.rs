@@ -12,6 +12,9 @@ pub(crate) struct Aggregate {
     pub report: DmarcReportRow,
     pub records: Vec<DmarcRecordRow>,
     pub auth: Vec<DmarcAuthRow>,
+    /// What was read with a doubt: a document cut short, counts that are
+    /// not numbers.
+    pub warnings: Vec<String>,
 }
 
 /// Reads an aggregate report; Err when the document is not one (or not
@@ -19,7 +22,7 @@ pub(crate) struct Aggregate {
 pub(crate) fn parse(doc: &[u8]) -> Result<Aggregate, String> {
     let mut out = Aggregate::default();
     let mut index = 0u32;
-    let root = xml::read(doc, |n: Node| match n.name.as_str() {
+    let (root, truncated) = xml::read(doc, |n: Node| match n.name.as_str() {
         "report_metadata" => {
             let r = &mut out.report;
             r.org_name = n.text_at(&["org_name"]);
@@ -50,6 +53,7 @@ pub(crate) fn parse(doc: &[u8]) -> Result<Aggregate, String> {
         }
         _ => {}
     })?;
+    out.warnings.extend(truncated);
     if root != "feedback" {
         return Err(format!("not a DMARC aggregate report (the root element is <{root}>)"));
     }
@@ -95,7 +99,13 @@ fn record(n: &Node, index: u32, out: &mut Aggregate) {
             let prefix = if ip.is_ipv4() { 24 } else { 48 };
             ipnet::IpNet::new(ip, prefix).ok().map(|n| n.trunc().to_string())
         }),
-        count: get(&["count"]).and_then(|c| c.parse().ok()).unwrap_or(0),
+        count: match get(&["count"]) {
+            Some(c) => c.parse().unwrap_or_else(|_| {
+                out.warnings.push(format!("record {index}: count {c:?} is not a number; read as 0"));
+                0
+            }),
+            None => 0,
+        },
         disposition: lower(get(&["policy_evaluated", "disposition"])),
         dkim: lower(get(&["policy_evaluated", "dkim"])),
         spf: lower(get(&["policy_evaluated", "spf"])),

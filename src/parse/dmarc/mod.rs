@@ -70,6 +70,7 @@ impl Reports {
                     for r in a.auth.iter_mut() {
                         r.report_key = key.clone();
                     }
+                    kept.extend(a.warnings);
                     self.reports.push(a.report);
                     self.records.extend(a.records);
                     self.auth.extend(a.auth);

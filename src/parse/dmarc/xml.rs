@@ -44,8 +44,9 @@ impl Node {
 }
 
 /// Reads `doc`: the root's name, then each of its children to `each` as
-/// it closes. Errors are the XML's, with where.
-pub(crate) fn read(doc: &[u8], mut each: impl FnMut(Node)) -> Result<String, String> {
+/// it closes; and a warning when the document was cut short. Errors are
+/// the XML's, with where.
+pub(crate) fn read(doc: &[u8], mut each: impl FnMut(Node)) -> Result<(String, Option<String>), String> {
     let mut reader = Reader::from_reader(doc);
     reader.config_mut().trim_text(false);
     // Reports in the wild leave elements unclosed (`<email><a@b></email>`):
@@ -56,8 +57,16 @@ pub(crate) fn read(doc: &[u8], mut each: impl FnMut(Node)) -> Result<String, Str
     let mut root = None;
     let mut nodes = 0usize;
     let mut skipped_depth = 0usize;
+    let mut broken = None;
     loop {
-        let ev = reader.read_event().map_err(|e| format!("invalid XML at byte {}: {e}", reader.buffer_position()))?;
+        let ev = match reader.read_event() {
+            Ok(ev) => ev,
+            // Broken from here on: what came before is kept.
+            Err(e) => {
+                broken = Some(format!("invalid XML at byte {}: {e}; what came before is kept", reader.buffer_position()));
+                break;
+            }
+        };
         match ev {
             Event::Start(e) => {
                 if stack.len() >= MAX_DEPTH || skipped_depth > 0 {
@@ -128,8 +137,16 @@ pub(crate) fn read(doc: &[u8], mut each: impl FnMut(Node)) -> Result<String, Str
             _ => {}
         }
     }
-    if !stack.is_empty() {
-        return Err(format!("invalid XML: <{}> is never closed", stack.last().map(|n| n.name.as_str()).unwrap_or("?")));
+    // A document cut short: what was read is kept, the open elements
+    // closed, and the caller told.
+    let truncated = broken.or_else(|| stack.last().map(|n| format!("the document ends inside <{}>: what came before is kept", n.name)));
+    while let Some(done) = stack.pop() {
+        match stack.len() {
+            0 => {}
+            1 => each(done),
+            _ => stack.last_mut().expect("a parent").children.push(done),
+        }
     }
-    root.ok_or_else(|| "no XML element".to_string())
+    let root = root.ok_or_else(|| "no XML element".to_string())?;
+    Ok((root, truncated))
 }
