@@ -97,21 +97,7 @@ pub(crate) fn read(doc: &[u8], mut each: impl FnMut(Node)) -> Result<(String, Op
                 }
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).to_ascii_lowercase();
                 let Some(at) = stack.iter().rposition(|n| n.name == name) else { continue };
-                while stack.len() > at {
-                    let done = stack.pop().expect("an open element");
-                    match stack.len() {
-                        0 => {}
-                        1 => {
-                            each(done);
-                            nodes = 1;
-                        }
-                        _ => {
-                            if nodes < MAX_NODES {
-                                stack.last_mut().expect("a parent").children.push(done);
-                            }
-                        }
-                    }
-                }
+                close(&mut stack, at, &mut nodes, &mut each);
             }
             Event::Text(t) => {
                 if let (Some(top), 0) = (stack.last_mut(), skipped_depth) {
@@ -140,13 +126,27 @@ pub(crate) fn read(doc: &[u8], mut each: impl FnMut(Node)) -> Result<(String, Op
     // A document cut short: what was read is kept, the open elements
     // closed, and the caller told.
     let truncated = broken.or_else(|| stack.last().map(|n| format!("the document ends inside <{}>: what came before is kept", n.name)));
-    while let Some(done) = stack.pop() {
-        match stack.len() {
-            0 => {}
-            1 => each(done),
-            _ => stack.last_mut().expect("a parent").children.push(done),
-        }
-    }
+    close(&mut stack, 0, &mut nodes, &mut each);
     let root = root.ok_or_else(|| "no XML element".to_string())?;
     Ok((root, truncated))
+}
+
+/// Closes the open elements down to depth `at`: a child of the root goes to
+/// `each`, a deeper one into its parent (up to [`MAX_NODES`]).
+fn close(stack: &mut Vec<Node>, at: usize, nodes: &mut usize, each: &mut impl FnMut(Node)) {
+    while stack.len() > at {
+        let done = stack.pop().expect("an open element");
+        match stack.len() {
+            0 => {}
+            1 => {
+                each(done);
+                *nodes = 1;
+            }
+            _ => {
+                if *nodes < MAX_NODES {
+                    stack.last_mut().expect("a parent").children.push(done);
+                }
+            }
+        }
+    }
 }
