@@ -277,7 +277,10 @@ impl Walker<'_> {
                 f.sample = bytes.to_vec();
             }
         } else if super::dmarc::may_carry_report(&ct, info.filename.as_deref(), &bytes) {
-            self.out.reports.read(&bytes, Some(self.key), "", Some(&info.path), true);
+            // A TLS report type says it is a report: why it cannot be read
+            // is worth a warning. Other types only when they look like one.
+            let declared = ct.starts_with("application/tlsrpt");
+            self.out.reports.read(&bytes, Some(self.key), "", Some(&info.path), !declared);
         }
         if info.is_attachment {
             self.out.attachments.push(AttachmentRecord {

@@ -231,6 +231,7 @@ fn hostile_reports() {
     attach("huge", "application/gzip", &gzip(big.as_bytes()));
     drop(big);
     attach("empty", "text/xml", b"");
+    attach("badtls", "application/tlsrpt+gzip", b"\x1f\x8b\x08\x00 not really gzip");
     attach("notxml", "application/octet-stream", b"\x00\x01<feedback \xff\xfe garbage");
     let db = dir.path().join("db");
     let started = std::time::Instant::now();
@@ -240,7 +241,7 @@ fn hostile_reports() {
     assert!(elapsed.as_secs() < 120, "{elapsed:?}");
     let tables = db.join("tables");
     let msgs = mailidx::store::parquet::read_table(&tables, "messages").unwrap();
-    assert_eq!(msgs.height(), 7, "every message is kept");
+    assert_eq!(msgs.height(), 8, "every message is kept");
     let warnings = |subject: &str| {
         let m = msgs.clone().lazy().filter(col("subject").eq(lit(subject))).select([col("warnings")]).collect().unwrap();
         let list = m.column("warnings").unwrap().list().unwrap().get_as_series(0).unwrap();
@@ -250,6 +251,7 @@ fn hostile_reports() {
     assert!(warnings("zipbomb").contains("unpacks to more than"), "{}", warnings("zipbomb"));
     assert!(warnings("notxml").contains("DMARC report"), "{}", warnings("notxml"));
     assert!(warnings("nested").contains("nested more than twice"), "{}", warnings("nested"));
+    assert!(warnings("badtls").contains("DMARC report"), "a declared TLS report that cannot be read: {}", warnings("badtls"));
     let reports = mailidx::store::parquet::read_table(&tables, "dmarc_reports").unwrap();
     let ids: Vec<String> = reports.column("report_id").unwrap().str().unwrap().iter().flatten().map(str::to_string).collect();
     assert!(ids.contains(&"big-1".to_string()), "the 100 MB report is read: {ids:?}");
