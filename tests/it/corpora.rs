@@ -7,7 +7,7 @@
 //! - search vs a plain scan of the oracle's decoded headers (SpamAssassin
 //!   corpus): from:, subject: and date ranges agree.
 
-use crate::common::{oracle, shared};
+use crate::common::{oracle, shared, MAILDIR_CORPORA};
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -36,20 +36,6 @@ fn ingest_into(paths: Vec<PathBuf>, db: &Path) -> IngestSummary {
     ingest(&cfg, &NoProgress).unwrap()
 }
 
-const MAILDIR_CORPORA: &[&str] = &[
-    "spamassassin",
-    "phishing_pot",
-    "sa-testdata",
-    "sisimai",
-    "japanese",
-    "mail-parser",
-    "mime4j",
-    "flanker",
-    "mikel-mail",
-    "notmuch",
-    "mu",
-    "python-test-email",
-];
 
 #[test]
 fn every_maildir_corpus_ingests_with_the_reference_count() {

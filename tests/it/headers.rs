@@ -26,10 +26,7 @@ for path in sys.stdin.read().split("\0"):
 fn header_names_agree_with_python() {
     let Some(shared) = shared() else { return };
     let corpora = std::fs::canonicalize(shared.join("corpora")).unwrap();
-    let roots: Vec<PathBuf> = ["spamassassin", "phishing_pot", "sa-testdata", "sisimai", "japanese", "mail-parser", "mime4j", "flanker", "mikel-mail", "notmuch", "mu", "python-test-email"]
-        .iter()
-        .map(|c| corpora.join(c))
-        .collect();
+    let roots: Vec<PathBuf> = crate::common::MAILDIR_CORPORA.iter().map(|c| corpora.join(c)).collect();
     let db = tempfile::tempdir().unwrap();
     let out = mailidx(db.path()).args(["ingest", "--quiet"]).args(&roots).output().unwrap();
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));

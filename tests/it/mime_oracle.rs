@@ -18,20 +18,6 @@ use serde_json::Value;
 
 
 
-const CORPORA: &[&str] = &[
-    "spamassassin",
-    "phishing_pot",
-    "sa-testdata",
-    "sisimai",
-    "japanese",
-    "mail-parser",
-    "mime4j",
-    "flanker",
-    "mikel-mail",
-    "notmuch",
-    "mu",
-    "python-test-email",
-];
 
 type Leaf = (String, Option<String>, u64);
 
@@ -81,7 +67,7 @@ fn decoding_agrees_with_python_email() {
     let (mut n_hdr, mut subj_ok, mut n_from, mut from_ok, mut n_parts, mut parts_ok) = (0, 0, 0, 0, 0, 0);
     let mut examples: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     let verbose = std::env::var_os("MAILIDX_ORACLE_VERBOSE").is_some();
-    for corpus in CORPORA {
+    for corpus in crate::common::MAILDIR_CORPORA {
         let root = shared.join("corpora").join(corpus);
         let (mut c_n, mut c_ok, mut c_pn, mut c_pok) = (0, 0, 0, 0);
         for r in common::oracle(&shared, corpus, "email_py") {

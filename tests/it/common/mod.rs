@@ -6,6 +6,23 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+/// The corpora of ../shared that are Maildir trees (MANIFEST.md), each
+/// with oracle records.
+pub const MAILDIR_CORPORA: &[&str] = &[
+    "spamassassin",
+    "phishing_pot",
+    "sa-testdata",
+    "sisimai",
+    "japanese",
+    "mail-parser",
+    "mime4j",
+    "flanker",
+    "mikel-mail",
+    "notmuch",
+    "mu",
+    "python-test-email",
+];
+
 /// ../shared, or None (with a printed reason) where its corpora are absent.
 pub fn shared() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
