@@ -48,11 +48,7 @@ pub(super) fn read(m: &Message<'_>) -> ProviderTags {
         let takeout = name.eq_ignore_ascii_case("x-gmail-labels") || name.eq_ignore_ascii_case("x-gm-thrid");
         lead &= takeout && pos < EXPORT_HEADER_SLOTS;
         received_seen |= name.eq_ignore_ascii_case("received");
-        let value = || {
-            let (start, end) = (h.offset_start() as usize, (h.offset_end() as usize).min(raw.len()));
-            let text = String::from_utf8_lossy(raw.get(start..end).unwrap_or_default());
-            text.split_whitespace().collect::<Vec<_>>().join(" ")
-        };
+        let value = || super::trace::unfolded_value(raw, h);
         if lead && name.eq_ignore_ascii_case("x-gmail-labels") && out.gmail_labels.is_none() {
             out.gmail_labels = Some(split_labels(&value()));
         } else if lead && name.eq_ignore_ascii_case("x-gm-thrid") && out.gmail_thread_id.is_none() {

@@ -97,9 +97,7 @@ pub(super) fn read_trace_headers(m: &Message<'_>, trace: &mut TraceHeaders, warn
             trace.unanalysed_received += 1;
             continue;
         }
-        let (start, end) = (h.offset_start() as usize, (h.offset_end() as usize).min(raw.len()));
-        let text = String::from_utf8_lossy(raw.get(start..end).unwrap_or_default());
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = unfolded_value(raw, h);
         let position = pos as u32;
         match kind {
             Trace::Received => {
@@ -131,6 +129,14 @@ pub(super) fn read_trace_headers(m: &Message<'_>, trace: &mut TraceHeaders, warn
             body_hashes.refused
         ));
     }
+}
+
+/// A header field's value as written, unfolded, each run of white space one
+/// space.
+pub(super) fn unfolded_value(raw: &[u8], h: &mail_parser::Header<'_>) -> String {
+    let (start, end) = (h.offset_start() as usize, (h.offset_end() as usize).min(raw.len()));
+    let text = String::from_utf8_lossy(raw.get(start..end).unwrap_or_default());
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// What [`read_trace_headers`] does with a header field.
