@@ -93,27 +93,24 @@ pub enum StatsAction {
 }
 
 pub fn run_stats(a: StatsArgs, db: DbPaths) -> anyhow::Result<i32> {
-    match a.action {
-        StatsAction::Rebuild { geoip } if !super::geoip_files(geoip.clone()).is_empty() => {
-            let geoip = super::geoip_files(geoip);
-            let g = mailidx::analyze::geoip::GeoIp::open(&geoip)?;
-            let (looked_up, found, rewritten) = mailidx::ingest::reenrich(&db, &g)?;
-            println!("{looked_up} addresses looked up, {found} found in {}", geoip.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
-            for (table, rows) in rewritten {
-                println!("{table}: {rows} rows");
-            }
-            Ok(0)
+    let StatsAction::Rebuild { geoip } = a.action;
+    let geoip = super::geoip_files(geoip);
+    if !geoip.is_empty() {
+        let g = mailidx::analyze::geoip::GeoIp::open(&geoip)?;
+        let (looked_up, found, rewritten) = mailidx::ingest::reenrich(&db, &g)?;
+        println!("{looked_up} addresses looked up, {found} found in {}", geoip.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        for (table, rows) in rewritten {
+            println!("{table}: {rows} rows");
         }
-        StatsAction::Rebuild { .. } => {
-            let rebuilt = mailidx::store::derived::rebuild(&db)?;
-            if rebuilt.is_empty() {
-                eprintln!("mailidx: no messages in {}; nothing to derive", db.root.display());
-                return Ok(2);
-            }
-            for (table, rows) in rebuilt {
-                println!("{table}: {rows} rows");
-            }
-            Ok(0)
-        }
+        return Ok(0);
     }
+    let rebuilt = mailidx::store::derived::rebuild(&db)?;
+    if rebuilt.is_empty() {
+        eprintln!("mailidx: no messages in {}; nothing to derive", db.root.display());
+        return Ok(2);
+    }
+    for (table, rows) in rebuilt {
+        println!("{table}: {rows} rows");
+    }
+    Ok(0)
 }

@@ -124,7 +124,7 @@ pub fn build(db: &DbPaths, filter: &Filter, top: usize) -> Result<Vec<Section>> 
 /// The domains the spam links to: messages (spam first) per registrable
 /// domain of the body's links, from `urls`.
 fn linked_domains(db: &DbPaths, msgs: LazyFrame, top: usize) -> Result<LazyFrame> {
-    let urls = derived::scan(&crate::store::parquet::part_files(&db.tables_dir(), "urls")?)?;
+    let urls = derived::table(&db.tables_dir(), "urls")?;
     Ok(match urls {
         Some(urls) => urls
             .filter(col("registrable_domain").is_not_null())
@@ -163,8 +163,7 @@ fn reports_only(db: &DbPaths, top: usize) -> Result<Vec<Section>> {
 /// source. Reports are not messages: `--since`, `--until` and `--label`
 /// do not narrow these sections.
 fn dmarc_sections(db: &DbPaths, top: usize) -> Result<(LazyFrame, LazyFrame)> {
-    let scan = |t: &str| -> Result<Option<LazyFrame>> { derived::scan(&crate::store::parquet::part_files(&db.tables_dir(), t)?) };
-    let (Some(reports), Some(records)) = (scan("dmarc_reports")?, scan("dmarc_records")?) else {
+    let (Some(reports), Some(records)) = (derived::table(&db.tables_dir(), "dmarc_reports")?, derived::table(&db.tables_dir(), "dmarc_records")?) else {
         return Ok((DataFrame::empty().lazy(), DataFrame::empty().lazy()));
     };
     // One row per report (a report received in several carriers has a row

@@ -26,7 +26,12 @@ pub struct Filter {
 
 /// The committed `messages` table as a lazy scan; None when it has no parts yet.
 pub(crate) fn messages(tables_dir: &Path) -> Result<Option<LazyFrame>> {
-    scan(&crate::store::parquet::part_files(tables_dir, MESSAGES.table)?)
+    table(tables_dir, MESSAGES.table)
+}
+
+/// A committed table as a lazy scan; None when it has no parts yet.
+pub(crate) fn table(tables_dir: &Path, name: &str) -> Result<Option<LazyFrame>> {
+    scan(&crate::store::parquet::part_files(tables_dir, name)?)
 }
 
 /// A lazy scan of `messages` part files; None when there are none.
