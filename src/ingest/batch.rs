@@ -21,7 +21,7 @@ pub(super) struct SinkCounts {
 
 /// The rows of one batch, one vector per table.
 #[derive(Default)]
-struct Batch {
+pub(super) struct Batch {
     messages: Vec<MessageRecord>,
     hops: Vec<HopRecord>,
     auth: Vec<AuthResultRecord>,
@@ -42,9 +42,34 @@ impl Batch {
         self.messages.is_empty() && self.problems.is_empty() && self.locations.is_empty() && self.dmarc.reports.is_empty() && self.dmarc.tls_policies.is_empty()
     }
 
+    /// Takes a record's rows, each to its table's vector; with its location
+    /// as a copy when `new_copy`.
+    pub(super) fn add(&mut self, mut rec: Box<MessageRecord>, new_copy: bool) {
+        rec.body_text = String::new();
+        self.hops.append(&mut rec.hops);
+        self.auth.append(&mut rec.auth_rows);
+        self.dkim.append(&mut rec.dkim_rows);
+        self.attachments.append(&mut rec.attachment_rows);
+        self.ip_info.extend(rec.ip_rows.drain(..));
+        self.headers.append(&mut rec.header_rows);
+        self.urls.append(&mut rec.url_rows);
+        self.dmarc.append(&mut rec.dmarc);
+        if new_copy {
+            self.location_keys.push(rec.msg_key.clone());
+            self.locations.push(rec.location.clone());
+        }
+        self.messages.push(*rec);
+    }
+
     /// Writes the batch's parts and commits them with the index documents
     /// added since the last commit.
     fn commit(&mut self, db: &mut Db) -> Result<()> {
+        self.write_parts(db)?;
+        db.commit()
+    }
+
+    /// Writes the batch's parts (staged for the next commit) and empties it.
+    pub(super) fn write_parts(&mut self, db: &mut Db) -> Result<()> {
         let frames = [
             (tables::MESSAGES.table, frames::messages_frame(&self.messages)),
             (tables::RECEIVED_HOPS.table, frames::hops_frame(&self.hops)),
@@ -61,10 +86,9 @@ impl Batch {
             db.tables_mut().write_part(table, &mut df.map_err(Error::table(table))?)?;
         }
         let dmarc = frames::dmarc_frames(&self.dmarc).map_err(Error::table(tables::DMARC_REPORTS.table))?;
-        for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH, &tables::SMTP_TLS_REPORTS, &tables::SMTP_TLS_FAILURES, &tables::DMARC_FAILURES].into_iter().zip(dmarc) {
+        for (spec, mut df) in tables::REPORT_TABLES.into_iter().zip(dmarc) {
             db.tables_mut().write_part(spec.table, &mut df)?;
         }
-        db.commit()?;
         *self = Batch::default();
         Ok(())
     }
@@ -77,40 +101,20 @@ pub(super) fn run(rx: Receiver<Item>, mut db: Db, batch_rows: usize) -> Result<(
     let mut b = Batch::default();
     for item in rx {
         match item {
-            Item::Message(mut rec) => {
+            Item::Message(rec) => {
                 db.index().add(&rec)?;
                 counts.messages += 1;
                 if !rec.parse_ok {
                     counts.malformed += 1;
                 }
-                rec.body_text = String::new();
-                b.hops.append(&mut rec.hops);
-                b.auth.append(&mut rec.auth_rows);
-                b.dkim.append(&mut rec.dkim_rows);
-                b.attachments.append(&mut rec.attachment_rows);
-                b.ip_info.extend(rec.ip_rows.drain(..));
-                b.headers.append(&mut rec.header_rows);
-                b.urls.append(&mut rec.url_rows);
-                b.dmarc.reports.append(&mut rec.dmarc.reports);
-                b.dmarc.records.append(&mut rec.dmarc.records);
-                b.dmarc.auth.append(&mut rec.dmarc.auth);
-                b.dmarc.tls_policies.append(&mut rec.dmarc.tls_policies);
-                b.dmarc.tls_failures.append(&mut rec.dmarc.tls_failures);
-                b.dmarc.failures.append(&mut rec.dmarc.failures);
-                b.location_keys.push(rec.msg_key.clone());
-                b.locations.push(rec.location.clone());
-                b.messages.push(*rec);
+                b.add(rec, true);
             }
             Item::Copy(key, loc) => {
                 b.location_keys.push(key);
                 b.locations.push(loc);
             }
             Item::Reports(mut r) => {
-                b.dmarc.reports.append(&mut r.reports);
-                b.dmarc.records.append(&mut r.records);
-                b.dmarc.auth.append(&mut r.auth);
-                b.dmarc.tls_policies.append(&mut r.tls_policies);
-                b.dmarc.tls_failures.append(&mut r.tls_failures);
+                b.dmarc.append(&mut r);
             }
             Item::Problem(p) => {
                 if counts.problems.len() < SHOWN_PROBLEMS {

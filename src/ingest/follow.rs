@@ -19,10 +19,10 @@ use std::collections::{HashMap, HashSet};
 use super::reconcile::{drop_keys, Copies};
 use super::plan::Plan;
 use crate::analyze::Analyzer;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{path_text, Label, Location, MessageRecord, RawMessage};
 use crate::store::parquet::{read_parts, str_col, u64_col};
-use crate::store::{frames, tables, Db};
+use crate::store::{tables, Db};
 
 /// The paths of every file under this ingest's roots (read, grown, renamed
 /// or unchanged): the messages `--label` applies to.
@@ -57,37 +57,20 @@ pub(super) fn follow(db: &mut Db, copies: &Copies, analyzer: &Analyzer, scope: &
         records.push(an.record(&raw, t.key));
     }
     let keys: HashSet<String> = records.iter().map(|r| r.msg_key.clone()).collect();
-    for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS, &tables::HEADERS, &tables::URLS] {
+    for spec in tables::PER_MESSAGE {
         drop_keys(db.tables_mut(), spec.table, &keys)?;
     }
-    let (mut hops, mut auth, mut dkim, mut attachments, mut ip_info, mut headers, mut urls) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for r in records.iter_mut() {
+    let n = records.len() as u64;
+    let mut batch = super::batch::Batch::default();
+    for mut r in records {
         db.index().delete(&r.msg_key);
-        db.index().add(r)?;
-        r.body_text = String::new();
-        hops.append(&mut r.hops);
-        auth.append(&mut r.auth_rows);
-        dkim.append(&mut r.dkim_rows);
-        attachments.append(&mut r.attachment_rows);
-        ip_info.append(&mut r.ip_rows);
-        headers.append(&mut r.header_rows);
-        urls.append(&mut r.url_rows);
+        db.index().add(&r)?;
+        // The reports it carries are stored under its key already.
+        r.dmarc = Default::default();
+        batch.add(Box::new(r), false);
     }
-    let parts = [
-        (tables::MESSAGES.table, frames::messages_frame(&records)),
-        (tables::RECEIVED_HOPS.table, frames::hops_frame(&hops)),
-        (tables::AUTH_RESULTS.table, frames::auth_frame(&auth)),
-        (tables::DKIM_SIGNATURES.table, frames::dkim_frame(&dkim)),
-        (tables::ATTACHMENTS.table, frames::attachments_frame(&attachments)),
-        (tables::IP_INFO.table, frames::ip_info_frame(&ip_info)),
-        (tables::HEADERS.table, frames::headers_frame(&headers)),
-        (tables::URLS.table, frames::urls_frame(&urls)),
-    ];
-    for (table, df) in parts {
-        db.tables_mut().write_part(table, &mut df.map_err(Error::table(table))?)?;
-    }
-    Ok(records.len() as u64)
+    batch.write_parts(db)?;
+    Ok(n)
 }
 
 /// The messages whose row names another copy than the one that should name

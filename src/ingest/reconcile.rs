@@ -105,15 +105,7 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
     }
     // ip_info: each address and database once, whatever batch found it.
     if db.tables().files(tables::IP_INFO.table).len() > 1 {
-        let files = db.tables().files(tables::IP_INFO.table);
-        if let Some(df) = read_parts(&files, tables::IP_INFO.table, None)? {
-            let mut df = df
-                .lazy()
-                .unique_stable(Some(cols(["ip", "database_type", "build_epoch"])), UniqueKeepStrategy::Last)
-                .collect()
-                .map_err(Error::table(tables::IP_INFO.table))?;
-            db.tables_mut().replace_table(tables::IP_INFO.table, &mut df)?;
-        }
+        keep_unique(db, tables::IP_INFO.table, &["ip", "database_type", "build_epoch"], UniqueKeepStrategy::Last)?;
     }
     dedupe_reports(db)?;
     dedupe_tls(db)?;
@@ -122,7 +114,7 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
     let mut empty = crate::store::frames::urls_frame(&[]).map_err(Error::table(tables::URLS.table))?;
     db.tables_mut().ensure_table(tables::URLS.table, &mut empty)?;
     let empty = crate::store::frames::dmarc_frames(&Default::default()).map_err(Error::table(tables::DMARC_REPORTS.table))?;
-    for (spec, mut df) in [&tables::DMARC_REPORTS, &tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH, &tables::SMTP_TLS_REPORTS, &tables::SMTP_TLS_FAILURES, &tables::DMARC_FAILURES].into_iter().zip(empty) {
+    for (spec, mut df) in tables::REPORT_TABLES.into_iter().zip(empty) {
         db.tables_mut().ensure_table(spec.table, &mut df)?;
     }
     // The derived tables, from the messages as they now stand.
@@ -142,51 +134,37 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
 /// carrier and the report stays while any carrier does.
 fn dedupe_reports(db: &mut Db) -> Result<()> {
     let t = tables::DMARC_REPORTS.table;
-    let files = db.tables().files(t);
-    let Some(reports) = read_parts(&files, t, None)? else { return Ok(()) };
-    if reports.height() == reports.column("report_key").map_err(Error::table(t))?.n_unique().map_err(Error::table(t))? {
+    let Some(keys) = read_parts(&db.tables().files(t), t, Some(&["report_key"]))? else { return Ok(()) };
+    if keys.height() == keys.column("report_key").map_err(Error::table(t))?.n_unique().map_err(Error::table(t))? {
         return Ok(());
     }
-    let carriers = ["report_key", "msg_key", "source"];
-    let mut first = reports.lazy().unique_stable(Some(cols(carriers)), UniqueKeepStrategy::First).collect().map_err(Error::table(t))?;
-    db.tables_mut().replace_table(t, &mut first)?;
+    keep_unique(db, t, &["report_key", "msg_key", "source"], UniqueKeepStrategy::First)?;
     // Records and results: one copy's rows per report (a report's rows are
     // whole within one part, so duplicates are exact copies).
-    let subsets: [(&str, &[&str]); 2] = [
-        (tables::DMARC_RECORDS.table, &["report_key", "index"]),
-        (tables::DMARC_RECORD_AUTH.table, &["report_key", "record_index", "method", "domain", "selector", "scope", "result"]),
-    ];
-    for (table, subset) in subsets {
-        let files = db.tables().files(table);
-        if let Some(df) = read_parts(&files, table, None)? {
-            let mut df = df.lazy().unique_stable(Some(cols(subset.iter().copied())), UniqueKeepStrategy::First).collect().map_err(Error::table(table))?;
-            db.tables_mut().replace_table(table, &mut df)?;
-        }
-    }
-    Ok(())
+    keep_unique(db, tables::DMARC_RECORDS.table, &["report_key", "index"], UniqueKeepStrategy::First)?;
+    let auth = ["report_key", "record_index", "method", "domain", "selector", "scope", "result"];
+    keep_unique(db, tables::DMARC_RECORD_AUTH.table, &auth, UniqueKeepStrategy::First)
 }
 
 /// The same SMTP TLS report received twice is kept once: the first copy's
 /// policy rows and their failure details.
 fn dedupe_tls(db: &mut Db) -> Result<()> {
-    let subsets: [(&str, &[&str]); 2] = [
-        (tables::SMTP_TLS_REPORTS.table, &["report_key", "policy_index"]),
-        (
-            tables::SMTP_TLS_FAILURES.table,
-            &["report_key", "policy_index", "result_type", "sending_mta_ip", "receiving_mx_hostname", "receiving_ip", "failed_sessions", "failure_reason_code"],
-        ),
-    ];
+    let failure = ["report_key", "policy_index", "result_type", "sending_mta_ip", "receiving_mx_hostname", "receiving_ip", "failed_sessions", "failure_reason_code"];
+    let subsets: [(&str, &[&str]); 2] = [(tables::SMTP_TLS_REPORTS.table, &["report_key", "policy_index"]), (tables::SMTP_TLS_FAILURES.table, &failure)];
     for (table, subset) in subsets {
-        let files = db.tables().files(table);
-        if files.len() < 2 {
-            continue;
-        }
-        if let Some(df) = read_parts(&files, table, None)? {
-            let mut df = df.lazy().unique_stable(Some(cols(subset.iter().copied())), UniqueKeepStrategy::First).collect().map_err(Error::table(table))?;
-            db.tables_mut().replace_table(table, &mut df)?;
+        if db.tables().files(table).len() > 1 {
+            keep_unique(db, table, subset, UniqueKeepStrategy::First)?;
         }
     }
     Ok(())
+}
+
+/// Rewrites `table` keeping one of the rows alike on `subset` (the first or
+/// the last met).
+fn keep_unique(db: &mut Db, table: &str, subset: &[&str], keep: UniqueKeepStrategy) -> Result<()> {
+    let Some(df) = read_parts(&db.tables().files(table), table, None)? else { return Ok(()) };
+    let mut df = df.lazy().unique_stable(Some(cols(subset.iter().copied())), keep).collect().map_err(Error::table(table))?;
+    db.tables_mut().replace_table(table, &mut df)
 }
 
 /// Records the copies as they now stand (dropped ones gone, renamed ones
@@ -202,11 +180,9 @@ fn remove_gone(db: &mut Db, committed: &Committed, copies: &Copies, out: &mut Ou
     let mut frame = locations_frame(&copies.locations, &copies.keys).map_err(Error::table(LOCATIONS.table))?;
     db.tables_mut().replace_table(LOCATIONS.table, &mut frame)?;
     if !gone.is_empty() {
-        for spec in [&tables::MESSAGES, &tables::RECEIVED_HOPS, &tables::AUTH_RESULTS, &tables::DKIM_SIGNATURES, &tables::ATTACHMENTS, &tables::HEADERS, &tables::URLS, &tables::ERRORS] {
-            drop_keys(db.tables_mut(), spec.table, &gone)?;
-        }
-        // The reports those messages carried, and their rows.
-        for spec in [&tables::DMARC_REPORTS, &tables::DMARC_FAILURES, &tables::SMTP_TLS_REPORTS] {
+        // Their rows, their problems, and the reports they carried.
+        let also = [&tables::ERRORS, &tables::DMARC_REPORTS, &tables::DMARC_FAILURES, &tables::SMTP_TLS_REPORTS];
+        for spec in tables::PER_MESSAGE.into_iter().chain(also) {
             drop_keys(db.tables_mut(), spec.table, &gone)?;
         }
         drop_orphans(db, &tables::DMARC_REPORTS, &[&tables::DMARC_RECORDS, &tables::DMARC_RECORD_AUTH])?;

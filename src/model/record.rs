@@ -122,6 +122,18 @@ pub struct DmarcRows {
     pub problems: Vec<String>,
 }
 
+impl DmarcRows {
+    /// Moves every row of `other` to the end of these (its problems stay).
+    pub fn append(&mut self, other: &mut DmarcRows) {
+        self.reports.append(&mut other.reports);
+        self.records.append(&mut other.records);
+        self.auth.append(&mut other.auth);
+        self.failures.append(&mut other.failures);
+        self.tls_policies.append(&mut other.tls_policies);
+        self.tls_failures.append(&mut other.tls_failures);
+    }
+}
+
 /// What the MIME walk found: `messages` columns.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct MimeSummary {

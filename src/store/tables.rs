@@ -592,6 +592,15 @@ pub(crate) const LOCATIONS: TableSpec = TableSpec {
     ],
 };
 
+/// The tables whose rows a message's analysis writes, keyed by `msg_key`:
+/// what is replaced when a message is read again, and removed when it
+/// leaves.
+pub(crate) const PER_MESSAGE: [&TableSpec; 7] = [&MESSAGES, &RECEIVED_HOPS, &AUTH_RESULTS, &DKIM_SIGNATURES, &ATTACHMENTS, &HEADERS, &URLS];
+
+/// The report tables, in the order [`super::frames::dmarc_frames`] returns
+/// their frames.
+pub(crate) const REPORT_TABLES: [&TableSpec; 6] = [&DMARC_REPORTS, &DMARC_RECORDS, &DMARC_RECORD_AUTH, &SMTP_TLS_REPORTS, &SMTP_TLS_FAILURES, &DMARC_FAILURES];
+
 /// Every table mailidx writes, for the schema files and their test.
 pub const ALL: &[&TableSpec] = &[
     &MESSAGES,
