@@ -23,6 +23,7 @@ pub mod geoip;
 pub mod hops;
 pub mod receivers;
 pub(crate) mod labels;
+pub mod threads;
 mod analyzer;
 
 pub use analyzer::Analyzer;

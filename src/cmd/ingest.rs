@@ -47,6 +47,12 @@ pub struct IngestArgs {
     /// only to a file inside the folder being ingested; others are recorded)
     #[arg(long)]
     pub follow_symlinks: bool,
+    /// Also join threads whose first messages have the same subject once
+    /// Re:, Fwd: and [list] prefixes are removed (off by default, as in
+    /// notmuch and mu); the database remembers it: --thread-by-subject=false
+    /// turns it off
+    #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    pub thread_by_subject: Option<bool>,
     /// No progress bar (it is also off when stderr is not a terminal)
     #[arg(long, short)]
     pub quiet: bool,
@@ -109,6 +115,7 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     let mut cfg = IngestConfig::new(a.paths, db);
     cfg.batch_rows = a.batch_rows;
     cfg.follow_symlinks = a.follow_symlinks;
+    cfg.thread_by_subject = a.thread_by_subject;
     cfg.analysis.limits.max_received = a.max_received;
     cfg.analysis.limits.max_parts = a.max_parts;
     cfg.analysis.limits.max_header_bytes = a.max_header_bytes;
@@ -194,6 +201,9 @@ fn print_summary(s: &IngestSummary) {
     );
     if s.report_files > 0 {
         println!("{} DMARC or SMTP TLS report files read (report --section dmarc)", s.report_files);
+    }
+    if s.threads > 0 {
+        println!("{} threads ({} messages placed anew: new, joined, split or moved)", s.threads, s.rethreaded);
     }
     if s.relabelled > 0 {
         println!("{} messages read again: their folder or label follows where their copies are now (or --label)", s.relabelled);

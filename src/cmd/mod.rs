@@ -14,6 +14,7 @@ mod report;
 mod search;
 mod show;
 mod status;
+mod thread;
 mod trust;
 
 use std::path::PathBuf;
@@ -40,13 +41,15 @@ pub enum Command {
     Search(search::SearchArgs),
     /// Print one message, decoded, read back from the archive
     Show(show::ShowArgs),
+    /// Print a conversation as a tree: the thread of a message (key or Message-ID) or a thread id
+    Thread(thread::ThreadArgs),
     /// The Received chain of one message: hops, origin, delays, anomalies
     Hops(hops::HopsArgs),
     /// What the database holds: messages, folders, labels, tables, problems
     Status(status::StatusArgs),
     /// Spam sources, forged domains, authentication failures, label counts
     Report(report::ReportArgs),
-    /// Derived statistics tables (spam_sources, forgery_by_domain, daily)
+    /// Derived tables (threads, spam_sources, forgery_by_domain, daily)
     Stats(report::StatsArgs),
     /// Every problem ingests recorded (unreadable files, malformed messages), with what to do
     Errors(errors::ErrorsArgs),
@@ -78,6 +81,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ingest(_) => "starting the ingest",
         Command::Search(_) => "searching",
         Command::Show(_) => "showing a message",
+        Command::Thread(_) => "showing a thread",
         Command::Status(_) => "reading the database's status",
         Command::Hops(_) => "analysing a message's headers",
         Command::Report(_) => "computing the report",
@@ -88,6 +92,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ingest(a) => ingest::run(a, db),
         Command::Search(a) => search::run(a, db),
         Command::Show(a) => show::run(a, db),
+        Command::Thread(a) => thread::run(a, db),
         Command::Status(a) => status::run(a, db),
         Command::Hops(a) => hops::run(a, db),
         Command::Report(a) => report::run(a, db),

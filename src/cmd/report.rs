@@ -89,12 +89,17 @@ pub enum StatsAction {
         /// reading the archive
         #[arg(long = "geoip", value_name = "FILE")]
         geoip: Vec<std::path::PathBuf>,
+        /// Thread again, joining threads by subject (or not: =false); remembered
+        #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+        thread_by_subject: Option<bool>,
     },
 }
 
 pub fn run_stats(a: StatsArgs, db: DbPaths) -> anyhow::Result<i32> {
-    let StatsAction::Rebuild { geoip } = a.action;
+    let StatsAction::Rebuild { geoip, thread_by_subject } = a.action;
     let geoip = super::geoip_files(geoip);
+    let threads = mailidx::ingest::rethread(&db, mailidx::ingest::threading_options(&db, thread_by_subject)?)?;
+    println!("threads: {} rows ({} messages placed anew)", threads.threads, threads.moved);
     if !geoip.is_empty() {
         let g = mailidx::analyze::geoip::GeoIp::open(&geoip)?;
         let (looked_up, found, rewritten) = mailidx::ingest::reenrich(&db, &g)?;

@@ -7,7 +7,7 @@
 //! lock ─► discover ─► plan (what changed) ─► rayon workers: map, split, hash, parse ─► bounded queue ─► sink thread
 //!                                                                                     ├─ tantivy index
 //!                                                                                     └─ Parquet parts (table store)
-//!         ─► reconcile: removed and renamed copies, gone messages, labels follow the copies (follow), derived tables ─► final commit
+//!         ─► reconcile: removed and renamed copies, gone messages, labels follow the copies (follow), threads, derived tables ─► final commit
 //! ```
 //!
 //! Workers hand finished records to one sink thread through a bounded channel,
@@ -23,9 +23,11 @@ mod enrich;
 mod follow;
 pub(crate) mod plan;
 mod reconcile;
+mod threads;
 mod workers;
 mod run;
 
 pub use enrich::reenrich;
+pub use threads::{rebuild as rethread, threading_options, Threaded};
 pub use run::{IngestConfig, IngestSummary, NoProgress, Progress, STOP, ingest};
 pub(crate) use run::SHOWN_PROBLEMS;

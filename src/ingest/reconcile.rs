@@ -71,6 +71,8 @@ pub(super) struct Outcome {
     pub(super) removed_messages: u64,
     /// Messages read again because their folder or user label changed.
     pub(super) followed: u64,
+    /// What threading found.
+    pub(super) threaded: super::threads::Threaded,
 }
 
 /// The copies of messages after this ingest: `keys[i]` is at `locations[i]`.
@@ -91,7 +93,7 @@ impl Copies {
 /// recorded as they now stand (except those in `failed`) and leave the plan
 /// as they are: on a big Maildir the list and the sources are each tens of
 /// MB, and this way they are not both held at once.
-pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed: &HashSet<PathBuf>, analyzer: &Analyzer) -> Result<Outcome> {
+pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed: &HashSet<PathBuf>, analyzer: &Analyzer, threading: crate::analyze::threads::Options) -> Result<Outcome> {
     let mut out = Outcome::default();
     let moved = !plan.dropped.is_empty() || !plan.renamed.is_empty();
     let new_copies = db.tables().files(LOCATIONS.table).iter().any(|f| !committed.files.contains(f));
@@ -117,7 +119,8 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
     for (spec, mut df) in tables::REPORT_TABLES.into_iter().zip(empty) {
         db.tables_mut().ensure_table(spec.table, &mut df)?;
     }
-    // The derived tables, from the messages as they now stand.
+    // Threads, then the derived tables, from the messages as they now stand.
+    out.threaded = super::threads::rethread(db, threading)?;
     for (table, mut df) in derived::derive(&db.tables().files(MESSAGES.table))? {
         db.tables_mut().replace_table(table, &mut df)?;
     }

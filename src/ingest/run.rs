@@ -39,6 +39,9 @@ pub struct IngestConfig {
     /// Follow symbolic links wherever they lead (`--follow-symlinks`); by
     /// default only links to files inside the ingested folder are.
     pub follow_symlinks: bool,
+    /// `--thread-by-subject`: Some sets it for this database from now on;
+    /// None keeps what the database says (off unless set).
+    pub thread_by_subject: Option<bool>,
     /// The per-message analysis with what the flags set: limits, trusted
     /// networks, authserv-ids, DKIM keys, label rules and the user's label.
     pub analysis: Analyzer,
@@ -48,7 +51,7 @@ impl IngestConfig {
     /// A config for `paths` into `db` with the default batch size, index heap
     /// and analysis.
     pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
-        IngestConfig { paths, db, batch_rows: 10_000, index_heap: 128_000_000, follow_symlinks: false, analysis: Analyzer::default() }
+        IngestConfig { paths, db, batch_rows: 10_000, index_heap: 128_000_000, follow_symlinks: false, thread_by_subject: None, analysis: Analyzer::default() }
     }
 }
 
@@ -98,6 +101,10 @@ pub struct IngestSummary {
     pub removed_messages: u64,
     /// DMARC and SMTP TLS report files read (not mail).
     pub report_files: u64,
+    /// Threads in the database after the ingest (0 when nothing changed).
+    pub threads: usize,
+    /// Messages whose thread, parent or depth the ingest changed (new ones too).
+    pub rethreaded: u64,
     /// Messages read again because the copy naming their folder, or their
     /// user label, changed (moved into or out of a spam folder, `--label`).
     pub relabelled: u64,
@@ -130,6 +137,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     let mut found = source::discover(&cfg.paths, cfg.follow_symlinks)?;
     let file_count = found.files.len() as u64;
     let db = Db::create_or_open(&cfg.db, cfg.index_heap)?;
+    let threading = super::threads::threading_options(&cfg.db, cfg.thread_by_subject)?;
     let mut plan = plan::plan(&mut found, &db.tables().sources);
     let committed = reconcile::Committed::load(db.tables())?;
     // Copies already recorded, except those of files read again from the start.
@@ -190,17 +198,20 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         || !plan.dropped.is_empty()
         || !plan.renamed.is_empty()
         || cfg.analysis.label.is_some()
-        || !found.reports.is_empty();
+        || !found.reports.is_empty()
+        || cfg.thread_by_subject.is_some();
     if !interrupted && changed {
         // Removed and renamed copies, messages left without a copy, the
         // sources' new state, and the derived tables: one last commit.
         enter_step("removing what left the archive and deriving the statistics");
         let failed = workers.failed.into_inner().unwrap_or_default();
-        let r = reconcile::finish(&mut db, &committed, &mut plan, &failed, &cfg.analysis)?;
+        let r = reconcile::finish(&mut db, &committed, &mut plan, &failed, &cfg.analysis, threading)?;
         summary.renamed = r.renamed;
         summary.removed_copies = r.removed_copies;
         summary.removed_messages = r.removed_messages;
         summary.relabelled = r.followed;
+        summary.threads = r.threaded.threads;
+        summary.rethreaded = r.threaded.moved;
     }
     db.close()?;
     progress.finish();

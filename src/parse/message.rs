@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use mail_parser::{Address, HeaderValue, Message, MessageParser};
+use mail_parser::{Address, HeaderName, HeaderValue, Message, MessageParser};
 
 use super::key::hex;
 use super::{charset, cut_to, header_section_problem, mime, recover, rfc2047, Limits};
@@ -57,8 +57,8 @@ pub(super) fn fill_record(m: &Message<'_>, rec: &mut MessageRecord, trace: &mut 
     rec.cc_addrs = collect_all(m.all_cc(), &mut names);
     rec.bcc_addrs = collect_all(m.all_bcc(), &mut Vec::new());
     rec.recipient_names = names;
-    rec.in_reply_to = id_list(m.in_reply_to());
-    rec.references = id_list(m.references());
+    rec.in_reply_to = m.header_raw(HeaderName::InReplyTo).map(msg_ids).unwrap_or_else(|| id_list(m.in_reply_to()));
+    rec.references = m.header_raw(HeaderName::References).map(msg_ids).unwrap_or_else(|| id_list(m.references()));
 
     let mime = mime::walk_until(m, &rec.msg_key, limits, deadline);
     let hint = mime.summary.charsets.first().map(String::as_str);
@@ -206,6 +206,43 @@ pub(super) fn recover_missing(m: &Message<'_>, bytes: &[u8], rec: &mut MessageRe
     }
 }
 
+
+/// The `<id>`s of a References or In-Reply-To value, as notmuch reads them
+/// (`_notmuch_message_id_parse`): comments skipped, text outside angle
+/// brackets ignored (`Your message of … <id>` gives the id; a bare
+/// `id@host` gives none), whitespace inside an id removed, ids of one
+/// character dropped.
+pub(crate) fn msg_ids(raw: &str) -> Vec<String> {
+    let b = raw.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    let skip_space_and_comments = |mut i: usize| {
+        let mut depth = 0usize;
+        while i < b.len() {
+            match b[i] {
+                b'(' => depth += 1,
+                b')' if depth > 0 => depth -= 1,
+                b'\\' if depth > 0 => i += 1,
+                c if depth == 0 && !c.is_ascii_whitespace() => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        i
+    };
+    while i < b.len() {
+        i = skip_space_and_comments(i);
+        let Some(lt) = b[i.min(b.len())..].iter().position(|&c| c == b'<') else { break };
+        let start = skip_space_and_comments(i + lt + 1);
+        let end = b[start.min(b.len())..].iter().position(|&c| c == b'>').map_or(b.len(), |e| start + e);
+        let id: String = String::from_utf8_lossy(&b[start.min(end)..end]).chars().filter(|c| !c.is_whitespace()).collect();
+        if id.chars().count() > 1 {
+            out.push(id);
+        }
+        i = end + 1;
+    }
+    out
+}
 
 fn clean_id(id: &str) -> String {
     id.trim().trim_start_matches('<').trim_end_matches('>').trim().to_string()

@@ -137,6 +137,9 @@ fn header_columns(rs: &[MessageRecord]) -> Vec<Column> {
         lists("in_reply_to", rs.iter().map(|r| &r.in_reply_to)),
         lists("references", rs.iter().map(|r| &r.references)),
         strs("thread_id", rs.iter().map(|r| Some(r.thread_id.as_str()))),
+        // Until the threads step places it (the end of the same ingest).
+        strs("parent_key", rs.iter().map(|_| None)),
+        u32s("depth", rs.iter().map(|_| 0)),
     ]
 }
 
@@ -492,6 +495,26 @@ pub(crate) fn headers_frame(rs: &[HeaderRecord]) -> PolarsResult<DataFrame> {
         strs("name", rs.iter().map(|r| Some(r.name.as_str()))),
         strs("value", rs.iter().map(|r| Some(r.value.as_str()))),
         strs("raw", rs.iter().map(|r| r.raw.as_deref())),
+    ];
+    DataFrame::new(rs.len(), cols)
+}
+
+/// Threads as a DataFrame with the [`THREADS`](super::tables::THREADS) columns.
+pub(crate) fn threads_frame(rs: &[crate::model::ThreadRow]) -> PolarsResult<DataFrame> {
+    let participants: Vec<Vec<String>> = rs.iter().map(|r| r.participants.clone()).collect();
+    let cols = vec![
+        strs("thread_id", rs.iter().map(|r| Some(r.thread_id.as_str()))),
+        strs("root_message_id", rs.iter().map(|r| r.root_message_id.as_deref())),
+        strs("root_key", rs.iter().map(|r| r.root_key.as_deref())),
+        bools("root_is_ghost", rs.iter().map(|r| r.root_is_ghost)),
+        strs("subject", rs.iter().map(|r| r.subject.as_deref())),
+        timestamps("first_date", rs.iter().map(|r| r.first_date)),
+        timestamps("last_date", rs.iter().map(|r| r.last_date)),
+        u32s("messages", rs.iter().map(|r| r.messages)),
+        u32s("participant_count", rs.iter().map(|r| r.participants.len() as u32)),
+        lists("participants", participants.iter()),
+        u32s("depth", rs.iter().map(|r| r.depth)),
+        u32s("roots", rs.iter().map(|r| r.roots)),
     ];
     DataFrame::new(rs.len(), cols)
 }

@@ -17,6 +17,7 @@ mod lock;
 pub mod parquet;
 pub(crate) mod paths;
 pub mod tables;
+pub(crate) mod threading;
 mod db;
 
 pub use lock::{lock, DbLock};

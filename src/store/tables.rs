@@ -115,7 +115,9 @@ pub(crate) const MESSAGES: TableSpec = TableSpec {
         col("subject", Str, true, "Subject, RFC 2047 decoded"),
         col("in_reply_to", ListStr, false, "In-Reply-To message ids"),
         col("references", ListStr, false, "References message ids, oldest first"),
-        col("thread_id", Str, false, "Hash of the thread root id: first References entry, else In-Reply-To, else own Message-ID"),
+        col("thread_id", Str, false, "The thread (joins threads): 16 hex digits of BLAKE3 of the thread root's Message-ID; threads are linked by References and In-Reply-To as notmuch links them, over the whole archive, after every ingest"),
+        col("parent_key", Str, true, "The parent message's msg_key in the thread tree; `<Message-ID>` when the parent is not in the archive (a ghost); null at the top"),
+        col("depth", U32, false, "Messages and ghosts above this one in the thread tree (0 at the top)"),
         col("body_chars", U64, false, "Characters of the searchable text: every text/* part (the plain version of an alternative, HTML as text), text attachments and the text of attached messages"),
         col("size", U64, false, "Size in bytes of the message (after mbox unquoting)"),
         col("header_size", U64, false, "Size in bytes of the header section"),
@@ -577,6 +579,26 @@ pub(crate) const DAILY: TableSpec = TableSpec {
     ],
 };
 
+pub(crate) const THREADS: TableSpec = TableSpec {
+    table: "threads",
+    description: "Conversations: messages linked by References and In-Reply-To (and, with --thread-by-subject, by subject), over the whole archive. Recomputed after every ingest and by `mailidx stats rebuild`; messages.thread_id, parent_key and depth say where each message stands.",
+    one_row_per: "thread",
+    columns: &[
+        col("thread_id", Str, false, "The thread (joins messages.thread_id)"),
+        col("root_message_id", Str, true, "Message-ID of the root: the top of the tree that holds the thread's first message (null for a root without a Message-ID)"),
+        col("root_key", Str, true, "msg_key of the root message; null when the root is a ghost"),
+        col("root_is_ghost", Bool, false, "The root is a message that replies name but the archive does not hold"),
+        col("subject", Str, true, "The root message's subject, else the first message's"),
+        col("first_date", Timestamp, true, "Earliest Date header of its messages"),
+        col("last_date", Timestamp, true, "Latest Date header of its messages"),
+        col("messages", U32, false, "Messages in the thread"),
+        col("participant_count", U32, false, "Distinct From addresses"),
+        col("participants", ListStr, false, "Distinct From addresses, in date order"),
+        col("depth", U32, false, "Depth of the deepest message"),
+        col("roots", U32, false, "Trees in the thread: more than 1 where a reference loop was broken or subjects joined threads"),
+    ],
+};
+
 pub(crate) const LOCATIONS: TableSpec = TableSpec {
     table: "locations",
     description: "Every copy of every message in the archive: the same message stored twice (same bytes, or same Message-ID and content with different Received headers) is one row of messages and two rows here. Kept true by every ingest: removed files leave, renamed Maildir files follow.",
@@ -619,6 +641,7 @@ pub const ALL: &[&TableSpec] = &[
     &ATTACHMENTS,
     &ERRORS,
     &LOCATIONS,
+    &THREADS,
     &SPAM_SOURCES,
     &FORGERY_BY_DOMAIN,
     &DAILY,

@@ -60,7 +60,7 @@ pub(crate) const FIELDS: &[SearchField] = &[
     field(&["label"], "label", Exact, "label:spam", "spam, ham or unknown"),
     field(&["tag", "tags"], "tags", Exact, "tag:Important", "a label the provider's export gave it (Takeout's X-Gmail-Labels, X-Folder), whole, any case: `tag:\"Category Updates\"`"),
     field(&["id", "message_id", "mid"], "message_id", MessageId, "id:<abc@example.org>", "the message with that Message-ID (exact)"),
-    field(&["thread", "thread_id"], "thread_id", Lowercase, "thread:ID", "the messages of one thread"),
+    field(&["thread", "thread_id"], "msg_key", Column("thread_id"), "thread:ID", "the messages of one thread (`mailidx thread ID` shows it); `thread:{from:alice subject:plan}`: every message of the threads with a match, as notmuch's subquery"),
     field(&["key", "msg_key"], "msg_key", Lowercase, "key:KEY", "the message with that key"),
     field(&["date"], "date", Date, "date:2024-01-05..2024-02-29", "a UTC date range, end inclusive; also `date:2024`, `date:2024-03`, `date:..2019`, `date:2023..`"),
     field(&["origin", "origin_ip"], "origin_ip", Network, "origin:203.0.113.0/24", "messages whose origin hop is in that network or is that address (IPv4 or IPv6: `origin:2001:db8::/32`, `origin:198.51.100.7`)"),

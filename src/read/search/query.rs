@@ -23,13 +23,23 @@ fn lex(q: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut in_quotes = false;
+    // `field:{a subquery}` is one word, whatever it holds.
+    let mut braces = 0usize;
     for c in q.chars() {
         match c {
             '"' => {
                 in_quotes = !in_quotes;
                 cur.push(c);
             }
-            c if c.is_whitespace() && !in_quotes => {
+            '\u{7b}' if !in_quotes && (braces > 0 || cur.ends_with(':')) => {
+                braces += 1;
+                cur.push(c);
+            }
+            '\u{7d}' if !in_quotes && braces > 0 => {
+                braces -= 1;
+                cur.push(c);
+            }
+            c if c.is_whitespace() && !in_quotes && braces == 0 => {
                 if !cur.is_empty() {
                     out.push(std::mem::take(&mut cur));
                 }
@@ -70,6 +80,13 @@ fn text_value(v: &str) -> String {
 pub(crate) fn rewrite_query(q: &str) -> Result<String> {
     rewrite_query_with(q, &|_, _| Ok(Vec::new()))
 }
+
+/// The [`Resolver`] "column" that asks for the messages in the threads of
+/// a query's hits (`thread:{QUERY}`).
+pub(crate) const THREADS_OF: &str = "{threads of}";
+
+/// Subqueries within subqueries, at most (`thread:{thread:{…}}`).
+const MAX_NESTING: usize = 4;
 
 /// What a [`Match::Column`] field resolves to: the keys of the messages
 /// whose column has the value.
@@ -134,7 +151,14 @@ fn field_query(f: &SearchField, value: &str, resolve: Resolver<'_>) -> Result<St
             });
         }
         Match::Column(column) => {
-            let keys = resolve(column, raw)?;
+            let sub = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')).filter(|_| column == "thread_id");
+            if sub.is_some_and(|q| q.matches('{').count() > MAX_NESTING) {
+                return Err(Error::Query(format!("thread:{{…}}: at most {MAX_NESTING} subqueries within one another")));
+            }
+            let keys = match sub {
+                Some(q) => resolve(THREADS_OF, q)?,
+                None => resolve(column, raw)?,
+            };
             // A key is 16 hex digits: `-` matches no message.
             return Ok(match keys.is_empty() {
                 true => "msg_key:\"-\"".to_string(),

@@ -44,7 +44,7 @@ pub struct Hit {
     pub folder: String,
     /// spam, ham or unknown.
     pub label: String,
-    /// Hash of the thread root id (`messages.thread_id`).
+    /// The message's thread (`messages.thread_id`).
     pub thread_id: String,
     /// Absolute path of the file holding the message; another copy's (from
     /// `locations`) when the indexed one is gone.
@@ -99,6 +99,8 @@ impl Searchable {
         if !db.exists() {
             return Err(Error::NoDatabase(db.root.clone()));
         }
+        // An older mailidx's index numbers its fields otherwise.
+        crate::store::parquet::check_layout(&db.tables_dir(), &db.root)?;
         let (index, fields) = open_existing(&db.index_dir())?;
         // A one-shot reader: no thread watching for new commits.
         let searcher = index.reader_builder().reload_policy(tantivy::ReloadPolicy::Manual).try_into()?.searcher();
@@ -119,7 +121,10 @@ impl Searchable {
         );
         parser.set_conjunction_by_default();
         let tables = self.db.tables_dir();
-        let resolve = |column: &'static str, value: &str| crate::store::derived::keys_where(&tables, column, value);
+        let resolve = |column: &'static str, value: &str| match column {
+            query::THREADS_OF => crate::read::threads::thread_members(&tables, &self.matching_keys(value)?),
+            _ => crate::store::derived::keys_where(&tables, column, value),
+        };
         let rewritten = query::rewrite_query_with(query, &resolve)?;
         if rewritten.trim().is_empty() {
             return Ok(Box::new(tantivy::query::AllQuery));
@@ -132,6 +137,18 @@ impl Searchable {
             }
             Err(e) => Err(Error::Query(query::query_error(&e, &rewritten))),
         }
+    }
+
+    /// The keys of every message a query matches, in no order.
+    pub fn matching_keys(&self, query: &str) -> Result<Vec<String>> {
+        let q = self.parse(query)?;
+        let docs = self.searcher.search(&q, &tantivy::collector::DocSetCollector)?;
+        let mut keys = Vec::with_capacity(docs.len());
+        for a in docs {
+            let doc: TantivyDocument = self.searcher.doc(a)?;
+            keys.extend(doc.get_first(self.fields.msg_key).and_then(|v| v.as_str()).map(str::to_string));
+        }
+        Ok(keys)
     }
 
     /// Runs a user query.
@@ -155,7 +172,18 @@ impl Searchable {
         if hits.iter().any(|h| !crate::model::text_path(&h.source_path).exists()) {
             self.current_locations(&mut hits)?;
         }
+        self.thread_ids(&mut hits)?;
         Ok(SearchResult { total, hits })
+    }
+
+    /// Each hit's thread, from `messages` (the index holds none).
+    fn thread_ids(&self, hits: &mut [Hit]) -> Result<()> {
+        let keys: Vec<String> = hits.iter().map(|h| h.msg_key.clone()).collect();
+        let mut threads = crate::read::threads::thread_ids(&self.db.tables_dir(), &keys)?;
+        for h in hits.iter_mut() {
+            h.thread_id = threads.remove(&h.msg_key).unwrap_or_default();
+        }
+        Ok(())
     }
 
     /// Where each hit's message is now: the index keeps where it was first
@@ -204,6 +232,7 @@ impl Searchable {
             if let Some((_, addr)) = top.first() {
                 let mut hit = [self.hit(*addr, None)?];
                 self.current_locations(&mut hit)?;
+                self.thread_ids(&mut hit)?;
                 let [hit] = hit;
                 return Ok((hit, n));
             }
@@ -230,7 +259,8 @@ impl Searchable {
             subject: text(f.subject),
             folder: text(f.folder).unwrap_or_default(),
             label: text(f.label).unwrap_or_default(),
-            thread_id: text(f.thread_id).unwrap_or_default(),
+            // Filled from `messages` (threads change without the index).
+            thread_id: String::new(),
             source_path: text(f.source_path).unwrap_or_default(),
             source_offset: u64v(f.source_offset),
             source_length: u64v(f.source_length),

@@ -30,7 +30,6 @@ pub(crate) const TERMS_TOKENIZER: &str = "terms";
 pub(crate) struct IndexFields {
     pub msg_key: Field,
     pub message_id: Field,
-    pub thread_id: Field,
     pub from: Field,
     pub to: Field,
     pub cc: Field,
@@ -90,7 +89,6 @@ impl IndexFields {
         let fields = IndexFields {
             msg_key: b.add_text_field("msg_key", STRING | STORED),
             message_id: b.add_text_field("message_id", STRING | STORED),
-            thread_id: b.add_text_field("thread_id", STRING | STORED),
             from: b.add_text_field("from", text(true)),
             to: b.add_text_field("to", text(true)),
             cc: b.add_text_field("cc", text(true)),

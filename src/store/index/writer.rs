@@ -130,7 +130,6 @@ impl IndexSink {
         if let Some(id) = &r.message_id {
             doc.add_text(f.message_id, id);
         }
-        doc.add_text(f.thread_id, &r.thread_id);
         let from = crate::model::name_addr(r.from_name.as_deref(), r.from_addr.as_deref());
         if !from.is_empty() {
             doc.add_text(f.from, &from);
