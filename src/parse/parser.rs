@@ -319,6 +319,16 @@ mod tests {
     use crate::parse::key::hex;
     use crate::parse::msg_key;
     use super::*;
+
+    #[test]
+    fn message_ids_are_read_as_notmuch_reads_them() {
+        use crate::parse::message::msg_ids;
+        assert_eq!(msg_ids("<a@x> <b@x>"), vec!["a@x", "b@x"]);
+        assert_eq!(msg_ids("Your message of Mon, 1 Jan (noon) <bar@baz.com>"), vec!["bar@baz.com"]);
+        assert_eq!(msg_ids("bare@id.example"), Vec::<String>::new(), "no angle brackets, no id");
+        assert_eq!(msg_ids("(a <comment@x>) <c@x>"), vec!["c@x"]);
+        assert_eq!(msg_ids("<a>  <b c@x>\r\n\t<unterminated@x"), vec!["bc@x", "unterminated@x"]);
+    }
     use crate::model::{Location, SourceKind};
 
     /// The record parse fills: these tests look at nothing else.

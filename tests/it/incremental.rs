@@ -63,7 +63,8 @@ fn contents(db: &Path) -> BTreeMap<&'static str, Vec<String>> {
     let status = mailidx::read::status::status(&DbPaths::new(db)).unwrap();
     BTreeMap::from([
         ("index", vec![status.messages.to_string()]),
-        ("messages", rows(db, "messages", &["msg_key", "subject", "label", "hop_count", "forgery_score"])),
+        ("messages", rows(db, "messages", &["msg_key", "subject", "label", "hop_count", "forgery_score", "thread_id", "parent_key", "depth"])),
+        ("threads", rows(db, "threads", &["thread_id", "root_message_id", "root_key", "messages", "participants", "depth", "roots"])),
         ("received_hops", rows(db, "received_hops", &["msg_key", "hop_index", "ip"])),
         ("auth_results", rows(db, "auth_results", &["msg_key", "header_kind", "header_index", "method", "result"])),
         ("dkim_signatures", rows(db, "dkim_signatures", &["msg_key", "sig_index", "d"])),

@@ -22,4 +22,5 @@ mod received_vectors;
 mod report;
 mod safety;
 mod schemas;
+mod threads;
 mod urls_oracle;
