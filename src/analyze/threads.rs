@@ -217,10 +217,9 @@ pub fn base_subject(s: &str) -> String {
 /// JWZ's step 5: threads whose first message has the same base subject are one.
 fn join_by_subject(input: &[ThreadInput], order: &[usize], c: &Containers, part: &mut Sets) {
     let mut first: HashMap<String, usize> = HashMap::new();
-    for (rank, &i) in order.iter().enumerate() {
+    for &i in order {
         let Some(s) = input[i].subject.as_deref().map(base_subject).filter(|s| !s.is_empty()) else { continue };
         let ci = c.by_id[&own_id(&input[i])];
-        let _ = rank;
         match first.get(&s) {
             Some(&other) => part.union(other, ci),
             None => {
@@ -260,9 +259,8 @@ fn build(input: &[ThreadInput], order: &[usize], c: &Containers, part: &mut Sets
     }
     // Per thread (partition set): its messages in date order.
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (rank, &i) in order.iter().enumerate() {
+    for &i in order {
         let ci = c.by_id[&own_id(&input[i])];
-        let _ = rank;
         groups.entry(part.find(ci)).or_default().push(i);
     }
     let mut placements: Vec<Option<Placement>> = vec![None; input.len()];
@@ -311,7 +309,14 @@ fn build(input: &[ThreadInput], order: &[usize], c: &Containers, part: &mut Sets
             roots: roots.len() as u32,
         });
     }
-    // Ghosts under which some message hangs.
+    let ghosts = ghosts(c, &depth, &top, &thread_of_top, &parent_of);
+    let placements = placements.into_iter().map(|p| p.expect("every message is in a thread")).collect();
+    Threading { placements, threads, ghosts }
+}
+
+/// The ghosts under which some message hangs, and where each stands.
+fn ghosts(c: &Containers, depth: &[Option<u32>], top: &[usize], thread_of_top: &HashMap<usize, String>, parent_of: &dyn Fn(usize) -> Option<String>) -> Vec<(String, Placement)> {
+    let n = c.ids.len();
     let mut leads = vec![false; n];
     for ci in 0..n {
         if !c.messages[ci].is_empty() {
@@ -322,15 +327,13 @@ fn build(input: &[ThreadInput], order: &[usize], c: &Containers, part: &mut Sets
             }
         }
     }
-    let ghosts = (0..n)
+    (0..n)
         .filter(|&g| leads[g])
         .filter_map(|g| {
             let thread_id = thread_of_top.get(&top[g])?.clone();
             Some((c.ids[g].clone(), Placement { thread_id, parent: parent_of(g), depth: depth[g].unwrap_or(0) }))
         })
-        .collect();
-    let placements = placements.into_iter().map(|p| p.expect("every message is in a thread")).collect();
-    Threading { placements, threads, ghosts }
+        .collect()
 }
 
 #[cfg(test)]

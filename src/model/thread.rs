@@ -1,4 +1,4 @@
-//! Threading's input and output: what [`crate::analyze::threads`] reads of
+//! Threading's input and output: what threading (analyze/threads.rs) reads of
 //! each message, where it places each, and the `threads` rows.
 
 /// What threading needs of one message (a `messages` row).
