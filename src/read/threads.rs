@@ -182,6 +182,12 @@ pub fn tree(db: &DbPaths, which: &str) -> Result<(String, Vec<Node>)> {
     Ok((thread_id, assemble(nodes)))
 }
 
+/// Deepest level a tree is nested to (JSON readers such as serde_json stop
+/// at 128 levels of arrays and objects): deeper replies are shown as
+/// siblings at this level (a hostile chain of 100,000 replies must not
+/// overflow the stack of the printer or the JSON writer).
+const MAX_NESTING: usize = 50;
+
 /// Nests nodes under their parents; children and roots oldest first.
 fn assemble(mut nodes: BTreeMap<String, (Node, Option<String>)>) -> Vec<Node> {
     let mut children: HashMap<String, Vec<String>> = HashMap::new();
@@ -192,6 +198,20 @@ fn assemble(mut nodes: BTreeMap<String, (Node, Option<String>)>) -> Vec<Node> {
             None => roots.push(id.clone()),
         }
     }
+    // Breadth first from the roots: below MAX_NESTING, a reply hangs from
+    // its parent's parent instead.
+    let mut shown: HashMap<String, Vec<String>> = HashMap::new();
+    let mut queue: std::collections::VecDeque<(String, Option<String>, usize)> = roots.iter().map(|r| (r.clone(), None, 0)).collect();
+    while let Some((id, parent, depth)) = queue.pop_front() {
+        if let Some(p) = &parent {
+            shown.entry(p.clone()).or_default().push(id.clone());
+        }
+        for c in children.get(&id).into_iter().flatten() {
+            let (p, d) = if depth < MAX_NESTING { (Some(id.clone()), depth + 1) } else { (parent.clone(), depth) };
+            queue.push_back((c.clone(), p, d));
+        }
+    }
+    let children = shown;
     fn take(id: &str, nodes: &mut BTreeMap<String, (Node, Option<String>)>, children: &HashMap<String, Vec<String>>) -> Option<Node> {
         let (mut node, _) = nodes.remove(id)?;
         for c in children.get(id).into_iter().flatten() {
@@ -215,7 +235,7 @@ fn earliest(n: &Node) -> (bool, Option<i64>) {
 pub fn render(thread_id: &str, roots: &[Node]) -> String {
     let mut out = format!("thread {thread_id}\n");
     fn line(n: &Node, depth: usize, out: &mut String) {
-        let indent = "  ".repeat(depth.min(40));
+        let indent = "  ".repeat(depth);
         if n.ghost {
             let _ = writeln!(out, "{indent}(not in the archive) <{}>", inline(n.message_id.as_deref().unwrap_or("")));
         } else {

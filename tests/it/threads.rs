@@ -397,3 +397,30 @@ fn results_go_into_an_mbox_that_mailidx_wrote() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read_to_string(&mbox).unwrap(), "From a user\nSubject: keep\n\nmine\n");
 }
+
+#[test]
+fn a_hostile_chain_of_replies_is_threaded_and_printed_without_recursion() {
+    // 5,000 messages, each replying to the one before (References cut to
+    // the parent, so the chain is all the tree has).
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = dir.path().join("chain.mbox");
+    let mut text = String::new();
+    for i in 0..5000u32 {
+        let irt = if i == 0 { String::new() } else { format!("In-Reply-To: <m{}@x>\n", i - 1) };
+        text += &format!("From x Mon Jan  1 00:00:00 2024\nFrom: a@x\nSubject: \u{1b}[31mchain\nDate: 01 Jan 2024 00:00:00 +0000\nMessage-ID: <m{i}@x>\n{irt}\n{i}\n\n");
+    }
+    std::fs::write(&mbox, text).unwrap();
+    let db = dir.path().join("db");
+    ingest_paths(&[&mbox], &db);
+    let m = placements(&db);
+    assert_eq!(m["m4999@x"].1, 4999);
+    assert_eq!(threads_rows(&db).len(), 1);
+    let out = mailidx(&db).args(["thread", "m2500@x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let tree = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(tree.lines().count(), 5001);
+    assert!(!tree.contains('\u{1b}'), "the escape from the subject is shown, not sent");
+    let out = mailidx(&db).args(["thread", "--format", "json", "m0@x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(serde_json::from_slice::<Value>(&out.stdout).is_ok());
+}
