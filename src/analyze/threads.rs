@@ -197,7 +197,7 @@ pub fn base_subject(s: &str) -> String {
             t = rest.trim_start();
         }
         for p in ["re", "fwd", "fw", "aw", "wg", "sv", "vs", "antw"] {
-            if t.len() > p.len() && t[..p.len()].eq_ignore_ascii_case(p) {
+            if t.len() > p.len() && t.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p)) {
                 let rest = &t[p.len()..];
                 // `Re:`, `Re[2]:`
                 let rest = rest.strip_prefix('[').and_then(|r| r.split_once(']')).map(|(_, r)| r).unwrap_or(rest);
@@ -459,5 +459,9 @@ mod tests {
         assert_eq!(p[0].thread_id, p[1].thread_id);
         assert_eq!(t[0].roots, 2);
         assert_eq!(base_subject("Re[2]: Fwd: [x] Hello"), "hello");
+        // A prefix's length may cut a character: no panic.
+        for s in ["Réunion", "還在", "ab還", "Re: 還", "Aw: é"] {
+            assert!(!base_subject(s).is_empty(), "{s}");
+        }
     }
 }

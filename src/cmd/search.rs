@@ -106,8 +106,8 @@ fn write_results(a: &SearchArgs, db: &DbPaths, query: &str) -> anyhow::Result<i3
     let n = idx.count(&query)?;
     let hits = idx.search(&query, n.max(1), SortOrder::Date)?.hits;
     let (w, place) = match (&a.output_maildir, &a.output_mbox) {
-        (Some(dir), _) => (results::to_maildir(dir, &hits)?, dir),
-        (None, Some(file)) => (results::to_mbox(file, &hits)?, file),
+        (Some(dir), _) => (results::to_maildir(dir, &hits, db)?, dir),
+        (None, Some(file)) => (results::to_mbox(file, &hits, db)?, file),
         (None, None) => unreachable!("write_results needs an output"),
     };
     out!("{} messages written to {} ({} links to the archive, {} copies)", w.messages, place.display(), w.links, w.copies);

@@ -43,22 +43,40 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |e| Error::io(path, e)
 }
 
+/// What an output entry was when mailidx wrote it: a link to a path, or
+/// a copy with this BLAKE3 hash.
+fn fingerprint(path: &Path) -> Option<String> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if meta.file_type().is_symlink() {
+        return Some(format!("link {}", std::fs::read_link(path).ok()?.display()));
+    }
+    if meta.is_file() {
+        return Some(format!("copy {}", blake3::hash(&std::fs::read(path).ok()?).to_hex()));
+    }
+    None
+}
+
 /// The entries a previous run wrote into `dir` (relative paths), or an
-/// error if `dir` holds anything else.
-fn owned_entries(dir: &Path) -> Result<BTreeSet<String>> {
+/// error if `dir` holds anything else, or an entry changed since.
+fn owned_entries(dir: &Path) -> Result<Vec<String>> {
     let meta = match std::fs::symlink_metadata(dir) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeSet::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(Error::io(dir, e)),
     };
     if !meta.is_dir() {
         return Err(refuse(dir, if meta.file_type().is_symlink() { "is a symbolic link" } else { "is not a folder" }));
     }
-    let listed: BTreeSet<String> = match std::fs::read_to_string(dir.join(MARKER)) {
-        Ok(t) => t.lines().filter(|l| !l.is_empty()).map(str::to_string).collect(),
-        Err(_) => BTreeSet::new(),
+    let marker = dir.join(MARKER);
+    let listed: std::collections::BTreeMap<String, String> = match std::fs::symlink_metadata(&marker) {
+        Ok(m) if m.is_file() => std::fs::read_to_string(&marker)
+            .map_err(io(&marker))?
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(rel, fp)| (rel.to_string(), fp.to_string()))
+            .collect(),
+        _ => Default::default(),
     };
-    let has_marker = dir.join(MARKER).is_file();
     for entry in std::fs::read_dir(dir).map_err(io(dir))? {
         let entry = entry.map_err(io(dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -72,17 +90,70 @@ fn owned_entries(dir: &Path) -> Result<BTreeSet<String>> {
         for inner in std::fs::read_dir(entry.path()).map_err(io(dir))? {
             let inner = inner.map_err(io(dir))?;
             let rel = format!("{name}/{}", inner.file_name().to_string_lossy());
-            if !has_marker || !listed.contains(&rel) {
-                return Err(refuse(dir, &format!("holds {rel}, which mailidx did not write there")));
+            // Still the link or the copy mailidx made, byte for byte.
+            if listed.get(&rel).is_none_or(|fp| fingerprint(&inner.path()).as_ref() != Some(fp)) {
+                return Err(refuse(dir, &format!("holds {rel}, which mailidx did not write there (or which changed since)")));
             }
         }
     }
-    Ok(listed)
+    Ok(listed.into_keys().collect())
+}
+
+/// Refuses an output inside the database or beside the archive's files,
+/// where the next ingest would read it as mail.
+fn outside_archive(path: &Path, db: &crate::store::DbPaths) -> Result<()> {
+    // The nearest folder that exists, resolved.
+    let mut at = path.to_path_buf();
+    let resolved = loop {
+        if let Ok(p) = std::fs::canonicalize(&at) {
+            break p.join(path.strip_prefix(&at).unwrap_or(Path::new("")));
+        }
+        if !at.pop() {
+            break std::env::current_dir().unwrap_or_default().join(path);
+        }
+    };
+    if let Ok(root) = std::fs::canonicalize(&db.root) {
+        if resolved.starts_with(&root) {
+            return Err(refuse(path, "is inside the database"));
+        }
+    }
+    let (maildirs, folders) = archive_folders(db)?;
+    let inside = maildirs.iter().find(|d| resolved.starts_with(d));
+    let beside = resolved.parent().and_then(|p| folders.get(p));
+    if let Some(dir) = inside.or(beside) {
+        return Err(refuse(path, &format!("is in the archive ({}); the next ingest would read it as mail", dir.display())));
+    }
+    Ok(())
+}
+
+/// The archive's Maildirs (anything inside one is mail), and the folders
+/// holding its mbox and .eml files (a file beside them is read as mail).
+fn archive_folders(db: &crate::store::DbPaths) -> Result<(BTreeSet<PathBuf>, BTreeSet<PathBuf>)> {
+    let table = crate::store::tables::LOCATIONS.table;
+    let files = crate::store::parquet::part_files(&db.tables_dir(), table)?;
+    let (mut maildirs, mut folders) = (BTreeSet::new(), BTreeSet::new());
+    let Some(df) = crate::store::parquet::read_parts(&files, table, Some(&["path", "kind"]))? else { return Ok((maildirs, folders)) };
+    let (paths, kinds) = (crate::store::parquet::str_col(&df, table, "path")?, crate::store::parquet::str_col(&df, table, "kind")?);
+    let mut seen = BTreeSet::new();
+    for (p, k) in paths.iter().zip(kinds.iter()) {
+        let Some(mut dir) = p.map(|p| crate::model::text_path(p)).and_then(|p| p.parent().map(Path::to_path_buf)) else { continue };
+        let maildir = k == Some("maildir");
+        if !seen.insert((dir.clone(), maildir)) {
+            continue;
+        }
+        if maildir {
+            dir.pop();
+        }
+        let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
+        if maildir { maildirs.insert(dir) } else { folders.insert(dir) };
+    }
+    Ok((maildirs, folders))
 }
 
 /// Fills `dir` with a Maildir of the hits: the previous run's entries go,
 /// a link (or copy) of each hit comes.
-pub fn to_maildir(dir: &Path, hits: &[Hit]) -> Result<Written> {
+pub fn to_maildir(dir: &Path, hits: &[Hit], db: &crate::store::DbPaths) -> Result<Written> {
+    outside_archive(dir, db)?;
     let old = owned_entries(dir)?;
     for rel in &old {
         // Only names the marker lists, one level down: never a path out.
@@ -118,11 +189,10 @@ pub fn to_maildir(dir: &Path, hits: &[Hit]) -> Result<Written> {
                 out.copies += 1;
             }
         }
-        names.push(rel);
+        names.push(format!("{rel}\t{}", fingerprint(&target).unwrap_or_default()));
         out.messages += 1;
     }
-    let marker = dir.join(MARKER);
-    std::fs::write(&marker, names.join("\n") + "\n").map_err(io(&marker))?;
+    write_new(&dir.join(MARKER), (names.join("\n") + "\n").as_bytes())?;
     Ok(out)
 }
 
@@ -133,10 +203,12 @@ fn mbox_marker(file: &Path) -> PathBuf {
 
 /// Writes the hits as an mbox (mboxrd quoting), replacing the file only
 /// if mailidx wrote it and no one changed it since.
-pub fn to_mbox(file: &Path, hits: &[Hit]) -> Result<Written> {
+pub fn to_mbox(file: &Path, hits: &[Hit], db: &crate::store::DbPaths) -> Result<Written> {
+    outside_archive(file, db)?;
     let marker = mbox_marker(file);
     match std::fs::symlink_metadata(file) {
         Ok(m) if !m.is_file() => return Err(refuse(file, "is not a regular file")),
+        Ok(m) if m.len() == 0 => {}
         Ok(_) => {
             let bytes = std::fs::read(file).map_err(io(file))?;
             let recorded = std::fs::read_to_string(&marker).unwrap_or_default();
@@ -146,7 +218,6 @@ pub fn to_mbox(file: &Path, hits: &[Hit]) -> Result<Written> {
         }
         Err(_) => {}
     }
-    let tmp = file.with_file_name(format!(".{}.tmp", file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()));
     let mut buf = Vec::new();
     for h in hits {
         let bytes = crate::source::read_message(&h.location())?;
@@ -164,8 +235,19 @@ pub fn to_mbox(file: &Path, hits: &[Hit]) -> Result<Written> {
         }
         buf.push(b'\n');
     }
-    std::fs::write(&tmp, &buf).map_err(io(&tmp))?;
-    std::fs::write(&marker, blake3::hash(&buf).to_hex().as_str()).map_err(io(&marker))?;
-    std::fs::rename(&tmp, file).map_err(io(file))?;
+    write_new(&marker, blake3::hash(&buf).to_hex().as_str().as_bytes())?;
+    write_new(file, &buf)?;
     Ok(Written { messages: hits.len(), links: 0, copies: hits.len() })
+}
+
+/// Writes `path` through a new temporary file in the same folder (created
+/// exclusively: never through a symbolic link someone left there), renamed
+/// over `path` (which replaces a link at `path`, not what it points at).
+fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io(&tmp))?;
+    f.write_all(bytes).map_err(io(&tmp))?;
+    drop(f);
+    std::fs::rename(&tmp, path).map_err(io(path))
 }

@@ -320,7 +320,8 @@ fn results_go_into_a_maildir_of_their_own_and_nowhere_else() {
     std::fs::write(cur.join("x"), message("x", Some("r"), &["r"], 2, "bob")).unwrap();
     std::fs::write(cur.join("s"), message("s", None, &[], 3, "dee")).unwrap();
     // A message inside an mbox is copied, not linked.
-    let mbox = dir.path().join("list.mbox");
+    std::fs::create_dir_all(dir.path().join("lists")).unwrap();
+    let mbox = dir.path().join("lists").join("list.mbox");
     std::fs::write(&mbox, format!("From ann Mon Jan  8 10:00:00 2024\n{}\n", message("m", Some("s"), &["s"], 8, "eve").replace("\r\n", "\n"))).unwrap();
     let db = dir.path().join("db");
     ingest_paths(&[&arch, &mbox], &db);
@@ -354,8 +355,24 @@ fn results_go_into_a_maildir_of_their_own_and_nowhere_else() {
     let archive_before = listing(&arch);
     let o = run(&["--output-maildir", arch.to_str().unwrap(), "from:ann"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("did not write"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("is in the archive"), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(listing(&arch), archive_before);
+    // Nor inside it, nor beside its mbox, nor in the database.
+    for inside in [arch.join("new").join("results"), arch.join(".Sub"), dir.path().join("lists").join("out"), db.join("out")] {
+        let o = run(&["--output-maildir", inside.to_str().unwrap(), "from:ann"]);
+        assert_eq!(o.status.code(), Some(2), "{}", inside.display());
+        assert!(!inside.exists());
+    }
+    assert_eq!(listing(&arch), archive_before);
+    // A copy someone changed, or a link replaced by a file, is not ours any more.
+    let o = run(&["--output-maildir", out_dir.to_str().unwrap(), "from:ann"]);
+    assert_eq!(o.status.code(), Some(0));
+    let ours = std::fs::read_dir(out_dir.join("cur")).unwrap().next().unwrap().unwrap().path();
+    std::fs::remove_file(&ours).unwrap();
+    std::fs::write(&ours, "edited by the user").unwrap();
+    assert_eq!(run(&["--output-maildir", out_dir.to_str().unwrap(), "from:bob"]).status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&ours).unwrap(), "edited by the user");
+    std::fs::remove_file(&ours).unwrap();
     std::fs::write(out_dir.join("cur").join("mine"), "a user's file").unwrap();
     let before = listing(&out_dir);
     assert_eq!(run(&["--output-maildir", out_dir.to_str().unwrap(), "from:bob"]).status.code(), Some(2));
@@ -391,6 +408,14 @@ fn results_go_into_an_mbox_that_mailidx_wrote() {
     assert_eq!(run(&["from:bob"]).status.code(), Some(0), "its own mbox is replaced");
     let text = std::fs::read_to_string(&mbox).unwrap();
     assert!(text.starts_with("From mailidx ") && !text.contains("\nFrom mailidx "), "one message now: {text}");
+    // A link left where the temporary file or the marker go is replaced, never written through.
+    let outside = dir.path().join("precious");
+    std::fs::write(&outside, "precious").unwrap();
+    let mbox2 = dir.path().join("two.mbox");
+    std::os::unix::fs::symlink(&outside, dir.path().join(".two.mbox.mailidx-results")).unwrap();
+    let o = mailidx(&db).args(["search", "--output-mbox", mbox2.to_str().unwrap(), "from:bob"]).output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&outside).unwrap(), "precious");
     // A user's mbox (or ours changed since) is refused.
     std::fs::write(&mbox, "From a user\nSubject: keep\n\nmine\n").unwrap();
     let o = run(&["from:bob"]);

@@ -113,7 +113,8 @@ pub(crate) fn rewrite_query_with(q: &str, resolve: Resolver<'_>) -> Result<Strin
         let (body, trail) = rest.split_at(rest.len() - close);
         let field = body.split_once(':').and_then(|(p, v)| fields::field_for(p).map(|f| (f, v)));
         let rewritten = match field {
-            Some((_, "")) => String::new(),
+            // An empty value would match everything (`thread:$EMPTY`).
+            Some((f, "")) => return Err(Error::Query(format!("{}: needs a value, such as {}", body.trim_end_matches(':'), f.example))),
             Some((f, value)) => field_query(f, value, resolve)?,
             None => text_value(body),
         };
@@ -151,10 +152,10 @@ fn field_query(f: &SearchField, value: &str, resolve: Resolver<'_>) -> Result<St
             });
         }
         Match::Column(column) => {
-            let sub = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')).filter(|_| column == "thread_id");
-            if sub.is_some_and(|q| q.matches('{').count() > MAX_NESTING) {
-                return Err(Error::Query(format!("thread:{{…}}: at most {MAX_NESTING} subqueries within one another")));
-            }
+            let sub = match value.strip_prefix('{').filter(|_| column == "thread_id") {
+                Some(v) => Some(subquery(v)?),
+                None => None,
+            };
             let keys = match sub {
                 Some(q) => resolve(THREADS_OF, q)?,
                 None => resolve(column, raw)?,
@@ -173,6 +174,33 @@ fn field_query(f: &SearchField, value: &str, resolve: Resolver<'_>) -> Result<St
         Match::Words => text_value(value),
     };
     Ok(format!("{}:{value}", f.index_field))
+}
+
+/// The QUERY of `thread:{QUERY}` (given without its `{`): balanced, not
+/// empty, not nested too deep.
+fn subquery(v: &str) -> Result<&str> {
+    let err = |why: &str| Err(Error::Query(format!("thread:{}{v}: {why}", '\u{7b}')));
+    let Some(q) = v.strip_suffix('}') else { return err("no closing }") };
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    for c in q.chars() {
+        match c {
+            '\u{7b}' => depth += 1,
+            '\u{7d}' if depth == 0 => return err("a } closes nothing"),
+            '\u{7d}' => depth -= 1,
+            _ => {}
+        }
+        deepest = deepest.max(depth);
+    }
+    if depth > 0 {
+        return err("no closing }");
+    }
+    if deepest > MAX_NESTING {
+        return err(&format!("at most {MAX_NESTING} subqueries within one another"));
+    }
+    if q.trim().is_empty() {
+        return err("an empty subquery; thread:{QUERY} needs a query");
+    }
+    Ok(q)
 }
 
 fn quote(v: &str) -> String {
@@ -280,12 +308,14 @@ mod tests {
             ("subject:[dev] subject:Re:", "subject:\"dev\" subject:\"Re\""),
             ("key:7D4F32D3B11D406A", "msg_key:\"7d4f32d3b11d406a\""),
             ("date:2024-03-05T10:30", "date:[2024-03-05T10:30:00Z TO 2024-03-05T10:31:00Z}"),
-            ("from:", ""),
             ("x AND ( a OR b )", "x AND ( a OR b )"),
             ("origin:203.0.113.0/24", "origin_ip:[::ffff:203.0.113.0 TO ::ffff:203.0.113.255]"),
             ("dmarc:fail SPF:softfail", "dmarc_result:\"fail\" spf_result:\"softfail\""),
             ("origin_ip:8.8.8.8", "origin_ip:[::ffff:8.8.8.8 TO ::ffff:8.8.8.8]"),
         ];
+        for bad in ["from:", "thread:", "thread:{}", "thread:{ }", "thread:{from:carl", "thread:{from:carl}}", "thread:{a} OR thread:{b"] {
+            assert!(rewrite_query(bad).is_err(), "{bad}");
+        }
         for (input, want) in cases {
             assert_eq!(rewrite_query(input).unwrap(), want, "{input}");
         }
