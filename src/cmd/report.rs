@@ -82,7 +82,7 @@ pub struct StatsArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum StatsAction {
-    /// Recompute spam_sources, forgery_by_domain and daily from messages
+    /// Thread every message again and recompute spam_sources, forgery_by_domain and daily from messages
     Rebuild {
         /// Look the hops' and origins' network owners up again in these MaxMind DB
         /// files (repeatable; also $MAILIDX_GEOIP, colon-separated), without

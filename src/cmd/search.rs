@@ -39,6 +39,7 @@ pub struct SearchArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "count")]
     pub output_mbox: Option<std::path::PathBuf>,
     /// With --output-maildir or --output-mbox: the whole thread of each match
+    /// (those write every match; --limit does not apply)
     #[arg(long)]
     pub include_threads: bool,
 }
@@ -64,6 +65,13 @@ pub fn run(a: SearchArgs, db: DbPaths) -> anyhow::Result<i32> {
         SortArg::Date => SortOrder::Date,
         SortArg::Relevance => SortOrder::Relevance,
     };
+    if a.include_threads && a.output_maildir.is_none() && a.output_mbox.is_none() {
+        anyhow::bail!("--include-threads goes with --output-maildir or --output-mbox (for whole threads in a listing: --output threads, or thread:{{QUERY}})");
+    }
+    if a.count && a.output == Output::Threads {
+        println!("{}", threads::summaries(&db, &a.query.join(" "), 1, sort)?.0);
+        return Ok(0);
+    }
     if a.count {
         println!("{}", Searchable::open(&db)?.count(&a.query.join(" "))?);
         return Ok(0);

@@ -153,7 +153,8 @@ pub struct Node {
 pub fn tree(db: &DbPaths, which: &str) -> Result<(String, Vec<Node>)> {
     let tables_dir = db.tables_dir();
     let table = tables::MESSAGES.table;
-    let wanted = which.trim().to_ascii_lowercase();
+    // As `search --output threads` prints it, too.
+    let wanted = which.trim().trim_start_matches("thread:").to_ascii_lowercase();
     let by_thread = key_threads(&tables_dir, col("thread_id").eq(lit(wanted.clone())))?;
     let thread_id = match by_thread.first() {
         Some((_, t)) => t.clone(),
