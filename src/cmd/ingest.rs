@@ -53,6 +53,10 @@ pub struct IngestArgs {
     /// turns it off
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub thread_by_subject: Option<bool>,
+    /// Read only the files and byte ranges this file lists (JSON lines from
+    /// `mailidx slices`), recording no sources: one task of spark/ingest.py
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub slice: Option<PathBuf>,
     /// No progress bar (it is also off when stderr is not a terminal)
     #[arg(long, short)]
     pub quiet: bool,
@@ -116,6 +120,9 @@ pub fn run(a: IngestArgs, db: DbPaths) -> anyhow::Result<i32> {
     cfg.batch_rows = a.batch_rows;
     cfg.follow_symlinks = a.follow_symlinks;
     cfg.thread_by_subject = a.thread_by_subject;
+    if let Some(f) = &a.slice {
+        cfg.slice = Some(mailidx::ingest::slices::read_slice(f)?);
+    }
     cfg.analysis.limits.max_received = a.max_received;
     cfg.analysis.limits.max_parts = a.max_parts;
     cfg.analysis.limits.max_header_bytes = a.max_header_bytes;

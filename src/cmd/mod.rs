@@ -10,6 +10,7 @@ macro_rules! out {
 mod errors;
 mod hops;
 mod ingest;
+mod merge;
 mod report;
 mod search;
 mod show;
@@ -51,6 +52,11 @@ pub enum Command {
     Report(report::ReportArgs),
     /// Derived tables (threads, spam_sources, forgery_by_domain, daily)
     Stats(report::StatsArgs),
+    /// List an archive as slices for tasks on many machines (spark/ingest.py)
+    #[command(hide = true)]
+    Slices(merge::SlicesArgs),
+    /// Join databases that tasks wrote (ingest --slice) into this one (spark/ingest.py)
+    Merge(merge::MergeArgs),
     /// Every problem ingests recorded (unreadable files, malformed messages), with what to do
     Errors(errors::ErrorsArgs),
 }
@@ -87,6 +93,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Report(_) => "computing the report",
         Command::Stats(_) => "rebuilding the statistics",
         Command::Errors(_) => "listing the problems recorded",
+        Command::Slices(_) => "listing the archive's slices",
+        Command::Merge(_) => "merging databases",
     });
     match cli.command {
         Command::Ingest(a) => ingest::run(a, db),
@@ -98,5 +106,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Report(a) => report::run(a, db),
         Command::Stats(a) => report::run_stats(a, db),
         Command::Errors(a) => errors::run(a, db),
+        Command::Slices(a) => merge::slices(a),
+        Command::Merge(a) => merge::merge(a, db),
     }
 }

@@ -3,7 +3,8 @@
 //! its label follows that folder, unless the user set one.
 //!
 //! Which copy names the folder: a copy in a spam folder, else one in a ham
-//! folder, else the copy the row named already, else the first recorded.
+//! folder, else any; among those, the first by path and offset, so that
+//! the choice never depends on the order the copies were read in.
 //! So moving a message from INBOX/ to Spam/ (the way most people mark spam)
 //! makes it spam at the next ingest, and moving it back makes it what its
 //! other signs say. `ingest --label L` applies to every message with a copy
@@ -92,8 +93,12 @@ fn targets(db: &Db, copies: &Copies, analyzer: &Analyzer, scope: &HashSet<String
             let (Some(key), Some(path), Some(offset)) = (k.get(i), p.get(i), o.get(i)) else { continue };
             let Some(locs) = by_key.get(key) else { continue };
             let current = locs.iter().copied().find(|l| l.path == path && l.offset == offset);
-            let in_folder = |want: Label| locs.iter().copied().find(|l| crate::analyze::labels::folder_label(&l.folder, rules) == Some(want));
-            let Some(naming) = in_folder(Label::Spam).or_else(|| in_folder(Label::Ham)).or(current).or(locs.first().copied()) else { continue };
+            // The first by path and offset: the same copy whatever order
+            // the copies were found in (by one ingest or by many tasks).
+            let first = |want: Option<Label>| {
+                locs.iter().copied().filter(|l| want.is_none() || crate::analyze::labels::folder_label(&l.folder, rules) == want).min_by(|a, b| (&a.path, a.offset).cmp(&(&b.path, b.offset)))
+            };
+            let Some(naming) = first(Some(Label::Spam)).or_else(|| first(Some(Label::Ham))).or_else(|| first(None)) else { continue };
             let was_user = source.get(i) == Some("user");
             let user = match analyzer.label {
                 Some(l) if locs.iter().any(|c| scope.contains(&c.path)) => Some(l),

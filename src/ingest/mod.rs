@@ -21,13 +21,16 @@
 mod batch;
 mod enrich;
 mod follow;
+mod merge;
 pub(crate) mod plan;
 mod reconcile;
+pub mod slices;
 mod threads;
 mod workers;
 mod run;
 
 pub use enrich::reenrich;
+pub use merge::{merge, Merged};
 pub use threads::{rebuild as rethread, threading_options, Threaded};
 pub use run::{IngestConfig, IngestSummary, NoProgress, Progress, STOP, ingest};
 pub(crate) use run::SHOWN_PROBLEMS;

@@ -93,7 +93,7 @@ impl Copies {
 /// recorded as they now stand (except those in `failed`) and leave the plan
 /// as they are: on a big Maildir the list and the sources are each tens of
 /// MB, and this way they are not both held at once.
-pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed: &HashSet<PathBuf>, analyzer: &Analyzer, threading: crate::analyze::threads::Options) -> Result<Outcome> {
+pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed: &HashSet<PathBuf>, analyzer: &Analyzer, threading: crate::analyze::threads::Options, record: bool) -> Result<Outcome> {
     let mut out = Outcome::default();
     let moved = !plan.dropped.is_empty() || !plan.renamed.is_empty();
     let new_copies = db.tables().files(LOCATIONS.table).iter().any(|f| !committed.files.contains(f));
@@ -105,6 +105,20 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
         }
         out.followed = super::follow::follow(db, &copies, analyzer, &super::follow::scope(plan))?;
     }
+    out.threaded = settle(db, threading)?;
+    // The sources' new state, after the derived tables: each takes tens of
+    // MB on a big archive, and this way they are not held at once.
+    if record {
+        record_sources(db.tables_mut(), plan, failed);
+    }
+    db.commit()?;
+    Ok(out)
+}
+
+/// What every table needs before a commit, once the messages stand: report
+/// and address rows once each, every table present, threads and the
+/// derived tables from the messages as they now are.
+pub(super) fn settle(db: &mut Db, threading: crate::analyze::threads::Options) -> Result<super::threads::Threaded> {
     // ip_info: each address and database once, whatever batch found it.
     if db.tables().files(tables::IP_INFO.table).len() > 1 {
         keep_unique(db, tables::IP_INFO.table, &["ip", "database_type", "build_epoch"], UniqueKeepStrategy::Last)?;
@@ -120,15 +134,11 @@ pub(super) fn finish(db: &mut Db, committed: &Committed, plan: &mut Plan, failed
         db.tables_mut().ensure_table(spec.table, &mut df)?;
     }
     // Threads, then the derived tables, from the messages as they now stand.
-    out.threaded = super::threads::rethread(db, threading)?;
+    let threaded = super::threads::rethread(db, threading)?;
     for (table, mut df) in derived::derive(&db.tables().files(MESSAGES.table))? {
         db.tables_mut().replace_table(table, &mut df)?;
     }
-    // The sources' new state, after the derived tables: each takes tens of
-    // MB on a big archive, and this way they are not held at once.
-    record_sources(db.tables_mut(), plan, failed);
-    db.commit()?;
-    Ok(out)
+    Ok(threaded)
 }
 
 /// The same DMARC report received twice (same org and report id: same
@@ -248,7 +258,7 @@ fn record_sources(store: &mut TableStore, plan: &mut Plan, failed: &HashSet<Path
 
 /// The committed copies without the dropped files', renamed ones moved,
 /// plus every copy this run recorded.
-fn final_copies(store: &TableStore, committed: &Committed, plan: &Plan) -> Result<(Copies, Outcome)> {
+pub(super) fn final_copies(store: &TableStore, committed: &Committed, plan: &Plan) -> Result<(Copies, Outcome)> {
     let mut out = Outcome::default();
     let renames: HashMap<&str, &SourceFile> = plan.renamed.iter().map(|(old, f)| (old.as_str(), f)).collect();
     let mut copies = Copies::default();

@@ -39,6 +39,10 @@ pub struct IngestConfig {
     /// Follow symbolic links wherever they lead (`--follow-symlinks`); by
     /// default only links to files inside the ingested folder are.
     pub follow_symlinks: bool,
+    /// Read only these files and byte ranges of the archive under `paths`
+    /// (a task of a job spread over many machines: `spark/ingest.py`), and
+    /// record no sources (the job keeps its own list).
+    pub slice: Option<Vec<super::slices::SliceEntry>>,
     /// `--thread-by-subject`: Some sets it for this database from now on;
     /// None keeps what the database says (off unless set).
     pub thread_by_subject: Option<bool>,
@@ -51,7 +55,7 @@ impl IngestConfig {
     /// A config for `paths` into `db` with the default batch size, index heap
     /// and analysis.
     pub fn new(paths: Vec<PathBuf>, db: DbPaths) -> Self {
-        IngestConfig { paths, db, batch_rows: 10_000, index_heap: 128_000_000, follow_symlinks: false, thread_by_subject: None, analysis: Analyzer::default() }
+        IngestConfig { paths, db, batch_rows: 10_000, index_heap: 128_000_000, follow_symlinks: false, slice: None, thread_by_subject: None, analysis: Analyzer::default() }
     }
 }
 
@@ -144,8 +148,11 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
     let recorded = committed.recorded_except(&plan.dropped);
     let known = known_file_problems(db.tables())?;
 
-    let to_read: Vec<(&SourceFile, u64)> = plan.read.iter().map(|f| (f, 0)).chain(plan.appended.iter().map(|(f, o)| (f, *o))).collect();
-    progress.start(to_read.iter().map(|(f, o)| f.size - o.min(&f.size)).sum(), to_read.len());
+    let to_read: Vec<(&SourceFile, u64, u64)> = match &cfg.slice {
+        Some(slice) => super::slices::restrict(&plan.read, slice, &mut found),
+        None => plan.read.iter().map(|f| (f, 0, f.size)).chain(plan.appended.iter().map(|(f, o)| (f, *o, f.size))).collect(),
+    };
+    progress.start(to_read.iter().map(|(f, o, u)| u.min(&f.size) - o.min(&f.size)).sum(), to_read.len());
     let workers = Workers::new(db.committed_keys()?, recorded, cfg.analysis.clone(), progress);
     let (tx, rx) = sync_channel::<Item>(QUEUE_DEPTH);
     let batch_rows = cfg.batch_rows.max(1);
@@ -205,7 +212,7 @@ pub fn ingest(cfg: &IngestConfig, progress: &dyn Progress) -> Result<IngestSumma
         // sources' new state, and the derived tables: one last commit.
         enter_step("removing what left the archive and deriving the statistics");
         let failed = workers.failed.into_inner().unwrap_or_default();
-        let r = reconcile::finish(&mut db, &committed, &mut plan, &failed, &cfg.analysis, threading)?;
+        let r = reconcile::finish(&mut db, &committed, &mut plan, &failed, &cfg.analysis, threading, cfg.slice.is_none())?;
         summary.renamed = r.renamed;
         summary.removed_copies = r.removed_copies;
         summary.removed_messages = r.removed_messages;

@@ -70,15 +70,15 @@ impl<'a> Workers<'a> {
 
     /// Reads every file of `to_read` (from the offset given), Maildir and
     /// single files in parallel, then each mbox with its blocks in parallel.
-    pub(super) fn read_all(&self, to_read: &[(&SourceFile, u64)], tx: &SyncSender<Item>) {
+    pub(super) fn read_all(&self, to_read: &[(&SourceFile, u64, u64)], tx: &SyncSender<Item>) {
         let singles: Vec<&SourceFile> =
-            to_read.iter().map(|(f, _)| *f).filter(|f| matches!(f.kind, SourceKind::Maildir | SourceKind::Eml)).collect();
+            to_read.iter().map(|(f, _, _)| *f).filter(|f| matches!(f.kind, SourceKind::Maildir | SourceKind::Eml)).collect();
         singles.par_iter().for_each_with(tx.clone(), |tx, f| self.single_file(f, tx));
-        for (f, from) in to_read.iter().filter(|(f, _)| f.kind.is_mbox()) {
+        for (f, from, until) in to_read.iter().filter(|(f, _, _)| f.kind.is_mbox()) {
             if self.stopped() {
                 break;
             }
-            self.mbox_file(f, *from, tx);
+            self.mbox_file(f, *from, *until, tx);
         }
     }
 }
@@ -172,13 +172,15 @@ impl Workers<'_> {
     }
 
     /// An mbox, plain (from byte `from` on: 0, or where it ended at the last
-    /// ingest, up to the size discovery saw) or compressed (whole): read in
-    /// blocks of whole messages, each block's messages parsed in parallel.
-    fn mbox_file(&self, f: &SourceFile, from: u64, tx: &SyncSender<Item>) {
+    /// ingest, up to `until`: the size discovery saw, or the end of a slice
+    /// cut at a message boundary) or compressed (whole): read in blocks of
+    /// whole messages, each block's messages parsed in parallel.
+    fn mbox_file(&self, f: &SourceFile, from: u64, until: u64, tx: &SyncSender<Item>) {
         use std::io::{Seek, SeekFrom};
         let disk = Arc::new(AtomicU64::new(0));
         let plain = f.kind == SourceKind::Mbox;
-        let (from, len) = if plain { (from, f.size.saturating_sub(from)) } else { (0, u64::MAX) };
+        let until = until.min(f.size);
+        let (from, len) = if plain { (from, until.saturating_sub(from)) } else { (0, u64::MAX) };
         let path = f.path();
         let opened = std::fs::File::open(&path).and_then(|mut file| {
             file.seek(SeekFrom::Start(from))?;
@@ -190,6 +192,9 @@ impl Workers<'_> {
         };
         let path = path_text(&path);
         let mut blocks = mbox::MboxBlocks::new(reader, from);
+        if plain && until < f.size {
+            blocks = blocks.ending_before_more();
+        }
         let mut reported = 0u64;
         while !self.stopped() {
             let block = match blocks.next_block() {

@@ -180,18 +180,29 @@ pub(crate) struct MboxBlocks<R: Read> {
     want: usize,
     eof: bool,
     cr_only: Option<bool>,
+    /// The stream is a slice of a longer mbox: its end is where another
+    /// message's `From_` line begins.
+    more_at_end: bool,
 }
 
 impl<R: Read> MboxBlocks<R> {
     /// `base`: the stream offset of the reader's first byte.
     pub(crate) fn new(reader: R, base: u64) -> Self {
-        MboxBlocks { reader, buf: Vec::new(), base, block: BLOCK, want: BLOCK, eof: false, cr_only: None }
+        MboxBlocks { reader, buf: Vec::new(), base, block: BLOCK, want: BLOCK, eof: false, cr_only: None, more_at_end: false }
     }
 
     /// [`MboxBlocks::new`] with another block size (tests and the fuzz
     /// target use a tiny one, to cut messages at every place).
     pub(crate) fn with_block_size(reader: R, base: u64, block: usize) -> Self {
         MboxBlocks { block: block.max(1), want: block.max(1), ..MboxBlocks::new(reader, base) }
+    }
+
+    /// Reads a slice of an mbox that ends where another message begins (a
+    /// cut made by [`cuts`]): its last message loses its separator line, as
+    /// when the whole file is read.
+    pub(crate) fn ending_before_more(mut self) -> Self {
+        self.more_at_end = true;
+        self
     }
 
     /// The next block, None at the end of the stream.
@@ -213,7 +224,7 @@ impl<R: Read> MboxBlocks<R> {
                 let data = std::mem::take(&mut self.buf);
                 let base = self.base;
                 self.base += data.len() as u64;
-                return Ok(Some(Block { base, data, more: false }));
+                return Ok(Some(Block { base, data, more: self.more_at_end }));
             }
             match memmem::rfind(&self.buf, b"\nFrom ") {
                 Some(i) => {
@@ -231,9 +242,52 @@ impl<R: Read> MboxBlocks<R> {
     }
 }
 
+/// Byte ranges of a plain mbox, each about `bytes` long and made of whole
+/// messages (each starts at a `From_` line): how a job spread over many
+/// machines cuts one big mbox. Reading each range with
+/// [`MboxBlocks::ending_before_more`] (all but the last) gives the messages,
+/// offsets and bytes of reading the whole file.
+pub(crate) fn cuts(reader: impl Read, bytes: usize) -> std::io::Result<Vec<(u64, u64)>> {
+    let mut blocks = MboxBlocks::with_block_size(reader, 0, bytes);
+    let mut out = Vec::new();
+    while let Some(b) = blocks.next_block()? {
+        out.push((b.base, b.base + b.data.len() as u64));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cut_ranges_read_as_the_whole_file_reads() {
+        let mut data = Vec::new();
+        for i in 0..50 {
+            data.extend_from_slice(format!("From a Mon Jan  1 00:00:00 2024\nSubject: {i}\n\nbody {i}\n{}\n\n", "x".repeat(i * 7)).as_bytes());
+        }
+        let whole: Vec<(u64, Vec<u8>)> = {
+            let mut b = MboxBlocks::new(&data[..], 0);
+            let mut v = Vec::new();
+            while let Some(block) = b.next_block().unwrap() {
+                v.extend(block.entries().iter().map(|e| (block.base + e.offset as u64, e.bytes.to_vec())));
+            }
+            v
+        };
+        let ranges = cuts(&data[..], 300).unwrap();
+        assert!(ranges.len() > 5);
+        let mut sliced = Vec::new();
+        for (i, (start, end)) in ranges.iter().enumerate() {
+            let mut b = MboxBlocks::new(&data[*start as usize..*end as usize], *start);
+            if i + 1 < ranges.len() {
+                b = b.ending_before_more();
+            }
+            while let Some(block) = b.next_block().unwrap() {
+                sliced.extend(block.entries().iter().map(|e| (block.base + e.offset as u64, e.bytes.to_vec())));
+            }
+        }
+        assert_eq!(sliced, whole);
+    }
 
     fn split(data: &[u8]) -> Vec<(usize, String)> {
         MboxSplitter::new(data)

@@ -7,6 +7,7 @@
 //! is indexed but not stored: `mailidx show` reads it from the archive.
 
 pub(crate) mod cjk;
+pub(crate) mod join;
 mod schema;
 mod writer;
 
