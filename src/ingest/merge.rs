@@ -71,6 +71,7 @@ pub fn merge(paths: &DbPaths, shards: &[PathBuf], analyzer: &Analyzer, by_subjec
     let mut db = Db::create_or_open(paths, 50_000_000)?;
     let committed = reconcile::Committed::load(db.tables())?;
     let mut have: HashSet<String> = message_keys(&db.tables().files(tables::MESSAGES.table))?;
+    let mut copies: HashSet<(String, u64)> = committed.recorded_except(&HashSet::new()).into_iter().flat_map(|(p, os)| os.into_iter().map(move |o| (p.clone(), o))).collect();
     for shard in &shard_paths {
         let dir = shard.tables_dir();
         let mine: HashSet<String> = message_keys(&part_files(&dir, tables::MESSAGES.table)?)?;
@@ -83,6 +84,12 @@ pub fn merge(paths: &DbPaths, shards: &[PathBuf], analyzer: &Analyzer, by_subjec
             let Some(mut df) = read_parts(&part_files(&dir, spec.table)?, spec.table, None)? else { continue };
             if tables::PER_MESSAGE.iter().any(|p| p.table == spec.table) {
                 df = df.lazy().filter(col("msg_key").is_in(lit(new.clone()).implode(false), false)).collect().map_err(crate::error::Error::table(spec.table))?;
+            }
+            if spec.table == tables::LOCATIONS.table {
+                // A copy recorded already (a file read again) once.
+                let (paths, offsets) = (str_col(&df, spec.table, "path")?, crate::store::parquet::u64_col(&df, spec.table, "offset")?);
+                let fresh: Vec<bool> = paths.iter().zip(offsets.iter()).map(|(p, o)| copies.insert((p.unwrap_or_default().to_string(), o.unwrap_or(0)))).collect();
+                df = df.filter(&BooleanChunked::from_slice("fresh".into(), &fresh)).map_err(crate::error::Error::table(spec.table))?;
             }
             db.tables_mut().write_part(spec.table, &mut df)?;
         }

@@ -1,0 +1,158 @@
+"""mailidx ingest on a Spark cluster.
+
+    spark-submit --master MASTER spark/ingest.py INPUT... --db DIR [--append]
+                 [--slice-bytes N] [--mailidx PATH]
+
+Spark distributes, mailidx does the work: nothing of the parsing or the
+analysis is written again here.
+
+1. The driver lists the archive with `mailidx slices` (whole Maildir and
+   .eml files, whole compressed mboxes, plain mboxes cut into byte ranges
+   at message boundaries) and groups the slices into tasks of about
+   --slice-bytes each.
+2. Each task runs the mailidx binary (shipped to every executor with
+   SparkContext.addFile) on its slices: `mailidx ingest --slice`, into a
+   database of its own under DIR/.spark-staging/RUN/, named by task and
+   attempt, so that a retried attempt never shares a folder with a failed
+   one.
+3. When every task has succeeded, the driver joins the databases of the
+   successful attempts with `mailidx merge` into DIR: one commit, so
+   nothing is visible before all tasks are done, and a failed or retried
+   task leaves no doubled rows. Then the staging folder goes.
+
+INPUT and DIR must be paths that every node sees the same way (a shared
+filesystem such as NFS, or local paths in local mode): the tasks read the
+archive and write their databases there. --append ingests only the files
+(and grown parts of plain mboxes) not ingested by an earlier run of this
+job into DIR (recorded in DIR/spark-ingested.json).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+
+
+def log(msg):
+    print(f"mailidx-spark {time.strftime('%H:%M:%S')} {msg}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(description="Ingest an archive into a mailidx database on Spark.")
+    p.add_argument("inputs", nargs="+", help="Maildir folders, mbox files, .eml files or trees holding them")
+    p.add_argument("--db", required=True, help="the database directory (seen by every node)")
+    p.add_argument("--append", action="store_true", help="add to DIR: ingest only what an earlier run did not")
+    p.add_argument("--slice-bytes", type=int, default=64 << 20, help="bytes of mail per task (mbox ranges are cut to this size)")
+    p.add_argument("--mailidx", default=None, help="the mailidx binary to ship to the executors (default: mailidx on PATH)")
+    return p.parse_args(argv)
+
+
+def group(entries, budget):
+    """Tasks of about `budget` bytes: each mbox range alone, small files together."""
+    tasks, current, size = [], [], 0
+    for e in entries:
+        n = max(e["end"] - e["start"], 1)
+        if current and size + n > budget:
+            tasks.append(current)
+            current, size = [], 0
+        current.append(e)
+        size += n
+    if current:
+        tasks.append(current)
+    return tasks
+
+
+def entry_id(e):
+    return f'{e["path"]}\t{e["start"]}\t{e["end"]}'
+
+
+def main(argv):
+    from pyspark.sql import SparkSession
+
+    args = parse_args(argv)
+    binary = os.path.abspath(args.mailidx or shutil.which("mailidx") or "")
+    if not os.access(binary, os.X_OK):
+        sys.exit("mailidx-spark: no mailidx binary; pass --mailidx PATH (cargo build --release)")
+    db = os.path.abspath(args.db)
+    roots = [os.path.abspath(p) for p in args.inputs]
+    done_file = os.path.join(db, "spark-ingested.json")
+    if os.path.exists(os.path.join(db, "index")) and not args.append:
+        sys.exit(f"mailidx-spark: {db} holds a database already; pass --append to add to it")
+    done = set(json.load(open(done_file))) if args.append and os.path.exists(done_file) else set()
+
+    spark = SparkSession.builder.appName("mailidx ingest").getOrCreate()
+    sc = spark.sparkContext
+    sc.addFile(binary)
+    name = os.path.basename(binary)
+
+    log("stage 1/3: listing the archive (mailidx slices)")
+    out = subprocess.run([binary, "slices", *roots, "--max-bytes", str(args.slice_bytes)], check=True, capture_output=True, text=True).stdout
+    entries = [json.loads(line) for line in out.splitlines() if line.strip()]
+    new = [e for e in entries if entry_id(e) not in done]
+    tasks = group(new, args.slice_bytes)
+    log(f"stage 1/3: {len(entries)} slices, {len(new)} new, in {len(tasks)} tasks")
+    if not tasks:
+        log("nothing new to ingest")
+        spark.stop()
+        return 0
+
+    run = uuid.uuid4().hex[:12]
+    staging = os.path.join(db, ".spark-staging", run)
+    os.makedirs(staging, exist_ok=True)
+    fail_once = os.environ.get("MAILIDX_SPARK_FAIL_ONCE")
+
+    def run_task(index, parts):
+        from pyspark import SparkFiles, TaskContext
+
+        parts = list(parts)
+        attempt = TaskContext.get().attemptNumber()
+        exe = SparkFiles.get(name)
+        os.chmod(exe, 0o755)
+        out_dir = os.path.join(staging, f"task-{index:05d}-attempt-{attempt}")
+        shutil.rmtree(out_dir, ignore_errors=True)
+        slice_file = out_dir + ".slices"
+        with open(slice_file, "w") as f:
+            for task in parts:
+                for e in task:
+                    f.write(json.dumps(e) + "\n")
+        cmd = [exe, "--db", out_dir, "ingest", "-q", "--slice", slice_file, *roots]
+        # A test's way to kill one task in the middle of its work, once.
+        if fail_once and index == 0 and not os.path.exists(fail_once):
+            open(fail_once, "w").close()
+            proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(0.3)
+            proc.kill()
+            proc.wait()
+            raise RuntimeError("mailidx-spark: task killed on purpose (MAILIDX_SPARK_FAIL_ONCE)")
+        p = subprocess.run(cmd, capture_output=True, text=True)
+        # 1: finished, with problems recorded in the errors table.
+        if p.returncode not in (0, 1):
+            raise RuntimeError(f"mailidx ingest --slice failed ({p.returncode}): {p.stderr[-2000:]}")
+        yield (index, out_dir)
+
+    log(f"stage 2/3: {len(tasks)} tasks run mailidx ingest --slice")
+    started = time.time()
+    results = sc.parallelize(tasks, len(tasks)).mapPartitionsWithIndex(run_task).collect()
+    shards = [d for _, d in sorted(results)]
+    log(f"stage 2/3: {len(shards)} tasks done in {time.time() - started:.1f} s")
+
+    log("stage 3/3: joining the tasks' databases (mailidx merge)")
+    started = time.time()
+    p = subprocess.run([binary, "--db", db, "merge", *shards], capture_output=True, text=True)
+    if p.returncode != 0:
+        sys.exit(f"mailidx-spark: mailidx merge failed ({p.returncode}); {db} is as it was before this run: {p.stderr[-2000:]}")
+    log(f"stage 3/3: {p.stdout.strip()} ({time.time() - started:.1f} s)")
+    with open(done_file + ".tmp", "w") as f:
+        json.dump(sorted(done | {entry_id(e) for e in new}), f)
+    os.replace(done_file + ".tmp", done_file)
+    shutil.rmtree(os.path.join(db, ".spark-staging"), ignore_errors=True)
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
