@@ -90,8 +90,10 @@ impl Db {
         self.tables.published()
     }
 
-    /// Waits for the index's background merges, then releases the lock.
-    pub(crate) fn close(self) -> Result<()> {
+    /// Purges deleted documents from the index ([`IndexSink::purge_deletes`]),
+    /// waits for its background merges, then releases the lock.
+    pub(crate) fn close(mut self) -> Result<()> {
+        self.index.purge_deletes(&self.opened.0)?;
         self.index.finish()
     }
 }

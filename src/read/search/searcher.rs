@@ -154,19 +154,8 @@ impl Searchable {
     /// Runs a user query.
     pub fn search(&self, query: &str, limit: usize, sort: SortOrder) -> Result<SearchResult> {
         let q = self.parse(query)?;
-        let limit = limit.max(1);
-        let (total, addrs): (usize, Vec<(Option<f32>, DocAddress)>) = match sort {
-            SortOrder::Relevance => {
-                let (top, n) = self.searcher.search(&q, &(TopDocs::with_limit(limit).order_by_score(), Count))?;
-                (n, top.into_iter().map(|(s, a)| (Some(s), a)).collect())
-            }
-            SortOrder::Date => {
-                let collector = TopDocs::with_limit(limit).order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
-                let (top, n) = self.searcher.search(&q, &(collector, Count))?;
-                (n, top.into_iter().map(|(_, a)| (None, a)).collect())
-            }
-        };
-        let mut hits = addrs.into_iter().map(|(score, a)| self.hit(a, score)).collect::<Result<Vec<_>>>()?;
+        let total = self.searcher.search(&q, &Count)?;
+        let mut hits = self.top(&*q, limit.max(1), sort)?;
         // A listing needs the locations table only where the indexed file
         // is gone (a renamed or removed copy); `find` always consults it.
         if hits.iter().any(|h| !crate::model::text_path(&h.source_path).exists()) {
@@ -174,6 +163,38 @@ impl Searchable {
         }
         self.thread_ids(&mut hits)?;
         Ok(SearchResult { total, hits })
+    }
+
+    /// The first `limit` hits in a total order: newest first (or best score
+    /// first, then newest), then by key. Documents that tie at the cut are
+    /// all fetched before the cut is made, so that two indexes holding the
+    /// same messages in other segments (another ingest history, a Spark
+    /// job's merge) list the same hits in the same order.
+    fn top(&self, q: &dyn tantivy::query::Query, limit: usize, sort: SortOrder) -> Result<Vec<Hit>> {
+        // One more than asked: whether the last one asked for ties with the next.
+        let mut n = limit.saturating_add(1);
+        loop {
+            let got: Vec<(i64, Option<f32>, DocAddress)> = match sort {
+                SortOrder::Relevance => {
+                    let top = self.searcher.search(q, &TopDocs::with_limit(n).order_by_score())?;
+                    top.into_iter().map(|(s, a)| (i64::from(s.to_bits()), Some(s), a)).collect()
+                }
+                SortOrder::Date => {
+                    let collector = TopDocs::with_limit(n).order_by_fast_field::<tantivy::DateTime>("date", Order::Desc);
+                    let top = self.searcher.search(q, &collector)?;
+                    top.into_iter().map(|(d, a)| (d.map_or(i64::MIN, |d| d.into_timestamp_secs()), None, a)).collect()
+                }
+            };
+            if got.len() < n || got[n - 1].0 != got[limit - 1].0 {
+                let mut hits = got.into_iter().map(|(_, score, a)| self.hit(a, score)).collect::<Result<Vec<_>>>()?;
+                // Scores compare as numbers (all are finite and not negative).
+                let rank = |h: &Hit| (std::cmp::Reverse(h.score.map(f32::to_bits)), std::cmp::Reverse(h.date.clone()), h.msg_key.clone());
+                hits.sort_by_cached_key(rank);
+                hits.truncate(limit);
+                return Ok(hits);
+            }
+            n = n.saturating_mul(2);
+        }
     }
 
     /// Each hit's thread, from `messages` (the index holds none).

@@ -21,7 +21,10 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 
 /// Which documents of one shard segment to keep: those whose key `keep`
 /// accepts (asked once per key).
-fn alive(segment: &Segment, fields: &IndexFields, keep: &mut dyn FnMut(&str) -> bool) -> Result<(AliveBitSet, u64)> {
+/// None when every document stays: a merge told of deleted documents
+/// estimates each field's token count from the (lossy) field norms, and
+/// BM25 scores would differ a little from those of one ingest.
+fn alive(segment: &Segment, fields: &IndexFields, keep: &mut dyn FnMut(&str) -> bool) -> Result<(Option<AliveBitSet>, u64)> {
     let reader = SegmentReader::open(segment)?;
     let mut bits = BitSet::with_max_value(reader.max_doc());
     let mut kept = 0;
@@ -40,9 +43,12 @@ fn alive(segment: &Segment, fields: &IndexFields, keep: &mut dyn FnMut(&str) -> 
             kept += 1;
         }
     }
+    if kept == u64::from(reader.max_doc()) {
+        return Ok((None, kept));
+    }
     let mut bytes = Vec::new();
     write_alive_bitset(&bits, &mut bytes).map_err(|e| Error::Other(format!("writing a shard's filter: {e}")))?;
-    Ok((AliveBitSet::open(OwnedBytes::new(bytes)), kept))
+    Ok((Some(AliveBitSet::open(OwnedBytes::new(bytes))), kept))
 }
 
 /// Adds the documents of `shards` (index folders) that `keep` accepts to the
@@ -62,7 +68,7 @@ pub(crate) fn join(dir: &Path, shards: &[PathBuf], keep: &mut dyn FnMut(&str) ->
             let (bits, kept) = alive(&seg, &fields, keep)?;
             added += kept;
             segments.push(seg);
-            filters.push(Some(bits));
+            filters.push(bits);
         }
         opened.push(index);
     }

@@ -223,6 +223,19 @@ impl IndexSink {
         Ok(())
     }
 
+    /// Rewrites every committed segment that holds deleted documents (a
+    /// message read again or gone), one segment at a time. tantivy's BM25
+    /// statistics count deleted documents until their segment is merged,
+    /// so without this the same archive could score a little differently
+    /// after another history of ingests (or when ingested by a Spark job).
+    pub(crate) fn purge_deletes(&mut self, index: &Index) -> Result<()> {
+        for meta in index.searchable_segment_metas()?.into_iter().filter(|m| m.has_deletes()) {
+            // A segment that the merge policy is merging already is left to it.
+            let _ = self.writer.merge(&[meta.id()]).wait();
+        }
+        Ok(())
+    }
+
     /// Waits for background merges to finish.
     pub(crate) fn finish(self) -> Result<()> {
         self.writer.wait_merging_threads()?;
