@@ -5,5 +5,6 @@
 pub mod fields;
 mod query;
 mod searcher;
+mod stats;
 
 pub use searcher::{Hit, SearchResult, Searchable, SortOrder};

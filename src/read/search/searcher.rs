@@ -176,7 +176,12 @@ impl Searchable {
         loop {
             let got: Vec<(i64, Option<f32>, DocAddress)> = match sort {
                 SortOrder::Relevance => {
-                    let top = self.searcher.search(q, &TopDocs::with_limit(n).order_by_score())?;
+                    let stats = super::stats::LiveStatistics::new(&self.searcher);
+                    // Every match scored in full (no block-max pruning,
+                    // which sums a document's field scores in an order that
+                    // depends on the segments, moving the last bit).
+                    let every = TopDocs::with_limit(n).tweak_score(|_: &tantivy::SegmentReader| |_: tantivy::DocId, s: tantivy::Score| s);
+                    let top = self.searcher.search_with_statistics_provider(q, &every, &stats)?;
                     top.into_iter().map(|(s, a)| (i64::from(s.to_bits()), Some(s), a)).collect()
                 }
                 SortOrder::Date => {
