@@ -19,6 +19,8 @@ analysis is written again here.
    successful attempts with `mailidx merge` into DIR: one commit, so
    nothing is visible before all tasks are done, and a failed or retried
    task leaves no doubled rows. Then the staging folder goes.
+4. The derived tables are computed again with Spark SQL over the whole
+   database (spark/derived.py) into DIR/spark-derived/.
 
 INPUT and DIR must be paths that every node sees the same way (a shared
 filesystem such as NFS, or local paths in local mode): the tasks read the
@@ -86,15 +88,16 @@ def main(argv):
 
     spark = SparkSession.builder.appName("mailidx ingest").getOrCreate()
     sc = spark.sparkContext
+    sc.setLogLevel("WARN")
     sc.addFile(binary)
     name = os.path.basename(binary)
 
-    log("stage 1/3: listing the archive (mailidx slices)")
+    log("stage 1/4: listing the archive (mailidx slices)")
     out = subprocess.run([binary, "slices", *roots, "--max-bytes", str(args.slice_bytes)], check=True, capture_output=True, text=True).stdout
     entries = [json.loads(line) for line in out.splitlines() if line.strip()]
     new = [e for e in entries if entry_id(e) not in done]
     tasks = group(new, args.slice_bytes)
-    log(f"stage 1/3: {len(entries)} slices, {len(new)} new, in {len(tasks)} tasks")
+    log(f"stage 1/4: {len(entries)} slices, {len(new)} new, in {len(tasks)} tasks")
     if not tasks:
         log("nothing new to ingest")
         spark.stop()
@@ -134,18 +137,23 @@ def main(argv):
             raise RuntimeError(f"mailidx ingest --slice failed ({p.returncode}): {p.stderr[-2000:]}")
         yield (index, out_dir)
 
-    log(f"stage 2/3: {len(tasks)} tasks run mailidx ingest --slice")
+    log(f"stage 2/4: {len(tasks)} tasks run mailidx ingest --slice")
     started = time.time()
     results = sc.parallelize(tasks, len(tasks)).mapPartitionsWithIndex(run_task).collect()
     shards = [d for _, d in sorted(results)]
-    log(f"stage 2/3: {len(shards)} tasks done in {time.time() - started:.1f} s")
+    log(f"stage 2/4: {len(shards)} tasks done in {time.time() - started:.1f} s")
 
-    log("stage 3/3: joining the tasks' databases (mailidx merge)")
+    log("stage 3/4: joining the tasks' databases (mailidx merge)")
     started = time.time()
     p = subprocess.run([binary, "--db", db, "merge", *shards], capture_output=True, text=True)
     if p.returncode != 0:
         sys.exit(f"mailidx-spark: mailidx merge failed ({p.returncode}); {db} is as it was before this run: {p.stderr[-2000:]}")
-    log(f"stage 3/3: {p.stdout.strip()} ({time.time() - started:.1f} s)")
+    log(f"stage 3/4: {p.stdout.strip()} ({time.time() - started:.1f} s)")
+    log("stage 4/4: the derived tables with Spark SQL (DIR/spark-derived/)")
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import derived
+
+    derived.write_all(spark, db, os.path.join(db, "spark-derived"))
     with open(done_file + ".tmp", "w") as f:
         json.dump(sorted(done | {entry_id(e) for e in new}), f)
     os.replace(done_file + ".tmp", done_file)

@@ -22,5 +22,6 @@ mod received_vectors;
 mod report;
 mod safety;
 mod schemas;
+mod spark;
 mod threads;
 mod urls_oracle;
