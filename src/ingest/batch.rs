@@ -68,6 +68,21 @@ impl Batch {
         db.commit()
     }
 
+    /// Writes the rows of the long per-message tables (hops, header
+    /// fields, links) as parts staged for the next commit, and drops them
+    /// from the batch.
+    fn write_long_parts(&mut self, db: &mut Db) -> Result<()> {
+        let frames = [
+            (tables::RECEIVED_HOPS.table, frames::hops_frame(&std::mem::take(&mut self.hops))),
+            (tables::HEADERS.table, frames::headers_frame(&std::mem::take(&mut self.headers))),
+            (tables::URLS.table, frames::urls_frame(&std::mem::take(&mut self.urls))),
+        ];
+        for (table, df) in frames {
+            db.tables_mut().write_part(table, &mut df.map_err(Error::table(table))?)?;
+        }
+        Ok(())
+    }
+
     /// Writes the batch's parts (staged for the next commit) and empties it.
     pub(super) fn write_parts(&mut self, db: &mut Db) -> Result<()> {
         let frames = [
@@ -123,10 +138,15 @@ pub(super) fn run(rx: Receiver<Item>, mut db: Db, batch_rows: usize) -> Result<(
                 b.problems.push(p)
             }
         }
-        // A batch ends at batch_rows messages (or copies), or sooner when
-        // their hops (about five a message) would make the hops part large.
-        if b.messages.len() >= batch_rows || b.locations.len() >= 4 * batch_rows || b.hops.len() >= 3 * batch_rows || b.headers.len() >= 10 * batch_rows || b.urls.len() >= 10 * batch_rows {
+        // A batch ends at batch_rows messages (or copies): one commit. Rows
+        // of the long tables (about five hops, forty header fields a
+        // message) go to their own parts sooner, staged for that commit,
+        // so that memory stays bounded without committing more often
+        // (each commit flushes an index segment, and segments are merged).
+        if b.messages.len() >= batch_rows || b.locations.len() >= 4 * batch_rows {
             b.commit(&mut db)?;
+        } else if b.hops.len() >= 3 * batch_rows || b.headers.len() >= 10 * batch_rows || b.urls.len() >= 10 * batch_rows {
+            b.write_long_parts(&mut db)?;
         }
     }
     if !b.is_empty() {
