@@ -25,11 +25,15 @@ analysis is written again here.
 INPUT and DIR must be paths that every node sees the same way (a shared
 filesystem such as NFS, or local paths in local mode): the tasks read the
 archive and write their databases there. --append ingests only the files
-(and grown parts of plain mboxes) not ingested by an earlier run of this
-job into DIR (recorded in DIR/spark-ingested.json).
+that DIR does not record as ingested (by this job or by `mailidx ingest`);
+it refuses when a file DIR records was changed or removed since (bring
+those up to date with `mailidx ingest`, which reads only what changed).
+One run at a time per DIR (DIR/.spark-lock); everything is written for the
+user alone (umask 077), as mailidx writes its databases.
 """
 
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -68,23 +72,75 @@ def group(entries, budget):
     return tasks
 
 
-def entry_id(e):
-    return f'{e["path"]}\t{e["start"]}\t{e["end"]}'
+def fail(msg):
+    print(f"mailidx-spark: {msg}", file=sys.stderr, flush=True)
+    sys.exit(2)
+
+
+def mailidx(binary, *args):
+    """Runs mailidx; its own message, not a traceback, when it fails."""
+    p = subprocess.run([binary, *args], capture_output=True, text=True)
+    if p.returncode != 0:
+        fail(f"mailidx {args[0] if args[0] != '--db' else args[2]} failed: {p.stderr.strip()[-2000:]}")
+    return p.stdout
+
+
+def recorded_sources(db):
+    """What DIR records of each archive file (DIR/tables/.sources.json)."""
+    path = os.path.join(db, "tables", ".sources.json")
+    if not os.path.exists(path):
+        return {}
+    with open(path) as f:
+        return json.load(f)
+
+
+def new_entries(entries, sources):
+    """The slices of files DIR does not record; refuses when a recorded file changed or left."""
+    seen, new, changed = set(), [], []
+    for e in entries:
+        seen.add(e["path"])
+        old = sources.get(e["path"])
+        if old is None:
+            new.append(e)
+            continue
+        try:
+            st = os.stat(e["path"])
+        except OSError:
+            continue
+        if st.st_size != old["size"] or st.st_mtime_ns != old["mtime_ns"]:
+            changed.append(e["path"])
+    gone = [p for p in sources if p not in seen and not os.path.exists(p)]
+    for what, paths in (("changed", changed), ("gone", gone)):
+        if paths:
+            fail(f"{len(set(paths))} files ingested before have {what} since (first: {sorted(set(paths))[0]}); --append only adds files: bring the database up to date with `mailidx --db DIR ingest INPUT...`, then run the job again")
+    return new
 
 
 def main(argv):
     from pyspark.sql import SparkSession
 
     args = parse_args(argv)
+    os.umask(0o077)
     binary = os.path.abspath(args.mailidx or shutil.which("mailidx") or "")
     if not os.access(binary, os.X_OK):
-        sys.exit("mailidx-spark: no mailidx binary; pass --mailidx PATH (cargo build --release)")
+        fail("no mailidx binary; pass --mailidx PATH (cargo build --release)")
     db = os.path.abspath(args.db)
     roots = [os.path.abspath(p) for p in args.inputs]
-    done_file = os.path.join(db, "spark-ingested.json")
+    if os.path.exists(db) and not os.path.isdir(db):
+        fail(f"--db {db}: is a file, not a database directory")
+    for r in roots:
+        if not os.path.exists(r):
+            fail(f"{r}: no such file or directory")
+    if args.slice_bytes < 1:
+        fail("--slice-bytes: at least 1")
     if os.path.exists(os.path.join(db, "index")) and not args.append:
-        sys.exit(f"mailidx-spark: {db} holds a database already; pass --append to add to it")
-    done = set(json.load(open(done_file))) if args.append and os.path.exists(done_file) else set()
+        fail(f"{db} holds a database already; pass --append to add to it")
+    os.makedirs(db, mode=0o700, exist_ok=True)
+    lock = open(os.path.join(db, ".spark-lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        fail(f"{db} is in use by another run of this job")
 
     spark = SparkSession.builder.appName("mailidx ingest").getOrCreate()
     sc = spark.sparkContext
@@ -93,9 +149,9 @@ def main(argv):
     name = os.path.basename(binary)
 
     log("stage 1/4: listing the archive (mailidx slices)")
-    out = subprocess.run([binary, "slices", *roots, "--max-bytes", str(args.slice_bytes)], check=True, capture_output=True, text=True).stdout
+    out = mailidx(binary, "slices", *roots, "--max-bytes", str(args.slice_bytes))
     entries = [json.loads(line) for line in out.splitlines() if line.strip()]
-    new = [e for e in entries if entry_id(e) not in done]
+    new = new_entries(entries, recorded_sources(db)) if args.append else entries
     tasks = group(new, args.slice_bytes)
     log(f"stage 1/4: {len(entries)} slices, {len(new)} new, in {len(tasks)} tasks")
     if not tasks:
@@ -111,6 +167,7 @@ def main(argv):
     def run_task(index, parts):
         from pyspark import SparkFiles, TaskContext
 
+        os.umask(0o077)
         parts = list(parts)
         attempt = TaskContext.get().attemptNumber()
         exe = SparkFiles.get(name)
@@ -145,19 +202,23 @@ def main(argv):
 
     log("stage 3/4: joining the tasks' databases (mailidx merge)")
     started = time.time()
-    p = subprocess.run([binary, "--db", db, "merge", *shards], capture_output=True, text=True)
-    if p.returncode != 0:
-        sys.exit(f"mailidx-spark: mailidx merge failed ({p.returncode}); {db} is as it was before this run: {p.stderr[-2000:]}")
-    log(f"stage 3/4: {p.stdout.strip()} ({time.time() - started:.1f} s)")
+    root_args = [a for r in roots for a in ("--root", r)]
+    out = mailidx(binary, "--db", db, "merge", *root_args, *shards)
+    log(f"stage 3/4: {out.strip()} ({time.time() - started:.1f} s)")
     log("stage 4/4: the derived tables with Spark SQL (DIR/spark-derived/)")
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import derived
 
     derived.write_all(spark, db, os.path.join(db, "spark-derived"))
-    with open(done_file + ".tmp", "w") as f:
-        json.dump(sorted(done | {entry_id(e) for e in new}), f)
-    os.replace(done_file + ".tmp", done_file)
-    shutil.rmtree(os.path.join(db, ".spark-staging"), ignore_errors=True)
+    # Spark's writer does not follow the umask: the user's mail stays theirs.
+    for top, dirs, files in os.walk(os.path.join(db, "spark-derived")):
+        for name in [top, *(os.path.join(top, n) for n in dirs + files)]:
+            os.chmod(name, 0o700 if os.path.isdir(name) else 0o600)
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        os.rmdir(os.path.dirname(staging))
+    except OSError:
+        pass  # another run's staging, or a failed run's, is still there
     spark.stop()
     return 0
 

@@ -34,6 +34,11 @@ pub struct MergeArgs {
     /// Databases that `mailidx ingest --slice` wrote (one per task)
     #[arg(required = true)]
     pub shards: Vec<PathBuf>,
+    /// An archive path the shards were cut from (repeatable): its files are
+    /// recorded as ingested, so that a later `mailidx ingest` of it reads
+    /// only what changed
+    #[arg(long = "root", value_name = "PATH")]
+    pub roots: Vec<PathBuf>,
     /// As `ingest --thread-by-subject`
     #[arg(long, value_name = "BOOL", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     pub thread_by_subject: Option<bool>,
@@ -41,7 +46,8 @@ pub struct MergeArgs {
 
 /// Joins the shards into the database and says what it did.
 pub fn merge(a: MergeArgs, db: DbPaths) -> anyhow::Result<i32> {
-    let m = mailidx::ingest::merge(&db, &a.shards, &mailidx::analyze::Analyzer::default(), a.thread_by_subject)?;
+    let roots: Vec<PathBuf> = a.roots.iter().map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())).collect();
+    let m = mailidx::ingest::merge(&db, &a.shards, &roots, &mailidx::analyze::Analyzer::default(), a.thread_by_subject)?;
     println!("{} shards: {} messages added, {} already there; {} threads; database: {}", m.shards, m.messages, m.duplicates, m.threads, db.root.display());
     Ok(0)
 }

@@ -7,8 +7,10 @@
 //!    index ([`crate::store::index::join`]), each message once: a message
 //!    already in the database, or in an earlier shard, adds no document.
 //! 2. The shards' table rows are added the same way: per-message rows of a
-//!    message already there are left out, every copy (`locations`), problem
-//!    (`errors`) and report row is added.
+//!    message already there are left out; each copy (`locations`) and
+//!    problem (`errors`) is added once, every report row (deduplicated as
+//!    at the end of an ingest). With the archive's roots, every file under
+//!    them is recorded as ingested (the sources' state).
 //! 3. Then what ends every ingest: the copy that names each message's
 //!    folder and label, report rows once, threads and the derived tables
 //!    over the whole database; one commit makes it all visible.
@@ -46,11 +48,16 @@ fn derived(table: &str) -> bool {
 }
 
 /// Joins `shards` (database folders) into the database at `paths`.
-pub fn merge(paths: &DbPaths, shards: &[PathBuf], analyzer: &Analyzer, by_subject: Option<bool>) -> Result<Merged> {
+///
+/// `roots`: the archive paths the shards were cut from (`mailidx slices`);
+/// every file found under them is recorded as ingested, as at the end of an
+/// ingest that read them all, so that a later `mailidx ingest` of those
+/// paths reads only what changed, and notices what left.
+pub fn merge(paths: &DbPaths, shards: &[PathBuf], roots: &[PathBuf], analyzer: &Analyzer, by_subject: Option<bool>) -> Result<Merged> {
     let shard_paths: Vec<DbPaths> = shards.iter().map(DbPaths::new).collect();
     for s in &shard_paths {
         if !s.exists() {
-            return Err(crate::error::Error::NoDatabase(s.root.clone()));
+            return Err(crate::error::Error::Other(format!("{}: not a mailidx database (a shard is a folder that `mailidx ingest --slice` wrote)", s.root.display())));
         }
         crate::store::parquet::check_layout(&s.tables_dir(), &s.root)?;
     }
@@ -71,6 +78,7 @@ pub fn merge(paths: &DbPaths, shards: &[PathBuf], analyzer: &Analyzer, by_subjec
     let mut db = Db::create_or_open(paths, 50_000_000)?;
     let committed = reconcile::Committed::load(db.tables())?;
     let mut have: HashSet<String> = message_keys(&db.tables().files(tables::MESSAGES.table))?;
+    let mut problems = known_problems(&db.tables().files(tables::ERRORS.table))?;
     let mut copies: HashSet<(String, u64)> = committed.recorded_except(&HashSet::new()).into_iter().flat_map(|(p, os)| os.into_iter().map(move |o| (p.clone(), o))).collect();
     for shard in &shard_paths {
         let dir = shard.tables_dir();
@@ -85,6 +93,12 @@ pub fn merge(paths: &DbPaths, shards: &[PathBuf], analyzer: &Analyzer, by_subjec
             if tables::PER_MESSAGE.iter().any(|p| p.table == spec.table) {
                 df = df.lazy().filter(col("msg_key").is_in(lit(new.clone()).implode(false), false)).collect().map_err(crate::error::Error::table(spec.table))?;
             }
+            if spec.table == tables::ERRORS.table {
+                // A problem recorded already (a file listed again) once.
+                let (paths, offsets, kinds) = (str_col(&df, spec.table, "source_path")?, crate::store::parquet::u64_col(&df, spec.table, "source_offset")?, str_col(&df, spec.table, "error_kind")?);
+                let fresh: Vec<bool> = (0..df.height()).map(|i| problems.insert((paths.get(i).unwrap_or_default().to_string(), offsets.get(i), kinds.get(i).unwrap_or_default().to_string()))).collect();
+                df = df.filter(&BooleanChunked::from_slice("fresh".into(), &fresh)).map_err(crate::error::Error::table(spec.table))?;
+            }
             if spec.table == tables::LOCATIONS.table {
                 // A copy recorded already (a file read again) once.
                 let (paths, offsets) = (str_col(&df, spec.table, "path")?, crate::store::parquet::u64_col(&df, spec.table, "offset")?);
@@ -92,6 +106,13 @@ pub fn merge(paths: &DbPaths, shards: &[PathBuf], analyzer: &Analyzer, by_subjec
                 df = df.filter(&BooleanChunked::from_slice("fresh".into(), &fresh)).map_err(crate::error::Error::table(spec.table))?;
             }
             db.tables_mut().write_part(spec.table, &mut df)?;
+        }
+    }
+    if !roots.is_empty() {
+        let found = crate::source::discover(roots, false)?;
+        let now = chrono::Utc::now().timestamp_millis();
+        for f in &found.files {
+            db.tables_mut().sources.insert(crate::model::path_text(&f.path()), super::plan::state_of(f, now));
         }
     }
     // 3. As at the end of an ingest.
@@ -108,4 +129,12 @@ fn message_keys(files: &[PathBuf]) -> Result<HashSet<String>> {
     let table = tables::MESSAGES.table;
     let Some(df) = read_parts(files, table, Some(&["msg_key"]))? else { return Ok(HashSet::new()) };
     Ok(str_col(&df, table, "msg_key")?.iter().flatten().map(str::to_string).collect())
+}
+
+/// (path, offset, kind) of every problem the `errors` table holds.
+fn known_problems(files: &[PathBuf]) -> Result<HashSet<(String, Option<u64>, String)>> {
+    let table = tables::ERRORS.table;
+    let Some(df) = read_parts(files, table, Some(&["source_path", "source_offset", "error_kind"]))? else { return Ok(HashSet::new()) };
+    let (p, o, k) = (str_col(&df, table, "source_path")?, crate::store::parquet::u64_col(&df, table, "source_offset")?, str_col(&df, table, "error_kind")?);
+    Ok((0..df.height()).map(|i| (p.get(i).unwrap_or_default().to_string(), o.get(i), k.get(i).unwrap_or_default().to_string())).collect())
 }

@@ -98,4 +98,15 @@ fn a_spark_job_gives_the_database_one_ingest_gives() {
         }
     }
     assert!(with_hits >= 20, "only {with_hits} of the query/sort pairs found anything");
+
+    // The job records what it ingested: an ingest of the same paths reads nothing.
+    let o = mailidx(&spark_db).args(["ingest", "-q"]).args([&sa, &list, &pp]).output().unwrap();
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.starts_with("0 messages (0.0 MB)"), "{said}");
+    // Private, as mailidx's own databases are.
+    use std::os::unix::fs::PermissionsExt;
+    for p in [spark_db.clone(), spark_db.join("spark-derived"), spark_db.join("spark-derived/daily")] {
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o077, 0, "{} is private", p.display());
+    }
+    assert!(!spark_db.join(".spark-staging").exists(), "staging removed");
 }
