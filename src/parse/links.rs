@@ -196,8 +196,11 @@ impl Links {
                 return;
             }
             let rest = &text[start..];
-            let lower = rest.get(..8).map(str::to_ascii_lowercase).unwrap_or_default();
-            let starts = lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("ftp://") || lower.starts_with("www.");
+            // Compared in place: every h, f and w of a body is a candidate,
+            // and a lowercased copy of each was 3% of an ingest (perf).
+            let b = rest.as_bytes();
+            let has = |p: &[u8]| b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p);
+            let starts = has(b"http://") || has(b"https://") || has(b"ftp://") || has(b"www.");
             // A word boundary before it (not inside another word or URL).
             let boundary = text[..start].chars().next_back().is_none_or(|c| !c.is_alphanumeric() && c != '/' && c != '.' && c != '@' && c != '-');
             if !starts || !boundary {
