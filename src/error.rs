@@ -59,6 +59,11 @@ impl Error {
         Error::Io { path: path.into(), source }
     }
 
+    /// Maps an I/O error to one naming the path: `.map_err(Error::at(path))`.
+    pub(crate) fn at(path: &std::path::Path) -> impl Fn(std::io::Error) -> Error + '_ {
+        move |e| Error::io(path, e)
+    }
+
     /// Maps a polars error to an error naming the table: `.map_err(Error::table("messages"))`.
     #[cfg(feature = "store")]
     pub(crate) fn table(table: &str) -> impl Fn(polars::prelude::PolarsError) -> Error + '_ {

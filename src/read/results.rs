@@ -39,10 +39,6 @@ fn refuse(path: &Path, why: &str) -> Error {
     ))
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |e| Error::io(path, e)
-}
-
 /// What an output entry was when mailidx wrote it: a link to a path, or
 /// a copy with this BLAKE3 hash.
 fn fingerprint(path: &Path) -> Option<String> {
@@ -70,25 +66,25 @@ fn owned_entries(dir: &Path) -> Result<Vec<String>> {
     let marker = dir.join(MARKER);
     let listed: std::collections::BTreeMap<String, String> = match std::fs::symlink_metadata(&marker) {
         Ok(m) if m.is_file() => std::fs::read_to_string(&marker)
-            .map_err(io(&marker))?
+            .map_err(Error::at(&marker))?
             .lines()
             .filter_map(|l| l.split_once('\t'))
             .map(|(rel, fp)| (rel.to_string(), fp.to_string()))
             .collect(),
         _ => Default::default(),
     };
-    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
-        let entry = entry.map_err(io(dir))?;
+    for entry in std::fs::read_dir(dir).map_err(Error::at(dir))? {
+        let entry = entry.map_err(Error::at(dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let kind = entry.file_type().map_err(io(dir))?;
+        let kind = entry.file_type().map_err(Error::at(dir))?;
         if name == MARKER && kind.is_file() {
             continue;
         }
         if !(SUBDIRS.contains(&name.as_str()) && kind.is_dir()) {
             return Err(refuse(dir, &format!("holds {name}, which mailidx did not write there")));
         }
-        for inner in std::fs::read_dir(entry.path()).map_err(io(dir))? {
-            let inner = inner.map_err(io(dir))?;
+        for inner in std::fs::read_dir(entry.path()).map_err(Error::at(dir))? {
+            let inner = inner.map_err(Error::at(dir))?;
             let rel = format!("{name}/{}", inner.file_name().to_string_lossy());
             // Still the link or the copy mailidx made, byte for byte.
             if listed.get(&rel).is_none_or(|fp| fingerprint(&inner.path()).as_ref() != Some(fp)) {
@@ -160,13 +156,13 @@ pub fn to_maildir(dir: &Path, hits: &[Hit], db: &crate::store::DbPaths) -> Resul
         if rel.split('/').count() == 2 && !rel.contains("..") {
             let p = dir.join(rel);
             if std::fs::symlink_metadata(&p).is_ok() {
-                std::fs::remove_file(&p).map_err(io(&p))?;
+                std::fs::remove_file(&p).map_err(Error::at(&p))?;
             }
         }
     }
     for sub in SUBDIRS {
         let d = dir.join(sub);
-        std::fs::create_dir_all(&d).map_err(io(&d))?;
+        std::fs::create_dir_all(&d).map_err(Error::at(&d))?;
     }
     let mut out = Written::default();
     let mut names = Vec::with_capacity(hits.len());
@@ -180,12 +176,12 @@ pub fn to_maildir(dir: &Path, hits: &[Hit], db: &crate::store::DbPaths) -> Resul
         let target = dir.join(&rel);
         match h.location().kind {
             SourceKind::Maildir | SourceKind::Eml => {
-                std::os::unix::fs::symlink(crate::model::text_path(&h.source_path), &target).map_err(io(&target))?;
+                std::os::unix::fs::symlink(crate::model::text_path(&h.source_path), &target).map_err(Error::at(&target))?;
                 out.links += 1;
             }
             _ => {
                 let bytes = crate::source::read_message(&h.location())?;
-                std::fs::write(&target, bytes).map_err(io(&target))?;
+                std::fs::write(&target, bytes).map_err(Error::at(&target))?;
                 out.copies += 1;
             }
         }
@@ -210,7 +206,7 @@ pub fn to_mbox(file: &Path, hits: &[Hit], db: &crate::store::DbPaths) -> Result<
         Ok(m) if !m.is_file() => return Err(refuse(file, "is not a regular file")),
         Ok(m) if m.len() == 0 => {}
         Ok(_) => {
-            let bytes = std::fs::read(file).map_err(io(file))?;
+            let bytes = std::fs::read(file).map_err(Error::at(file))?;
             let recorded = std::fs::read_to_string(&marker).unwrap_or_default();
             if recorded.trim() != blake3::hash(&bytes).to_hex().as_str() {
                 return Err(refuse(file, "exists, and is not an mbox that mailidx wrote (or it was changed since)"));
@@ -246,8 +242,8 @@ pub fn to_mbox(file: &Path, hits: &[Hit], db: &crate::store::DbPaths) -> Result<
 fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let tmp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io(&tmp))?;
-    f.write_all(bytes).map_err(io(&tmp))?;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(Error::at(&tmp))?;
+    f.write_all(bytes).map_err(Error::at(&tmp))?;
     drop(f);
-    std::fs::rename(&tmp, path).map_err(io(path))
+    std::fs::rename(&tmp, path).map_err(Error::at(path))
 }

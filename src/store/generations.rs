@@ -58,31 +58,27 @@ pub(crate) struct TableStore {
     seq: u32,
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |e| Error::io(path, e)
-}
-
 impl TableStore {
     /// Opens the committed generation (the index's payload), moves the
     /// `tables` link to it if a crash left it behind, and removes what no
     /// generation in force refers to.
     pub(crate) fn open(db: &DbPaths) -> Result<Self> {
         for d in [db.store_dir(), db.snapshots_dir()] {
-            std::fs::create_dir_all(&d).map_err(io(&d))?;
+            std::fs::create_dir_all(&d).map_err(Error::at(&d))?;
         }
         let generation = db.committed_generation().unwrap_or(0);
         let mut parts = BTreeMap::new();
         let mut sources = Sources::new();
         if generation > 0 {
             let snap = db.snapshot_dir(generation);
-            for entry in std::fs::read_dir(&snap).map_err(io(&snap))? {
-                let entry = entry.map_err(io(&snap))?;
+            for entry in std::fs::read_dir(&snap).map_err(Error::at(&snap))? {
+                let entry = entry.map_err(Error::at(&snap))?;
                 if !entry.path().is_dir() {
                     continue;
                 }
                 let table = entry.file_name().to_string_lossy().into_owned();
                 let mut names: Vec<String> = std::fs::read_dir(entry.path())
-                    .map_err(io(&entry.path()))?
+                    .map_err(Error::at(&entry.path()))?
                     .filter_map(|e| e.ok())
                     .map(|e| e.file_name().to_string_lossy().into_owned())
                     .filter(|n| n.ends_with(".parquet") && !n.starts_with('.'))
@@ -167,15 +163,15 @@ impl TableStore {
 
     fn write_file(&self, table: &str, name: &str, df: &mut DataFrame) -> Result<()> {
         let dir = self.db.store_dir().join(table);
-        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        std::fs::create_dir_all(&dir).map_err(Error::at(&dir))?;
         let tmp = dir.join(format!(".{name}.tmp"));
         let path = dir.join(name);
-        let file = std::fs::File::create(&tmp).map_err(io(&tmp))?;
+        let file = std::fs::File::create(&tmp).map_err(Error::at(&tmp))?;
         ParquetWriter::new(file)
             .with_compression(ParquetCompression::Zstd(None))
             .finish(df)
             .map_err(|source| Error::Table { table: table.to_string(), source })?;
-        std::fs::rename(&tmp, &path).map_err(io(&path))?;
+        std::fs::rename(&tmp, &path).map_err(Error::at(&path))?;
         Ok(())
     }
 
@@ -187,23 +183,23 @@ impl TableStore {
         let tmp = self.db.snapshots_dir().join(format!(".{next:08}.tmp"));
         for d in [&final_dir, &tmp] {
             if d.exists() {
-                std::fs::remove_dir_all(d).map_err(io(d))?;
+                std::fs::remove_dir_all(d).map_err(Error::at(d))?;
             }
         }
         for (table, names) in &self.parts {
             let dir = tmp.join(table);
-            std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+            std::fs::create_dir_all(&dir).map_err(Error::at(&dir))?;
             for n in names {
                 let src = self.db.store_dir().join(table).join(n);
-                std::fs::hard_link(&src, dir.join(n)).map_err(io(&src))?;
+                std::fs::hard_link(&src, dir.join(n)).map_err(Error::at(&src))?;
             }
         }
         let sp = tmp.join(SOURCES_FILE);
         // Streamed, not built in memory: tens of MB on a big Maildir.
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&sp).map_err(io(&sp))?);
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&sp).map_err(Error::at(&sp))?);
         serde_json::to_writer(&mut w, &self.sources).map_err(|e| Error::Other(format!("sources: {e}")))?;
-        std::io::Write::flush(&mut w).map_err(io(&sp))?;
-        std::fs::rename(&tmp, &final_dir).map_err(io(&final_dir))?;
+        std::io::Write::flush(&mut w).map_err(Error::at(&sp))?;
+        std::fs::rename(&tmp, &final_dir).map_err(Error::at(&final_dir))?;
         Ok(format!("tables:{next}"))
     }
 
@@ -225,12 +221,12 @@ impl TableStore {
         }
         let tmp = self.db.root.join(".tables.tmp");
         let _ = std::fs::remove_file(&tmp);
-        std::os::unix::fs::symlink(&target, &tmp).map_err(io(&tmp))?;
+        std::os::unix::fs::symlink(&target, &tmp).map_err(Error::at(&tmp))?;
         if link.is_dir() && std::fs::read_link(&link).is_err() {
             // A database from before generations: its folder goes.
-            std::fs::remove_dir_all(&link).map_err(io(&link))?;
+            std::fs::remove_dir_all(&link).map_err(Error::at(&link))?;
         }
-        std::fs::rename(&tmp, &link).map_err(io(&link))
+        std::fs::rename(&tmp, &link).map_err(Error::at(&link))
     }
 
     /// Removes snapshots other than the one in force and the one before it
@@ -239,7 +235,7 @@ impl TableStore {
     fn collect_garbage(&self) -> Result<()> {
         let keep = [self.generation, self.generation.saturating_sub(1)];
         let snaps = self.db.snapshots_dir();
-        for entry in std::fs::read_dir(&snaps).map_err(io(&snaps))?.filter_map(|e| e.ok()) {
+        for entry in std::fs::read_dir(&snaps).map_err(Error::at(&snaps))?.filter_map(|e| e.ok()) {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.parse::<u64>().is_ok_and(|g| keep.contains(&g)) {
                 continue;
@@ -247,10 +243,10 @@ impl TableStore {
             let _ = std::fs::remove_dir_all(entry.path());
         }
         let store = self.db.store_dir();
-        for table in std::fs::read_dir(&store).map_err(io(&store))?.filter_map(|e| e.ok()) {
+        for table in std::fs::read_dir(&store).map_err(Error::at(&store))?.filter_map(|e| e.ok()) {
             let t = table.file_name().to_string_lossy().into_owned();
             let live = self.parts.get(&t);
-            for f in std::fs::read_dir(table.path()).map_err(io(&table.path()))?.filter_map(|e| e.ok()) {
+            for f in std::fs::read_dir(table.path()).map_err(Error::at(&table.path()))?.filter_map(|e| e.ok()) {
                 let n = f.file_name().to_string_lossy().into_owned();
                 if !live.is_some_and(|l| l.contains(&n)) {
                     let _ = std::fs::remove_file(f.path());

@@ -9,15 +9,10 @@ use std::path::{Path, PathBuf};
 
 use tantivy::directory::{MmapDirectory, OwnedBytes};
 use tantivy::fastfield::{write_alive_bitset, AliveBitSet};
-use tantivy::schema::IndexRecordOption;
-use tantivy::{BitSet, DocSet, Index, Segment, SegmentReader};
+use tantivy::{BitSet, Index, Segment, SegmentReader};
 
 use super::schema::IndexFields;
 use crate::error::{Error, Result};
-
-fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |e| Error::io(path, e)
-}
 
 /// Which documents of one shard segment to keep: those whose key `keep`
 /// accepts (asked once per key).
@@ -28,21 +23,13 @@ fn alive(segment: &Segment, fields: &IndexFields, keep: &mut dyn FnMut(&str) -> 
     let reader = SegmentReader::open(segment)?;
     let mut bits = BitSet::with_max_value(reader.max_doc());
     let mut kept = 0;
-    let inverted = reader.inverted_index(fields.msg_key)?;
-    let mut terms = inverted.terms().stream().map_err(|e| Error::Other(format!("reading a shard's keys: {e}")))?;
-    while terms.advance() {
-        let key = String::from_utf8_lossy(terms.key()).into_owned();
-        let mut postings = inverted.read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic).map_err(|e| Error::Other(format!("reading a shard's keys: {e}")))?;
-        let mut doc = postings.doc();
+    super::writer::live_keys(&reader, fields, &mut |key, doc| {
         // One document per key: the first alive one, if the key is new.
-        while doc != tantivy::TERMINATED && !reader.alive_bitset().is_none_or(|a| a.is_alive(doc)) {
-            doc = postings.advance();
-        }
-        if doc != tantivy::TERMINATED && keep(&key) {
+        if keep(&String::from_utf8_lossy(key)) {
             bits.insert(doc);
             kept += 1;
         }
-    }
+    })?;
     if kept == u64::from(reader.max_doc()) {
         return Ok((None, kept));
     }
@@ -79,10 +66,10 @@ pub(crate) fn join(dir: &Path, shards: &[PathBuf], keep: &mut dyn FnMut(&str) ->
     let old = dir.with_file_name("index.joined-old");
     for d in [&fresh, &old] {
         if d.exists() {
-            std::fs::remove_dir_all(d).map_err(io(d))?;
+            std::fs::remove_dir_all(d).map_err(Error::at(d))?;
         }
     }
-    std::fs::create_dir_all(&fresh).map_err(io(&fresh))?;
+    std::fs::create_dir_all(&fresh).map_err(Error::at(&fresh))?;
     let out = MmapDirectory::open(&fresh).map_err(|e| Error::Other(format!("{}: {e}", fresh.display())))?;
     let merged = tantivy::indexer::merge_filtered_segments(&segments, main.settings().clone(), filters, out)?;
     {
@@ -93,8 +80,8 @@ pub(crate) fn join(dir: &Path, shards: &[PathBuf], keep: &mut dyn FnMut(&str) ->
         writer.wait_merging_threads()?;
     }
     drop((main, opened, merged));
-    std::fs::rename(dir, &old).map_err(io(dir))?;
-    std::fs::rename(&fresh, dir).map_err(io(dir))?;
-    std::fs::remove_dir_all(&old).map_err(io(&old))?;
+    std::fs::rename(dir, &old).map_err(Error::at(dir))?;
+    std::fs::rename(&fresh, dir).map_err(Error::at(dir))?;
+    std::fs::remove_dir_all(&old).map_err(Error::at(&old))?;
     Ok(added)
 }

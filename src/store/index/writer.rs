@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DateTime, DocSet, Index, IndexWriter, TantivyDocument, Term};
+use tantivy::{DateTime, DocId, DocSet, Index, IndexWriter, SegmentReader, TantivyDocument, Term};
 
 use super::schema::IndexFields;
 use crate::error::{Error, Result};
@@ -16,36 +16,34 @@ pub(crate) fn existing_keys(index: &Index, fields: &IndexFields) -> Result<HashS
     let searcher = reader.searcher();
     let mut keys = HashSet::new();
     for seg in searcher.segment_readers() {
-        let inverted = seg.inverted_index(fields.msg_key)?;
-        let alive = seg.alive_bitset();
-        let mut stream = inverted.terms().stream().map_err(|e| Error::Other(format!("reading index keys: {e}")))?;
-        while stream.advance() {
-            let Some(k) = std::str::from_utf8(stream.key()).ok().and_then(key_number) else { continue };
-            // A deleted message's key stays in the term list until a merge.
-            let live = match alive {
-                None => true,
-                Some(bits) => {
-                    let mut postings = inverted
-                        .read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)
-                        .map_err(|e| Error::Other(format!("reading index keys: {e}")))?;
-                    let mut any = false;
-                    let mut doc = postings.doc();
-                    while doc != tantivy::TERMINATED {
-                        if bits.is_alive(doc) {
-                            any = true;
-                            break;
-                        }
-                        doc = postings.advance();
-                    }
-                    any
-                }
-            };
-            if live {
+        live_keys(seg, fields, &mut |key, _| {
+            if let Some(k) = std::str::from_utf8(key).ok().and_then(key_number) {
                 keys.insert(k);
             }
-        }
+        })?;
     }
     Ok(keys)
+}
+
+/// Calls `each` with every message key of a segment that has a live
+/// document, and the first such document. A deleted message's key stays
+/// in the term list until a merge, so the postings decide.
+pub(crate) fn live_keys(seg: &SegmentReader, fields: &IndexFields, each: &mut dyn FnMut(&[u8], DocId)) -> Result<()> {
+    let inverted = seg.inverted_index(fields.msg_key)?;
+    let alive = seg.alive_bitset();
+    let keys_error = |e: std::io::Error| Error::Other(format!("reading index keys: {e}"));
+    let mut stream = inverted.terms().stream().map_err(keys_error)?;
+    while stream.advance() {
+        let mut postings = inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic).map_err(keys_error)?;
+        let mut doc = postings.doc();
+        while doc != tantivy::TERMINATED && !alive.is_none_or(|a| a.is_alive(doc)) {
+            doc = postings.advance();
+        }
+        if doc != tantivy::TERMINATED {
+            each(stream.key(), doc);
+        }
+    }
+    Ok(())
 }
 
 /// A 16-hex-digit message key as a number.
