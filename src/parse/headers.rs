@@ -1,5 +1,5 @@
-//! Every header field of a message, in order, for the `headers` table and
-//! the index's `header:NAME:WORD` terms: the name lowercased, the value
+//! Every header field of a message, in order, for the `headers` table
+//! (which `header:NAME:WORD` searches, by [`header_terms`]): the name lowercased, the value
 //! unfolded and RFC 2047 decoded, and the raw value where decoding changed
 //! it. A message may carry any number of fields; the first
 //! `Limits::max_header_fields` are kept and the rest counted in a warning.
@@ -113,12 +113,13 @@ const OPAQUE: &[&str] = &[
     "subject", "from", "to", "cc", "date", "message-id", "references", "in-reply-to",
 ];
 
-/// Appends the index terms of one header field to `out`, each followed by
+/// Appends the terms of one header field to `out`, each followed by
 /// a space: `name:` (the field is there) and `name:word` for each word of
 /// its value (lowercase, split at anything that is not a letter or digit),
 /// at most 64 words, none longer than 40 bytes (longer ones are ids and
-/// hashes) and none only digits; only `name:` for the [`OPAQUE`] fields. Search's
-/// `header:NAME:WORD` looks these up.
+/// hashes) and none only digits; only `name:` for the [`OPAQUE`] fields.
+/// Search's `header:NAME:WORD` compares the query's terms with those of
+/// the `headers` table's values (`read/search/headers.rs`).
 pub fn header_terms(name: &str, value: &str, out: &mut String) {
     let start = out.len();
     for c in name.chars().filter(|c| !c.is_whitespace()) {

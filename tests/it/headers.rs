@@ -103,7 +103,7 @@ fn any_header_is_searchable() {
     };
     msg("1", "X-Mailer: PHPMailer 6.1.4 (https://github.com/PHPMailer/PHPMailer)\n", "php");
     msg("2", "X-Mailer: Microsoft Outlook 16.0\nList-Id: <dev.lists.example.org>\n", "outlook");
-    msg("3", "X-Spam-Note: =?UTF-8?B?w6l0w6k=?= offer\n", "encoded");
+    msg("3", "X-Spam-Note: =?UTF-8?B?w6l0w6k=?= offer\nReceived: from relay.example.net\n by mx.example.org; Mon, 4 Mar 2024 10:00:00 +0000\nReceived: from laptop\n by relay.example.net; Mon, 4 Mar 2024 09:59:00 +0000\n", "encoded");
     let db = dir.path().join("db");
     let out = mailidx(&db).args(["ingest", "--quiet"]).arg(dir.path().join("Mail")).output().unwrap();
     assert_eq!(out.status.code(), Some(0));
@@ -120,6 +120,13 @@ fn any_header_is_searchable() {
     assert_eq!(subjects("header:x-spam-note:été"), ["encoded"], "RFC 2047 decoded");
     assert!(subjects("header:x-mailer:thunderbird").is_empty());
     assert_eq!(subjects("header:x-mailer NOT header:x-mailer:outlook"), ["php"]);
+    // Words from two fields of one name: one message, as one document held them.
+    assert_eq!(subjects("header:received:\"mx laptop\""), ["encoded"]);
+    assert!(subjects("header:received:\"mx desktop\"").is_empty());
+    assert_eq!(subjects("header:received:2024"), ["encoded"], "a number alone is not a word: the field's presence");
+    assert_eq!(subjects("hi AND -header:received"), ["outlook", "php"]);
+    // Signatures and ids: only whether the field is there.
+    assert_eq!(subjects("header:message-id:php"), subjects("header:message-id"));
 }
 
 /// A header block of 100,000 fields: ingested in bounded time and memory,

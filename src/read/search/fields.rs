@@ -68,7 +68,7 @@ pub(crate) const FIELDS: &[SearchField] = &[
     field(&["dkim", "dkim_result"], "dkim_result", Exact, "dkim:pass", "the receiving side's DKIM verdict"),
     field(&["dmarc", "dmarc_result"], "dmarc_result", Exact, "dmarc:fail", "the receiving side's DMARC verdict"),
     field(&["arc", "arc_result"], "arc_result", Exact, "arc:pass", "the receiving side's ARC verdict"),
-    field(&["header"], "header", Header, "header:x-mailer:phpmailer", "a header field of that name (any case) whose value holds the words: `header:x-mailer:\"php mailer\"`; `header:list-id` where the field is there at all"),
+    field(&["header"], "header", Header, "header:x-mailer:phpmailer", "a header field of that name (any case) whose value holds the words: `header:x-mailer:\"php mailer\"`; `header:list-id` where the field is there at all; read from the `headers` table, so slower than the other fields"),
     field(&["url", "link"], "url", Words, "url:\"bit.ly/3xYz\"", "a word or phrase of a link in the body (text or HTML)"),
     field(&["domain", "link_domain"], "domain", Lowercase, "domain:paypal.com", "messages linking to that registrable domain (or IP host), any case"),
     field(&["asn", "origin_asn"], "msg_key", Column("origin_asn"), "asn:15169", "messages whose origin is in that autonomous system (`--geoip`; `asn:AS15169` too)"),

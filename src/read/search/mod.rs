@@ -3,6 +3,7 @@
 //! with stable field names for `--format json`.
 
 pub mod fields;
+mod headers;
 mod query;
 mod searcher;
 mod stats;

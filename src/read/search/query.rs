@@ -85,6 +85,10 @@ pub(crate) fn rewrite_query(q: &str) -> Result<String> {
 /// a query's hits (`thread:{QUERY}`).
 pub(crate) const THREADS_OF: &str = "{threads of}";
 
+/// The [`Resolver`] name of `header:NAME:WORDS` (answered from the
+/// `headers` table, [`super::headers`]).
+pub(crate) const HEADER_FIELDS: &str = "{header fields}";
+
 /// Subqueries within subqueries, at most (`thread:{thread:{…}}`).
 const MAX_NESTING: usize = 4;
 
@@ -140,16 +144,7 @@ fn field_query(f: &SearchField, value: &str, resolve: Resolver<'_>) -> Result<St
                 let f = fields::field_for(own).expect("a search field");
                 return field_query(f, words, resolve);
             }
-            let mut joined = String::new();
-            crate::parse::headers::header_terms(name, words, &mut joined);
-            let terms: Vec<&str> = joined.split_whitespace().collect();
-            // With words, the `name:` term says nothing more.
-            let wanted = if terms.len() > 1 { &terms[1..] } else { &terms[..] };
-            let parts: Vec<String> = wanted.iter().map(|t| format!("header:{}", quote(t))).collect();
-            return Ok(match parts.len() {
-                1 => parts[0].clone(),
-                _ => format!("({})", parts.join(" AND ")),
-            });
+            return Ok(key_set(&resolve(HEADER_FIELDS, raw)?));
         }
         Match::Column(column) => {
             let sub = match value.strip_prefix('{').filter(|_| column == "thread_id") {
@@ -160,11 +155,7 @@ fn field_query(f: &SearchField, value: &str, resolve: Resolver<'_>) -> Result<St
                 Some(q) => resolve(THREADS_OF, q)?,
                 None => resolve(column, raw)?,
             };
-            // A key is 16 hex digits: `-` matches no message.
-            return Ok(match keys.is_empty() {
-                true => "msg_key:\"-\"".to_string(),
-                false => format!("msg_key: IN [{}]", keys.join(" ")),
-            });
+            return Ok(key_set(&keys));
         }
         Match::Date => return date_range(raw),
         Match::Network => return ip_range(raw),
@@ -174,6 +165,15 @@ fn field_query(f: &SearchField, value: &str, resolve: Resolver<'_>) -> Result<St
         Match::Words => text_value(value),
     };
     Ok(format!("{}:{value}", f.index_field))
+}
+
+/// The messages with these keys, in tantivy's syntax.
+fn key_set(keys: &[String]) -> String {
+    // A key is 16 hex digits: `-` matches no message.
+    match keys.is_empty() {
+        true => "msg_key:\"-\"".to_string(),
+        false => format!("msg_key: IN [{}]", keys.join(" ")),
+    }
 }
 
 /// The QUERY of `thread:{QUERY}` (given without its `{`): balanced, not

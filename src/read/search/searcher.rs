@@ -123,6 +123,7 @@ impl Searchable {
         let tables = self.db.tables_dir();
         let resolve = |column: &'static str, value: &str| match column {
             query::THREADS_OF => crate::read::threads::thread_members(&tables, &self.matching_keys(value)?),
+            query::HEADER_FIELDS => super::headers::keys_with_header(&tables, value),
             _ => crate::store::derived::keys_where(&tables, column, value),
         };
         let rewritten = query::rewrite_query_with(query, &resolve)?;

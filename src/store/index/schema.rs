@@ -20,7 +20,7 @@ pub(crate) const TEXT_TOKENIZER: &str = "mail_text";
 /// (folder, label, MIME type).
 pub(crate) const KEYWORD_TOKENIZER: &str = "keyword_lc";
 /// Tokenizer for fields whose terms mailidx writes itself, separated by
-/// spaces and already lowercased (the `header` field's `name:word`).
+/// spaces and already lowercased (the `domain` field's domains).
 pub(crate) const TERMS_TOKENIZER: &str = "terms";
 
 /// Handles to every index field. Field names match the Parquet columns where
@@ -44,9 +44,6 @@ pub(crate) struct IndexFields {
     pub label: Field,
     /// Provider labels (`tags`), one value each, any case.
     pub tags: Field,
-    /// `name:` and `name:word` for every header field
-    /// ([`crate::parse::headers::header_terms`]).
-    pub header: Field,
     /// The words of every link in the body (`urls.url`).
     pub url: Field,
     /// The registrable domain (or IP host) of every link, space-separated.
@@ -104,8 +101,14 @@ impl IndexFields {
             folder: b.add_text_field("folder", keyword.clone()),
             label: b.add_text_field("label", keyword.clone()),
             tags: b.add_text_field("tags", keyword.clone()),
-            header: b.add_text_field("header", terms.clone()),
-            url: b.add_text_field("url", text(false)),
+            url: {
+                // `header` held `name:word` for every header field; search
+                // now reads the `headers` table for `header:` and the field
+                // stays empty, so that the fields after it keep their
+                // numbers in the indexes of earlier versions.
+                b.add_text_field("header", terms.clone());
+                b.add_text_field("url", text(false))
+            },
             domain: b.add_text_field("domain", terms),
             source_path: b.add_text_field("source_path", STORED),
             source_offset: b.add_u64_field("source_offset", NumericOptions::default().set_stored()),

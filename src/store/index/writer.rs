@@ -164,11 +164,6 @@ impl IndexSink {
         for t in &r.tags {
             doc.add_text(f.tags, t);
         }
-        let mut terms = String::new();
-        for h in &r.header_rows {
-            crate::parse::headers::header_terms(&h.name, &h.value, &mut terms);
-        }
-        doc.add_text(f.header, &terms);
         let mut domains = String::new();
         for u in &r.url_rows {
             doc.add_text(f.url, &u.url);
