@@ -13,7 +13,8 @@ Maildir, and a larger one made by replicating it with rewritten Message-IDs
 maildir-utils (mu) and mairix from the system's packages when missing, and
 builds mailidx. For each tool it times a first full index of the Maildir
 (mailidx also of the mbox) under /usr/bin/time -v: wall time, messages/s,
-MB/s, peak RSS and the database's size on disk; then a no-change re-index;
+MB/s, CPU time (user+sys, and per message), peak RSS and the database's
+size on disk, and mailidx's speed and CPU per message against mairix's; then a no-change re-index;
 then a set of searches (a rare word, a common word, a From: query, a date
 range, a phrase), the median of repeated runs with each tool's hit count
 side by side. It also runs mailidx's mbox ingest pinned to 1, 2, … cores (taskset).
@@ -137,7 +138,13 @@ def timed(cmd, env=None):
     wall = re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", t.stderr)
     secs = (int(wall.group(1) or 0) * 3600 + int(wall.group(2)) * 60 + float(wall.group(3))) if wall else float("nan")
     rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t.stderr).group(1)) / 1024
+    cpu = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", t.stderr).group(1)) for k in ("User", "System"))
+    LAST_CPU[0] = cpu
     return secs, rss, t.stdout, t.stderr
+
+
+# user+sys CPU seconds of the last timed() command
+LAST_CPU = [float("nan")]
 
 
 def warm(path):
@@ -292,13 +299,14 @@ def main():
                 log(f"{tag} {tool.name} {form}: first index")
                 warm(path)
                 secs, rss, _, _ = tool.index(path)
+                cpu = LAST_CPU[0]
                 size = tool.size()
                 re_secs, re_rss, _, _ = tool.reindex(path)
                 rows.append({
                     "corpus": tag, "tool": tool.name, "input": form, "messages": c["messages"], "mail_mb": round(mail_mb, 1),
                     "first_s": round(secs, 2), "messages_per_s": round(c["messages"] / secs), "mb_per_s": round(mail_mb / secs, 1),
                     "peak_rss_mb": round(rss), "db_mb": round(size, 1), "db_pct_of_mail": round(100 * size / mail_mb, 1),
-                    "reindex_s": round(re_secs, 2),
+                    "reindex_s": round(re_secs, 2), **cpu_cols(cpu, c["messages"]),
                 })
                 log(rows[-1])
             if tag == "38k":
@@ -318,10 +326,12 @@ def main():
                 warm(c["mbox"])
                 env = {"RAYON_NUM_THREADS": str(n), "MAILIDX_INDEX_THREADS": str(max(1, n // 2))}
                 secs, rss, _, _ = m.index(c["mbox"], env=env, cores=n)
+                cpu = LAST_CPU[0]
                 rows.append({
                     "corpus": tag, "tool": "mailidx", "input": f"mbox on {n} core(s)", "messages": c["messages"], "mail_mb": round(mail_mb, 1),
                     "first_s": round(secs, 2), "messages_per_s": round(c["messages"] / secs), "mb_per_s": round(mail_mb / secs, 1),
                     "peak_rss_mb": round(rss), "db_mb": round(m.size(), 1), "db_pct_of_mail": round(100 * m.size() / mail_mb, 1), "reindex_s": "",
+                    **cpu_cols(cpu, c["messages"]),
                 })
                 log(rows[-1])
     if set(a.tools) - {"mailidx-baseline"} != ALL_TOOLS:
@@ -331,6 +341,11 @@ def main():
 
 
 ALL_TOOLS = {"mailidx", "mairix", "notmuch", "mu"}
+
+
+def cpu_cols(cpu, messages):
+    """user+sys CPU of a first index: seconds and microseconds per message."""
+    return {"cpu_s": round(cpu, 2), "cpu_us_per_msg": round(1e6 * cpu / messages)}
 
 
 def previous(run):
@@ -345,7 +360,8 @@ def previous(run):
                 continue
             if r["kind"] == "index":
                 rows.append({k: r[k] for k in ("corpus", "tool", "input", "messages", "mail_mb", "first_s", "messages_per_s", "mb_per_s",
-                                               "peak_rss_mb", "db_mb", "db_pct_of_mail", "reindex_s")})
+                                               "peak_rss_mb", "db_mb", "db_pct_of_mail", "reindex_s")}
+                            | {k: r.get(k, "") for k in ("cpu_s", "cpu_us_per_msg")})
             else:
                 searches.append({"query": r["query"], "tool": r["tool"], "text": r["query_text"], "hits": r["hits"], "median_ms": r["median_ms"]})
     return rows, searches
@@ -359,18 +375,27 @@ def write(rows, searches):
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "compare.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["kind", "corpus", "tool", "input", "messages", "mail_mb", "first_s", "messages_per_s", "mb_per_s", "peak_rss_mb", "db_mb", "db_pct_of_mail", "reindex_s", "query", "query_text", "hits", "median_ms"])
+        w.writerow(["kind", "corpus", "tool", "input", "messages", "mail_mb", "first_s", "messages_per_s", "mb_per_s", "peak_rss_mb", "db_mb", "db_pct_of_mail", "reindex_s", "query", "query_text", "hits", "median_ms", "cpu_s", "cpu_us_per_msg"])
         for r in rows:
-            w.writerow(["index", r["corpus"], r["tool"], r["input"], r["messages"], r["mail_mb"], r["first_s"], r["messages_per_s"], r["mb_per_s"], r["peak_rss_mb"], r["db_mb"], r["db_pct_of_mail"], r["reindex_s"], "", "", "", ""])
+            w.writerow(["index", r["corpus"], r["tool"], r["input"], r["messages"], r["mail_mb"], r["first_s"], r["messages_per_s"], r["mb_per_s"], r["peak_rss_mb"], r["db_mb"], r["db_pct_of_mail"], r["reindex_s"], "", "", "", "", r["cpu_s"], r["cpu_us_per_msg"]])
         for s in searches:
-            w.writerow(["search", "38k", s["tool"], "", "", "", "", "", "", "", "", "", "", s["query"], s["text"], s["hits"], s["median_ms"]])
+            w.writerow(["search", "38k", s["tool"], "", "", "", "", "", "", "", "", "", "", s["query"], s["text"], s["hits"], s["median_ms"], "", ""])
     cpu = os.cpu_count()
     lines = [f"# mailidx vs notmuch, mu, mairix\n", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {cpu} cores ({os.uname().sysname} {os.uname().release}), one run of each; `python3 benches/compare.py {' '.join(sys.argv[1:])}`. With `--tools`, the other tools' rows come from the run before.\n",
              "## First index and no-change re-index\n",
-             "| corpus | tool | input | messages | mail MB | first index s | messages/s | MB/s | peak RSS MB | database MB | % of mail | re-index s |",
-             "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+             "| corpus | tool | input | messages | mail MB | first index s | messages/s | MB/s | CPU s (user+sys) | CPU µs/message | peak RSS MB | database MB | % of mail | re-index s |",
+             "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for r in rows:
-        lines.append(f"| {r['corpus']} | {r['tool']} | {r['input']} | {r['messages']} | {r['mail_mb']} | {r['first_s']} | {r['messages_per_s']} | {r['mb_per_s']} | {r['peak_rss_mb']} | {r['db_mb']} | {r['db_pct_of_mail']} | {r['reindex_s']} |")
+        lines.append(f"| {r['corpus']} | {r['tool']} | {r['input']} | {r['messages']} | {r['mail_mb']} | {r['first_s']} | {r['messages_per_s']} | {r['mb_per_s']} | {r['cpu_s']} | {r['cpu_us_per_msg']} | {r['peak_rss_mb']} | {r['db_mb']} | {r['db_pct_of_mail']} | {r['reindex_s']} |")
+    mairix = next((r for r in rows if r["corpus"] == "38k" and r["tool"] == "mairix"), None)
+    if mairix and mairix.get("cpu_us_per_msg") not in (None, ""):
+        lines += ["", "Against mairix (38k, its Maildir index): speed is messages/s over mairix's, CPU is CPU per message over mairix's.", "",
+                  "| tool | input | speed | CPU per message |", "|---|---|--:|--:|"]
+        for r in rows:
+            if r["corpus"] == "38k" and r["tool"].startswith("mailidx") and "core" not in r["input"] and r.get("cpu_us_per_msg") not in (None, ""):
+                speed = float(r["messages_per_s"]) / float(mairix["messages_per_s"])
+                cost = float(r["cpu_us_per_msg"]) / float(mairix["cpu_us_per_msg"])
+                lines.append(f"| {r['tool']} | {r['input']} | {speed:.2f}× | {cost:.2f}× |")
     lines += ["", "mailidx's database is its index plus all its Parquet tables (messages, hops, authentication, DKIM, attachments, locations, derived statistics).", "",
               "## Searches (38k corpus): median latency of repeated runs, process start included, and hit counts\n",
               "| query | " + " | ".join(shown) + " |", "|---|" + "---|" * len(shown)]

@@ -25,20 +25,17 @@ pub(super) fn read(m: &Message<'_>, key: &str, max_fields: usize, warnings: &mut
         } else {
             bytes
         };
-        let unfolded: String = String::from_utf8_lossy(bytes).split(['\r', '\n']).collect::<Vec<_>>().join("").trim().to_string();
+        let unfolded = unfold(bytes);
         // Most fields are plain ASCII with no encoded word: nothing to decode.
-        let value = if bytes.is_ascii() && memchr::memmem::find(bytes, b"=?").is_none() {
-            unfolded.clone()
+        let (value, raw) = if bytes.is_ascii() && memchr::memmem::find(bytes, b"=?").is_none() {
+            (unfolded, None)
         } else {
-            decode_unstructured(bytes, None).0.trim().to_string()
+            let value = decode_unstructured(bytes, None).0.trim().to_string();
+            let raw = (unfolded != value).then_some(unfolded);
+            (value, raw)
         };
-        out.push(HeaderRecord {
-            msg_key: key.to_string(),
-            index: i as u32,
-            name: String::from_utf8_lossy(name).trim_end().to_lowercase(),
-            raw: (unfolded != value).then_some(unfolded),
-            value,
-        });
+        let name = String::from_utf8_lossy(name);
+        out.push(HeaderRecord { msg_key: key.to_string(), index: i as u32, name: name.trim_end().to_ascii_lowercase(), raw, value });
     }
     if fields.len() > max_fields {
         warnings.push(format!("{} header fields beyond the first {max_fields} not kept (limit max_header_fields)", fields.len() - max_fields));
@@ -46,6 +43,21 @@ pub(super) fn read(m: &Message<'_>, key: &str, max_fields: usize, warnings: &mut
     if cut > 0 {
         warnings.push(format!("{cut} header values longer than {MAX_HEADER_VALUE} bytes cut"));
     }
+    out
+}
+
+/// A field's value with its line ends taken out and its ends trimmed,
+/// read as UTF-8 (anything else replaced).
+fn unfold(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::with_capacity(text.len());
+    for piece in text.split(['\r', '\n']) {
+        out.push_str(piece);
+    }
+    let end = out.trim_end().len();
+    out.truncate(end);
+    let start = out.len() - out.trim_start().len();
+    out.drain(..start);
     out
 }
 
