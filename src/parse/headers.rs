@@ -49,7 +49,7 @@ pub(super) fn read(m: &Message<'_>, key: &str, max_fields: usize, warnings: &mut
 /// A field's value with its line ends taken out and its ends trimmed,
 /// read as UTF-8 (anything else replaced).
 fn unfold(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
+    let text = super::lossy(bytes);
     let mut out = String::with_capacity(text.len());
     for piece in text.split(['\r', '\n']) {
         out.push_str(piece);

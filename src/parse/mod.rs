@@ -31,3 +31,13 @@ pub(crate) use trace::{AuthHeaderKind, TraceHeaders};
 pub(crate) use trace::AuthHeader;
 pub use parser::{Limits, ParsedMessage, mime_parts, parse_message};
 pub(crate) use parser::{MAX_BODY_HASHES, cut_to, header_end, header_section_problem, mime_type, parse_message_with};
+
+/// Bytes as text, anything not UTF-8 replaced: `String::from_utf8_lossy`,
+/// with the standard library's faster validation tried first (most header
+/// bytes are valid, and most of them ASCII).
+pub(crate) fn lossy(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}

@@ -135,8 +135,15 @@ pub(super) fn read_trace_headers(m: &Message<'_>, trace: &mut TraceHeaders, warn
 /// space.
 pub(super) fn unfolded_value(raw: &[u8], h: &mail_parser::Header<'_>) -> String {
     let (start, end) = (h.offset_start() as usize, (h.offset_end() as usize).min(raw.len()));
-    let text = String::from_utf8_lossy(raw.get(start..end).unwrap_or_default());
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    let text = super::lossy(raw.get(start..end).unwrap_or_default());
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
 }
 
 /// What [`read_trace_headers`] does with a header field.
