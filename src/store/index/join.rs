@@ -23,9 +23,9 @@ fn alive(segment: &Segment, fields: &IndexFields, keep: &mut dyn FnMut(&str) -> 
     let reader = SegmentReader::open(segment)?;
     let mut bits = BitSet::with_max_value(reader.max_doc());
     let mut kept = 0;
-    super::writer::live_keys(&reader, fields, &mut |key, doc| {
+    super::writer::live_keys(&reader, fields, true, &mut |key, doc| {
         // One document per key: the first alive one, if the key is new.
-        if keep(&String::from_utf8_lossy(key)) {
+        if let (Some(doc), true) = (doc, keep(&String::from_utf8_lossy(key))) {
             bits.insert(doc);
             kept += 1;
         }

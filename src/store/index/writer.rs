@@ -16,7 +16,7 @@ pub(crate) fn existing_keys(index: &Index, fields: &IndexFields) -> Result<HashS
     let searcher = reader.searcher();
     let mut keys = HashSet::new();
     for seg in searcher.segment_readers() {
-        live_keys(seg, fields, &mut |key, _| {
+        live_keys(seg, fields, false, &mut |key, _| {
             if let Some(k) = std::str::from_utf8(key).ok().and_then(key_number) {
                 keys.insert(k);
             }
@@ -26,21 +26,26 @@ pub(crate) fn existing_keys(index: &Index, fields: &IndexFields) -> Result<HashS
 }
 
 /// Calls `each` with every message key of a segment that has a live
-/// document, and the first such document. A deleted message's key stays
-/// in the term list until a merge, so the postings decide.
-pub(crate) fn live_keys(seg: &SegmentReader, fields: &IndexFields, each: &mut dyn FnMut(&[u8], DocId)) -> Result<()> {
+/// document, and (with `docs`) the first such document. A deleted
+/// message's key stays in the term list until a merge, so the postings
+/// decide; a segment without deletes needs them only for `docs`.
+pub(crate) fn live_keys(seg: &SegmentReader, fields: &IndexFields, docs: bool, each: &mut dyn FnMut(&[u8], Option<DocId>)) -> Result<()> {
     let inverted = seg.inverted_index(fields.msg_key)?;
     let alive = seg.alive_bitset();
     let keys_error = |e: std::io::Error| Error::Other(format!("reading index keys: {e}"));
     let mut stream = inverted.terms().stream().map_err(keys_error)?;
     while stream.advance() {
+        if alive.is_none() && !docs {
+            each(stream.key(), None);
+            continue;
+        }
         let mut postings = inverted.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic).map_err(keys_error)?;
         let mut doc = postings.doc();
         while doc != tantivy::TERMINATED && !alive.is_none_or(|a| a.is_alive(doc)) {
             doc = postings.advance();
         }
         if doc != tantivy::TERMINATED {
-            each(stream.key(), doc);
+            each(stream.key(), Some(doc));
         }
     }
     Ok(())
