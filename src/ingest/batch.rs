@@ -85,14 +85,12 @@ impl Batch {
 
     /// Writes the batch's parts (staged for the next commit) and empties it.
     pub(super) fn write_parts(&mut self, db: &mut Db) -> Result<()> {
+        self.write_long_parts(db)?;
         let frames = [
             (tables::MESSAGES.table, frames::messages_frame(&self.messages)),
-            (tables::RECEIVED_HOPS.table, frames::hops_frame(&self.hops)),
             (tables::AUTH_RESULTS.table, frames::auth_frame(&self.auth)),
             (tables::DKIM_SIGNATURES.table, frames::dkim_frame(&self.dkim)),
             (tables::ATTACHMENTS.table, frames::attachments_frame(&self.attachments)),
-            (tables::HEADERS.table, frames::headers_frame(&self.headers)),
-            (tables::URLS.table, frames::urls_frame(&self.urls)),
             (tables::IP_INFO.table, frames::ip_info_frame(&self.ip_info.drain().collect::<Vec<_>>())),
             (tables::ERRORS.table, frames::errors_frame(&self.problems)),
             (tables::LOCATIONS.table, frames::locations_frame(&self.locations, &self.location_keys)),

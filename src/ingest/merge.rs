@@ -95,15 +95,14 @@ pub fn merge(paths: &DbPaths, shards: &[PathBuf], roots: &[PathBuf], analyzer: &
             }
             if spec.table == tables::ERRORS.table {
                 // A problem recorded already (a file listed again) once.
-                let (paths, offsets, kinds) = (str_col(&df, spec.table, "source_path")?, crate::store::parquet::u64_col(&df, spec.table, "source_offset")?, str_col(&df, spec.table, "error_kind")?);
-                let fresh: Vec<bool> = (0..df.height()).map(|i| problems.insert((paths.get(i).unwrap_or_default().to_string(), offsets.get(i), kinds.get(i).unwrap_or_default().to_string()))).collect();
-                df = df.filter(&BooleanChunked::from_slice("fresh".into(), &fresh)).map_err(crate::error::Error::table(spec.table))?;
+                let fresh: Vec<bool> = problem_keys(&df)?.into_iter().map(|k| problems.insert(k)).collect();
+                df = rows_where(&df, spec.table, &fresh)?;
             }
             if spec.table == tables::LOCATIONS.table {
                 // A copy recorded already (a file read again) once.
                 let (paths, offsets) = (str_col(&df, spec.table, "path")?, crate::store::parquet::u64_col(&df, spec.table, "offset")?);
                 let fresh: Vec<bool> = paths.iter().zip(offsets.iter()).map(|(p, o)| copies.insert((p.unwrap_or_default().to_string(), o.unwrap_or(0)))).collect();
-                df = df.filter(&BooleanChunked::from_slice("fresh".into(), &fresh)).map_err(crate::error::Error::table(spec.table))?;
+                df = rows_where(&df, spec.table, &fresh)?;
             }
             db.tables_mut().write_part(spec.table, &mut df)?;
         }
@@ -133,8 +132,19 @@ fn message_keys(files: &[PathBuf]) -> Result<HashSet<String>> {
 
 /// (path, offset, kind) of every problem the `errors` table holds.
 fn known_problems(files: &[PathBuf]) -> Result<HashSet<(String, Option<u64>, String)>> {
+    let Some(df) = read_parts(files, tables::ERRORS.table, Some(&["source_path", "source_offset", "error_kind"]))? else { return Ok(HashSet::new()) };
+    Ok(problem_keys(&df)?.into_iter().collect())
+}
+
+/// (path, offset, kind) of each row of an `errors` frame: what makes a
+/// problem the same problem.
+fn problem_keys(df: &DataFrame) -> Result<Vec<(String, Option<u64>, String)>> {
     let table = tables::ERRORS.table;
-    let Some(df) = read_parts(files, table, Some(&["source_path", "source_offset", "error_kind"]))? else { return Ok(HashSet::new()) };
-    let (p, o, k) = (str_col(&df, table, "source_path")?, crate::store::parquet::u64_col(&df, table, "source_offset")?, str_col(&df, table, "error_kind")?);
+    let (p, o, k) = (str_col(df, table, "source_path")?, crate::store::parquet::u64_col(df, table, "source_offset")?, str_col(df, table, "error_kind")?);
     Ok((0..df.height()).map(|i| (p.get(i).unwrap_or_default().to_string(), o.get(i), k.get(i).unwrap_or_default().to_string())).collect())
+}
+
+/// The rows of `df` whose flag in `keep` is set.
+fn rows_where(df: &DataFrame, table: &str, keep: &[bool]) -> Result<DataFrame> {
+    df.filter(&BooleanChunked::from_slice("keep".into(), keep)).map_err(crate::error::Error::table(table))
 }
