@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use polars::prelude::*;
+use polars_parquet::write::ZstdLevel;
 use serde::{Deserialize, Serialize};
 
 use crate::store::DbPaths;
@@ -47,6 +48,11 @@ pub(crate) struct SourceState {
 pub(crate) type Sources = BTreeMap<String, SourceState>;
 
 const SOURCES_FILE: &str = ".sources.json";
+
+/// zstd level of every Parquet part. Level 1 rather than polars' default 3:
+/// on the freedreno mbox it saves about 5% of an ingest's CPU for 1.4% more
+/// database (docs/benchmarks.md, "Each change, measured").
+const ZSTD_LEVEL: i32 = 1;
 
 /// The parts of every table, the sources, and the generation in force.
 pub(crate) struct TableStore {
@@ -168,7 +174,7 @@ impl TableStore {
         let path = dir.join(name);
         let file = std::fs::File::create(&tmp).map_err(Error::at(&tmp))?;
         ParquetWriter::new(file)
-            .with_compression(ParquetCompression::Zstd(None))
+            .with_compression(ParquetCompression::Zstd(ZstdLevel::try_new(ZSTD_LEVEL).ok()))
             .finish(df)
             .map_err(|source| Error::Table { table: table.to_string(), source })?;
         std::fs::rename(&tmp, &path).map_err(Error::at(&path))?;
