@@ -56,13 +56,23 @@ impl Default for LabelRules {
 
 /// Case-insensitive glob with `*` as the only wildcard.
 pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
+    if pattern.is_ascii() && text.is_ascii() {
+        // Without allocating: receiver profiles match host and header names
+        // for every hop and header, and lowercased copies made this 17% of
+        // an ingest's allocations (callgrind).
+        return glob(pattern.as_bytes(), text.as_bytes(), |c| c == b'*', |a, b| a.eq_ignore_ascii_case(&b));
+    }
     let (p, t): (Vec<char>, Vec<char>) = (pattern.to_lowercase().chars().collect(), text.to_lowercase().chars().collect());
+    glob(&p, &t, |c| c == '*', |a, b| a == b)
+}
+
+fn glob<T: Copy>(p: &[T], t: &[T], is_star: impl Fn(T) -> bool, eq: impl Fn(T, T) -> bool) -> bool {
     let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
     while ti < t.len() {
-        if pi < p.len() && p[pi] != '*' && p[pi] == t[ti] {
+        if pi < p.len() && !is_star(p[pi]) && eq(p[pi], t[ti]) {
             pi += 1;
             ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
+        } else if pi < p.len() && is_star(p[pi]) {
             star = Some(pi);
             mark = ti;
             pi += 1;
@@ -74,7 +84,7 @@ pub(crate) fn glob_match(pattern: &str, text: &str) -> bool {
             return false;
         }
     }
-    p[pi..].iter().all(|&c| c == '*')
+    p[pi..].iter().all(|&c| is_star(c))
 }
 
 /// Sets `label` and `label_source`. `user` is `--label` (spam or ham).
@@ -272,5 +282,7 @@ mod tests {
         assert!(glob_match("junk*", "Junk E-mail"));
         assert!(glob_match("*_ham_*", "easy_ham_2"));
         assert!(!glob_match("spam", "spamassassin"));
+        assert!(glob_match("MX*.Example.ORG", "mx2.example.org") && !glob_match("mx*.example.org", "mx2.example.org.evil"));
+        assert!(glob_match("*Boîte*", "ma BOÎTE de réception") && glob_match("x-*-*", "X-MS-Exchange"));
     }
 }
