@@ -67,16 +67,16 @@ pub struct ParsedHop {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Word(String),
-    Comment(String),
-    Literal(String),
+enum Tok<'a> {
+    Word(&'a str),
+    Comment(&'a str),
+    Literal(&'a str),
 }
 
 /// Cuts the clause part of a header into words, comments and literals.
 /// Works on bytes: the delimiters are ASCII, so every cut is on a character
-/// boundary.
-fn tokenize(s: &str) -> Vec<Tok> {
+/// boundary. Tokens borrow from `s`: no copy per word.
+fn tokenize(s: &str) -> Vec<Tok<'_>> {
     let mut out = Vec::new();
     let b = s.as_bytes();
     let mut i = 0;
@@ -100,21 +100,21 @@ fn tokenize(s: &str) -> Vec<Tok> {
                 }
                 i += 1;
             }
-            out.push(Tok::Comment(s[start..i.min(b.len())].to_string()));
+            out.push(Tok::Comment(&s[start..i.min(b.len())]));
             i += 1;
         } else if c == b'[' {
             let start = i + 1;
             while i < b.len() && b[i] != b']' {
                 i += 1;
             }
-            out.push(Tok::Literal(s[start..i.min(b.len())].to_string()));
+            out.push(Tok::Literal(&s[start..i.min(b.len())]));
             i += 1;
         } else {
             let start = i;
             while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'(' && !(b[i] == b'[' && i > start) {
                 i += 1;
             }
-            out.push(Tok::Word(s[start..i].to_string()));
+            out.push(Tok::Word(&s[start..i]));
         }
     }
     out
@@ -171,7 +171,7 @@ pub fn parse_received(raw: &str, mp: Option<&Received<'_>>) -> ParsedHop {
     };
     let mut hop = ParsedHop::default();
     let clauses = split_clauses(tokenize(clauses_text));
-    let clause = |k: &str| clauses.iter().find(|(c, _)| c == k).map(|(_, v)| v.as_slice());
+    let clause = |k: &str| clauses.iter().find(|(c, _)| *c == k).map(|(_, v)| v.as_slice());
 
     let lower = text.to_ascii_lowercase();
     if let Some(from) = clause("from") {
@@ -211,22 +211,22 @@ pub fn parse_received(raw: &str, mp: Option<&Received<'_>>) -> ParsedHop {
 
 /// Splits a header's tokens into clauses (`from`, `by`, `via`, `with`,
 /// `id`, `for`, …); comments belong to the clause they follow.
-fn split_clauses(toks: Vec<Tok>) -> Vec<(String, Vec<Tok>)> {
-    let mut clauses: Vec<(String, Vec<Tok>)> = Vec::new();
+fn split_clauses(toks: Vec<Tok<'_>>) -> Vec<(&'static str, Vec<Tok<'_>>)> {
+    let mut clauses: Vec<(&'static str, Vec<Tok<'_>>)> = Vec::new();
     for t in toks {
-        if let Tok::Word(w) = &t {
-            let lw = w.to_ascii_lowercase();
+        if let Tok::Word(w) = t {
             // The word right after `from` or `by` is a name whatever it is
             // (a sender may HELO as `by`).
-            let value_expected = clauses.last().is_some_and(|(k, v)| (k == "from" || k == "by") && v.is_empty());
-            if !value_expected && KEYWORDS.contains(&lw.as_str()) && !clauses.iter().any(|(k, _)| *k == lw) {
-                clauses.push((lw, Vec::new()));
+            let value_expected = clauses.last().is_some_and(|(k, v)| (*k == "from" || *k == "by") && v.is_empty());
+            let keyword = KEYWORDS.iter().find(|k| k.eq_ignore_ascii_case(w));
+            if let Some(&k) = keyword.filter(|k| !value_expected && !clauses.iter().any(|(c, _)| c == *k)) {
+                clauses.push((k, Vec::new()));
                 continue;
             }
         }
         match clauses.last_mut() {
             Some((_, v)) => v.push(t),
-            None => clauses.push((String::new(), vec![t])),
+            None => clauses.push(("", vec![t])),
         }
     }
     clauses
@@ -261,7 +261,7 @@ fn fill_gaps(hop: &mut ParsedHop, mp: &Received<'_>, has_from: bool) {
 /// `Microsoft SMTP Server` / `SMTPSVC` SMTP, `[XMail 1.20 ESMTP Server]` ESMTP.
 fn read_with(toks: &[Tok]) -> (Option<String>, Option<String>) {
     let first = toks.iter().find_map(|t| match t {
-        Tok::Word(w) => Some(w.clone()),
+        Tok::Word(w) => Some(w.to_string()),
         Tok::Literal(l) => Some(l.split_whitespace().find(|w| w.to_ascii_uppercase().ends_with("SMTP")).unwrap_or(l).to_string()),
         _ => None,
     });
@@ -318,7 +318,7 @@ fn read_from_clause(toks: &[Tok], exim: bool, hop: &mut ParsedHop) {
                     name = clean_host(w);
                 }
             }
-            Tok::Literal(l) if i == 0 => name_literal = Some(l.clone()),
+            Tok::Literal(l) if i == 0 => name_literal = Some(l.to_string()),
             Tok::Literal(l) => {
                 if outside_ip.is_none() {
                     outside_ip = parse_ip(l);
@@ -398,15 +398,14 @@ struct FromComment {
 impl FromComment {
     fn read(&mut self, c: &str) {
         let toks = tokenize(c);
-        let mut prev_word: Option<String> = None;
+        let mut prev_word: Option<&str> = None;
         let mut k = 0;
         while k < toks.len() {
             match &toks[k] {
                 Tok::Word(w) => {
                     // ZMailer quotes its `"EHLO name"`.
-                    let w = &w.trim_matches('"').to_string();
-                    let lw = w.to_ascii_lowercase();
-                    if let Some(h) = lw.strip_prefix("helo=").map(|_| &w[5..]) {
+                    let w = w.trim_matches('"');
+                    if let Some(h) = w.get(..5).filter(|p| p.eq_ignore_ascii_case("helo=")).map(|_| &w[5..]) {
                         // `helo=[192.168.1.5]` is a word and a literal.
                         let literal = match (h.is_empty(), toks.get(k + 1)) {
                             (true, Some(Tok::Literal(l))) => {
@@ -418,7 +417,7 @@ impl FromComment {
                         if self.helo.is_none() {
                             self.helo = literal.or_else(|| clean_host(h));
                         }
-                    } else if (lw == "helo" || lw == "ehlo") && k + 1 < toks.len() {
+                    } else if (w.eq_ignore_ascii_case("helo") || w.eq_ignore_ascii_case("ehlo")) && k + 1 < toks.len() {
                         if let Tok::Word(h) | Tok::Literal(h) = &toks[k + 1] {
                             if self.helo.is_none() {
                                 let h = h.trim_matches('"');
@@ -434,7 +433,7 @@ impl FromComment {
                             }
                         }
                     } else if !w.contains('=') {
-                        prev_word = Some(w.clone());
+                        prev_word = Some(w);
                     }
                 }
                 Tok::Literal(l) => {
@@ -443,11 +442,11 @@ impl FromComment {
                             self.ip = Some(addr);
                             if let Some(p) = prev_word.take() {
                                 let (user, host) = match p.rsplit_once('@') {
-                                    Some((u, h)) => (Some(u.to_string()), h.to_string()),
+                                    Some((u, h)) => (Some(u.to_string()), h),
                                     None => (None, p),
                                 };
                                 if self.rdns.is_none() {
-                                    self.rdns = clean_host(&host);
+                                    self.rdns = clean_host(host);
                                 }
                                 if self.ident.is_none() {
                                     self.ident = user;
