@@ -19,6 +19,10 @@ then a set of searches (a rare word, a common word, a From: query, a date
 range, a phrase), the median of repeated runs with each tool's hit count
 side by side. It also runs mailidx's mbox ingest pinned to 1, 2, … cores (taskset).
 
+`--rounds N` runs every first index N times, tool after tool and round
+after round, and reports the median and the range: on a shared machine one
+run of each can differ by 20% from the next.
+
 `--baseline BIN` also measures another mailidx binary (an earlier build,
 say `git worktree add ../before REV` built there) as `mailidx-baseline`,
 side by side in the same run; `--binary BIN` measures a given binary instead
@@ -269,6 +273,7 @@ def main():
     ap.add_argument("--work", type=Path, default=Path.home() / ".cache/mailidx-bench")
     ap.add_argument("--quick", action="store_true", help="38k corpus only, 3 search repeats")
     ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds of every first index (medians and ranges reported)")
     ap.add_argument("--copies", type=int, default=6, help="replicas in the large corpus (6: 231,822 messages)")
     ap.add_argument("--all-tools-large", action="store_true", help="also run notmuch and mu on the large corpus (hours)")
     ap.add_argument("--tools", default="mailidx,mairix,notmuch,mu", help="comma-separated tools to run; the others' rows are kept from the last compare.csv")
@@ -292,23 +297,26 @@ def main():
         if tag == "38k" or a.all_tools_large:
             tools += [Notmuch(a.work, tag), Mu(a.work, tag)]
         tools = [t for t in tools if t.name in a.tools]
+        # First indexes in interleaved rounds (tool after tool, round after
+        # round), so that the machine's drift falls on every tool alike; the
+        # table gives the median and the range.
+        inputs = {t.name: [("maildir", c["maildir"])] + ([("mbox", c["mbox"])] if t.name.startswith("mailidx") else []) for t in tools}
+        runs = {}
+        for rnd in range(a.rounds):
+            for tool in tools:
+                for form, path in inputs[tool.name]:
+                    log(f"{tag} {tool.name} {form}: first index, round {rnd + 1} of {a.rounds}")
+                    warm(path)
+                    secs, rss, _, _ = tool.index(path)
+                    runs.setdefault((tool.name, form), []).append((secs, rss, LAST_CPU[0]))
+                    if rnd < a.rounds - 1:
+                        continue
+                    size = tool.size()
+                    re_secs, _, _, _ = tool.reindex(path)
+                    rows.append(index_row(tag, tool.name, form, c["messages"], mail_mb, runs[(tool.name, form)], size, re_secs))
+                    log(rows[-1])
         for tool in tools:
             is_mailidx = tool.name.startswith("mailidx")
-            inputs = [("maildir", c["maildir"])] + ([("mbox", c["mbox"])] if is_mailidx else [])
-            for form, path in inputs:
-                log(f"{tag} {tool.name} {form}: first index")
-                warm(path)
-                secs, rss, _, _ = tool.index(path)
-                cpu = LAST_CPU[0]
-                size = tool.size()
-                re_secs, re_rss, _, _ = tool.reindex(path)
-                rows.append({
-                    "corpus": tag, "tool": tool.name, "input": form, "messages": c["messages"], "mail_mb": round(mail_mb, 1),
-                    "first_s": round(secs, 2), "messages_per_s": round(c["messages"] / secs), "mb_per_s": round(mail_mb / secs, 1),
-                    "peak_rss_mb": round(rss), "db_mb": round(size, 1), "db_pct_of_mail": round(100 * size / mail_mb, 1),
-                    "reindex_s": round(re_secs, 2), **cpu_cols(cpu, c["messages"]),
-                })
-                log(rows[-1])
             if tag == "38k":
                 for qname, per in QUERIES.items():
                     q = per.get("mailidx" if is_mailidx else tool.name)
@@ -331,7 +339,7 @@ def main():
                     "corpus": tag, "tool": "mailidx", "input": f"mbox on {n} core(s)", "messages": c["messages"], "mail_mb": round(mail_mb, 1),
                     "first_s": round(secs, 2), "messages_per_s": round(c["messages"] / secs), "mb_per_s": round(mail_mb / secs, 1),
                     "peak_rss_mb": round(rss), "db_mb": round(m.size(), 1), "db_pct_of_mail": round(100 * m.size() / mail_mb, 1), "reindex_s": "",
-                    **cpu_cols(cpu, c["messages"]),
+                    **cpu_cols(cpu, c["messages"]), "rounds": 1, "first_s_range": "", "cpu_s_range": "",
                 })
                 log(rows[-1])
     if set(a.tools) - {"mailidx-baseline"} != ALL_TOOLS:
@@ -341,6 +349,21 @@ def main():
 
 
 ALL_TOOLS = {"mailidx", "mairix", "notmuch", "mu"}
+
+
+def index_row(tag, tool, form, messages, mail_mb, runs, size, re_secs):
+    """One first-index row: medians over the rounds, their range, peak RSS
+    the largest seen."""
+    secs = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[2] for r in runs)
+    return {
+        "corpus": tag, "tool": tool, "input": form, "messages": messages, "mail_mb": round(mail_mb, 1),
+        "first_s": round(secs, 2), "messages_per_s": round(messages / secs), "mb_per_s": round(mail_mb / secs, 1),
+        "peak_rss_mb": round(max(r[1] for r in runs)), "db_mb": round(size, 1), "db_pct_of_mail": round(100 * size / mail_mb, 1),
+        "reindex_s": round(re_secs, 2), **cpu_cols(cpu, messages),
+        "rounds": len(runs), "first_s_range": f"{min(r[0] for r in runs):.1f}–{max(r[0] for r in runs):.1f}",
+        "cpu_s_range": f"{min(r[2] for r in runs):.1f}–{max(r[2] for r in runs):.1f}",
+    }
 
 
 def cpu_cols(cpu, messages):
@@ -361,10 +384,16 @@ def previous(run):
             if r["kind"] == "index":
                 rows.append({k: r[k] for k in ("corpus", "tool", "input", "messages", "mail_mb", "first_s", "messages_per_s", "mb_per_s",
                                                "peak_rss_mb", "db_mb", "db_pct_of_mail", "reindex_s")}
-                            | {k: r.get(k, "") for k in ("cpu_s", "cpu_us_per_msg")})
+                            | {k: r.get(k, "") for k in ("cpu_s", "cpu_us_per_msg", "rounds", "first_s_range", "cpu_s_range")})
             else:
                 searches.append({"query": r["query"], "tool": r["tool"], "text": r["query_text"], "hits": r["hits"], "median_ms": r["median_ms"]})
     return rows, searches
+
+
+def rounds_cell(r):
+    """`3: 19.4–22.1, 32.5–36.6` for a row measured in rounds."""
+    n = int(r.get("rounds") or 1)
+    return f"{n}: {r['first_s_range']}, {r['cpu_s_range']}" if n > 1 else ""
 
 
 def write(rows, searches):
@@ -375,18 +404,18 @@ def write(rows, searches):
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "compare.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["kind", "corpus", "tool", "input", "messages", "mail_mb", "first_s", "messages_per_s", "mb_per_s", "peak_rss_mb", "db_mb", "db_pct_of_mail", "reindex_s", "query", "query_text", "hits", "median_ms", "cpu_s", "cpu_us_per_msg"])
+        w.writerow(["kind", "corpus", "tool", "input", "messages", "mail_mb", "first_s", "messages_per_s", "mb_per_s", "peak_rss_mb", "db_mb", "db_pct_of_mail", "reindex_s", "query", "query_text", "hits", "median_ms", "cpu_s", "cpu_us_per_msg", "rounds", "first_s_range", "cpu_s_range"])
         for r in rows:
-            w.writerow(["index", r["corpus"], r["tool"], r["input"], r["messages"], r["mail_mb"], r["first_s"], r["messages_per_s"], r["mb_per_s"], r["peak_rss_mb"], r["db_mb"], r["db_pct_of_mail"], r["reindex_s"], "", "", "", "", r["cpu_s"], r["cpu_us_per_msg"]])
+            w.writerow(["index", r["corpus"], r["tool"], r["input"], r["messages"], r["mail_mb"], r["first_s"], r["messages_per_s"], r["mb_per_s"], r["peak_rss_mb"], r["db_mb"], r["db_pct_of_mail"], r["reindex_s"], "", "", "", "", r["cpu_s"], r["cpu_us_per_msg"], r.get("rounds", 1), r.get("first_s_range", ""), r.get("cpu_s_range", "")])
         for s in searches:
-            w.writerow(["search", "38k", s["tool"], "", "", "", "", "", "", "", "", "", "", s["query"], s["text"], s["hits"], s["median_ms"], "", ""])
+            w.writerow(["search", "38k", s["tool"], "", "", "", "", "", "", "", "", "", "", s["query"], s["text"], s["hits"], s["median_ms"], "", "", "", "", ""])
     cpu = os.cpu_count()
-    lines = [f"# mailidx vs notmuch, mu, mairix\n", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {cpu} cores ({os.uname().sysname} {os.uname().release}), one run of each; `python3 benches/compare.py {' '.join(sys.argv[1:])}`. With `--tools`, the other tools' rows come from the run before.\n",
+    lines = [f"# mailidx vs notmuch, mu, mairix\n", f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {cpu} cores ({os.uname().sysname} {os.uname().release}), first indexes in interleaved rounds (medians, with the range of the rounds; the tools of an earlier run keep their own), searches the median of repeats; `python3 benches/compare.py {' '.join(sys.argv[1:])}`. With `--tools`, the other tools' rows come from the run before.\n",
              "## First index and no-change re-index\n",
-             "| corpus | tool | input | messages | mail MB | first index s | messages/s | MB/s | CPU s (user+sys) | CPU µs/message | peak RSS MB | database MB | % of mail | re-index s |",
-             "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+             "| corpus | tool | input | messages | mail MB | first index s | messages/s | MB/s | CPU s (user+sys) | CPU µs/message | peak RSS MB | database MB | % of mail | re-index s | rounds: first index s, CPU s |",
+             "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--|"]
     for r in rows:
-        lines.append(f"| {r['corpus']} | {r['tool']} | {r['input']} | {r['messages']} | {r['mail_mb']} | {r['first_s']} | {r['messages_per_s']} | {r['mb_per_s']} | {r['cpu_s']} | {r['cpu_us_per_msg']} | {r['peak_rss_mb']} | {r['db_mb']} | {r['db_pct_of_mail']} | {r['reindex_s']} |")
+        lines.append(f"| {r['corpus']} | {r['tool']} | {r['input']} | {r['messages']} | {r['mail_mb']} | {r['first_s']} | {r['messages_per_s']} | {r['mb_per_s']} | {r['cpu_s']} | {r['cpu_us_per_msg']} | {r['peak_rss_mb']} | {r['db_mb']} | {r['db_pct_of_mail']} | {r['reindex_s']} | {rounds_cell(r)} |")
     mairix = next((r for r in rows if r["corpus"] == "38k" and r["tool"] == "mairix"), None)
     if mairix and mairix.get("cpu_us_per_msg") not in (None, ""):
         lines += ["", "Against mairix (38k, its Maildir index): speed is messages/s over mairix's, CPU is CPU per message over mairix's.", "",
