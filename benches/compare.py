@@ -334,13 +334,7 @@ def main():
                 warm(c["mbox"])
                 env = {"RAYON_NUM_THREADS": str(n), "MAILIDX_INDEX_THREADS": str(max(1, n // 2))}
                 secs, rss, _, _ = m.index(c["mbox"], env=env, cores=n)
-                cpu = LAST_CPU[0]
-                rows.append({
-                    "corpus": tag, "tool": "mailidx", "input": f"mbox on {n} core(s)", "messages": c["messages"], "mail_mb": round(mail_mb, 1),
-                    "first_s": round(secs, 2), "messages_per_s": round(c["messages"] / secs), "mb_per_s": round(mail_mb / secs, 1),
-                    "peak_rss_mb": round(rss), "db_mb": round(m.size(), 1), "db_pct_of_mail": round(100 * m.size() / mail_mb, 1), "reindex_s": "",
-                    **cpu_cols(cpu, c["messages"]), "rounds": 1, "first_s_range": "", "cpu_s_range": "",
-                })
+                rows.append(index_row(tag, "mailidx", f"mbox on {n} core(s)", c["messages"], mail_mb, [(secs, rss, LAST_CPU[0])], m.size(), None))
                 log(rows[-1])
     if set(a.tools) - {"mailidx-baseline"} != ALL_TOOLS:
         kept_rows, kept_searches = previous(set(a.tools))
@@ -352,23 +346,19 @@ ALL_TOOLS = {"mailidx", "mairix", "notmuch", "mu"}
 
 
 def index_row(tag, tool, form, messages, mail_mb, runs, size, re_secs):
-    """One first-index row: medians over the rounds, their range, peak RSS
-    the largest seen."""
+    """One first-index row: medians over the runs (secs, rss, cpu), their
+    range when there are several, peak RSS the largest seen; `re_secs` is
+    None where no re-index was timed."""
     secs = statistics.median(r[0] for r in runs)
     cpu = statistics.median(r[2] for r in runs)
+    spread = lambda i: f"{min(r[i] for r in runs):.1f}–{max(r[i] for r in runs):.1f}" if len(runs) > 1 else ""
     return {
         "corpus": tag, "tool": tool, "input": form, "messages": messages, "mail_mb": round(mail_mb, 1),
         "first_s": round(secs, 2), "messages_per_s": round(messages / secs), "mb_per_s": round(mail_mb / secs, 1),
         "peak_rss_mb": round(max(r[1] for r in runs)), "db_mb": round(size, 1), "db_pct_of_mail": round(100 * size / mail_mb, 1),
-        "reindex_s": round(re_secs, 2), **cpu_cols(cpu, messages),
-        "rounds": len(runs), "first_s_range": f"{min(r[0] for r in runs):.1f}–{max(r[0] for r in runs):.1f}",
-        "cpu_s_range": f"{min(r[2] for r in runs):.1f}–{max(r[2] for r in runs):.1f}",
+        "reindex_s": "" if re_secs is None else round(re_secs, 2), "cpu_s": round(cpu, 2), "cpu_us_per_msg": round(1e6 * cpu / messages),
+        "rounds": len(runs), "first_s_range": spread(0), "cpu_s_range": spread(2),
     }
-
-
-def cpu_cols(cpu, messages):
-    """user+sys CPU of a first index: seconds and microseconds per message."""
-    return {"cpu_s": round(cpu, 2), "cpu_us_per_msg": round(1e6 * cpu / messages)}
 
 
 def previous(run):

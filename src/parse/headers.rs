@@ -34,7 +34,7 @@ pub(super) fn read(m: &Message<'_>, key: &str, max_fields: usize, warnings: &mut
             let raw = (unfolded != value).then_some(unfolded);
             (value, raw)
         };
-        let name = String::from_utf8_lossy(name);
+        let name = super::lossy(name);
         out.push(HeaderRecord { msg_key: key.to_string(), index: i as u32, name: name.trim_end().to_ascii_lowercase(), raw, value });
     }
     if fields.len() > max_fields {

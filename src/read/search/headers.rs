@@ -4,8 +4,8 @@
 //! are ([`header_terms`]: lowercase, split at anything that is not a
 //! letter or digit, numbers alone and words over 40 bytes left out, the
 //! first 64 of a field), and only presence counts for the opaque fields
-//! (signatures, hashes). The index holds no header terms: they were a
-//! quarter of an ingest's CPU time (docs/benchmarks.md), for a query that
+//! (signatures, hashes). The index holds no header terms: they were about
+//! a sixth of an ingest's CPU time (docs/benchmarks.md), for a query that
 //! a scan of one column answers.
 
 use std::collections::HashMap;
